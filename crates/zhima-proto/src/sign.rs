@@ -1,0 +1,176 @@
+//! RSASSA-PKCS1-v1_5 signatures as Alipay uses them: `RSA2` = SHA256withRSA,
+//! `RSA` = SHA1withRSA, signatures as standard base64 with padding.
+//!
+//! PKCS#1 v1.5 is deterministic, so the same key and bytes always give the same
+//! signature: that is what lets tests reproduce the official SDKs' output byte for byte.
+
+use std::fmt;
+use std::str::FromStr;
+
+use aws_lc_rs::signature::{self, UnparsedPublicKey};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+
+use crate::error::{Error, Result};
+use crate::keys::{PrivateKey, PublicKey};
+
+/// The `sign_type` of a request (v3 is always [`SignType::Rsa2`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum SignType {
+    /// `RSA2`: SHA256withRSA. The default everywhere.
+    #[default]
+    Rsa2,
+    /// `RSA`: SHA1withRSA, legacy but still accepted by Alipay.
+    Rsa,
+}
+
+impl SignType {
+    /// The wire spelling, `RSA2` or `RSA`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignType::Rsa2 => "RSA2",
+            SignType::Rsa => "RSA",
+        }
+    }
+
+    /// The Java-style algorithm name, as shown in diagnostics.
+    pub fn algorithm_name(self) -> &'static str {
+        match self {
+            SignType::Rsa2 => "SHA256withRSA",
+            SignType::Rsa => "SHA1withRSA",
+        }
+    }
+}
+
+impl fmt::Display for SignType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SignType {
+    type Err = Error;
+    /// Exact, case-sensitive as on the gateway: `RSA2` or `RSA`.
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "RSA2" => Ok(SignType::Rsa2),
+            "RSA" => Ok(SignType::Rsa),
+            other => Err(Error::SignType(other.to_string())),
+        }
+    }
+}
+
+impl PrivateKey {
+    /// Signs `message` and returns the standard base64 signature.
+    pub fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<String> {
+        let raw = match sign_type {
+            SignType::Rsa2 => {
+                let mut sig = vec![0u8; self.pair().public_modulus_len()];
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                self.pair()
+                    .sign(&signature::RSA_PKCS1_SHA256, &rng, message, &mut sig)
+                    .map_err(|_| Error::Signing)?;
+                sig
+            }
+            SignType::Rsa => self.legacy().sign_sha1(message)?,
+        };
+        Ok(STANDARD.encode(raw))
+    }
+}
+
+impl PublicKey {
+    /// Verifies a base64 signature over `message`. Fails closed: anything but a valid
+    /// signature by this key (bad base64, wrong length, wrong key, wrong bytes) is an error.
+    pub fn verify(&self, sign_type: SignType, message: &[u8], signature_b64: &str) -> Result<()> {
+        if signature_b64.is_empty() {
+            return Err(Error::MissingSignature);
+        }
+        let sig = STANDARD.decode(signature_b64.as_bytes()).map_err(|_| Error::BadSignature)?;
+        let alg: &'static signature::RsaParameters = match sign_type {
+            SignType::Rsa2 => &signature::RSA_PKCS1_2048_8192_SHA256,
+            SignType::Rsa => &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
+        };
+        UnparsedPublicKey::new(alg, self.spki_der())
+            .verify(message, &sig)
+            .map_err(|_| Error::BadSignature)
+    }
+}
+
+/// SHA1withRSA signing through AWS-LC's C API.
+///
+/// aws-lc-rs verifies SHA1 signatures but refuses to create them; Alipay's `sign_type=RSA`
+/// requires exactly that, so this one operation goes to `RSA_sign(NID_sha1, …)` of the same
+/// AWS-LC library aws-lc-rs links. The `RSA*` is parsed once and owned here.
+pub(crate) struct LegacySha1Signer {
+    rsa: std::ptr::NonNull<aws_lc_sys::RSA>,
+}
+
+// SAFETY: AWS-LC documents RSA objects as safe for concurrent use by const operations;
+// RSA_sign only mutates internal caches (blinding, Montgomery contexts) under its own lock.
+unsafe impl Send for LegacySha1Signer {}
+unsafe impl Sync for LegacySha1Signer {}
+
+impl LegacySha1Signer {
+    pub(crate) fn new(pkcs1_der: &[u8]) -> Result<Self> {
+        // SAFETY: pointer/length describe a live slice; AWS-LC copies what it needs.
+        let ptr = unsafe { aws_lc_sys::RSA_private_key_from_bytes(pkcs1_der.as_ptr(), pkcs1_der.len()) };
+        std::ptr::NonNull::new(ptr)
+            .map(|rsa| Self { rsa })
+            .ok_or_else(|| Error::KeyRejected("AWS-LC could not parse the PKCS#1 key".into()))
+    }
+
+    pub(crate) fn sign_sha1(&self, message: &[u8]) -> Result<Vec<u8>> {
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, message);
+        let digest = digest.as_ref();
+        // SAFETY: the RSA pointer is valid for self's lifetime; `out` has RSA_size bytes as
+        // RSA_sign requires; out_len receives the written length.
+        unsafe {
+            let size = aws_lc_sys::RSA_size(self.rsa.as_ptr()) as usize;
+            let mut out = vec![0u8; size];
+            let mut out_len: std::os::raw::c_uint = 0;
+            let ok = aws_lc_sys::RSA_sign(
+                aws_lc_sys::NID_sha1,
+                digest.as_ptr(),
+                digest.len(),
+                out.as_mut_ptr(),
+                &mut out_len,
+                self.rsa.as_ptr(),
+            );
+            if ok != 1 {
+                return Err(Error::Signing);
+            }
+            out.truncate(out_len as usize);
+            Ok(out)
+        }
+    }
+}
+
+impl Drop for LegacySha1Signer {
+    fn drop(&mut self) {
+        // SAFETY: we own the only reference, created by RSA_private_key_from_bytes.
+        unsafe { aws_lc_sys::RSA_free(self.rsa.as_ptr()) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_sign_types_round_trip_and_fail_closed() {
+        let key = PrivateKey::generate().unwrap();
+        let public = key.public_key();
+        for st in [SignType::Rsa2, SignType::Rsa] {
+            let sig = key.sign(st, b"a=1&b=2").unwrap();
+            assert_eq!(sig.len(), 344);
+            public.verify(st, b"a=1&b=2", &sig).unwrap();
+            assert_eq!(public.verify(st, b"a=1&b=3", &sig), Err(Error::BadSignature));
+            let other = if st == SignType::Rsa2 { SignType::Rsa } else { SignType::Rsa2 };
+            assert_eq!(public.verify(other, b"a=1&b=2", &sig), Err(Error::BadSignature));
+            assert_eq!(public.verify(st, b"a=1&b=2", ""), Err(Error::MissingSignature));
+            assert_eq!(public.verify(st, b"a=1&b=2", "!!"), Err(Error::BadSignature));
+        }
+        assert_eq!("RSA2".parse::<SignType>().unwrap(), SignType::Rsa2);
+        assert!("rsa2".parse::<SignType>().is_err());
+    }
+}

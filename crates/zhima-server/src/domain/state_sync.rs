@@ -1,0 +1,458 @@
+//! `zhima.data.state.data.sync` rules (PRODUCT §5, checks 4–9): configured state machines
+//! (service → category → states), JSON Schema validation of `biz_data`, idempotency on
+//! (`service_id`, `out_biz_no`) and transitions per instance
+//! (`service_id`, `category_code`, `user_id`, `out_principal_id`).
+//!
+//! Checks 1–3 (user id, out_biz_no, out_principal_id shape) are request validation and happen
+//! before this module is called. Checks 4–7 need only configuration: [`StateMachines::precheck`]
+//! runs them outside any transaction (JSON Schema validation is the expensive part, so it must
+//! not occupy the single writer). Checks 8–9 need stored state: [`decide`] is the pure function
+//! every storage backend calls inside its transaction.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, RwLock};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use zhima_proto::catalog::ZmdataCode;
+
+use crate::domain::fingerprint::fingerprint;
+use crate::error::Rejection;
+
+/// Largest accepted `biz_data`, in characters (DOC-STATE max length 4096).
+pub const MAX_BIZ_DATA_CHARS: usize = 4096;
+
+/// One state sync service as configured (`[[state_sync.services]]`); also its stored form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceConfig {
+    /// `service_id` (≤ 128 chars).
+    pub service_id: String,
+    /// Apps allowed to sync into this service.
+    #[serde(default)]
+    pub app_ids: Vec<String>,
+    /// The categories and their state machines.
+    #[serde(default)]
+    pub categories: Vec<CategoryConfig>,
+}
+
+/// One category of a service, holding one state machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryConfig {
+    /// `category_code`.
+    pub code: String,
+    /// The states of the machine.
+    #[serde(default)]
+    pub states: Vec<StateConfig>,
+}
+
+/// One state: whether it may start an instance, what may follow it, its `biz_data` schema.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateConfig {
+    /// `biz_state_code`.
+    pub code: String,
+    /// May start a new instance.
+    #[serde(default)]
+    pub initial: bool,
+    /// Allows no further transition.
+    #[serde(default)]
+    pub terminal: bool,
+    /// States allowed after this one (may include itself).
+    #[serde(default)]
+    pub next: Vec<String>,
+    /// JSON Schema (as JSON text) for `biz_data` in this state; absent = any JSON object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub biz_data_schema: Option<String>,
+}
+
+/// A state sync request after checks 1–3 (the `biz_content` fields).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSyncCmd {
+    /// `user_id` (2088 + 12 digits).
+    pub user_id: String,
+    /// `out_biz_no`, the idempotency key within the service.
+    pub out_biz_no: String,
+    /// `out_principal_id`, e.g. the movie id.
+    pub out_principal_id: String,
+    /// `biz_state_code`: the state the instance moves to.
+    pub biz_state_code: String,
+    /// `category_code`.
+    pub category_code: String,
+    /// `service_id`.
+    pub service_id: String,
+    /// `biz_data`: a JSON object as text.
+    pub biz_data: String,
+}
+
+struct CompiledState {
+    initial: bool,
+    next: Vec<String>,
+    schema: Option<jsonschema::Validator>,
+}
+
+struct CompiledCategory {
+    states: HashMap<String, CompiledState>,
+    initial_states: Vec<String>,
+}
+
+struct CompiledService {
+    app_ids: HashSet<String>,
+    categories: HashMap<String, CompiledCategory>,
+}
+
+/// All configured state machines, validated and with schemas compiled once.
+#[derive(Default)]
+pub struct StateMachines {
+    services: HashMap<String, CompiledService>,
+}
+
+impl std::fmt::Debug for StateMachines {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateMachines")
+            .field("services", &self.services.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// A command that passed checks 4–7, ready for [`decide`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedStateSync {
+    /// The command.
+    pub cmd: StateSyncCmd,
+    /// Business fingerprint (all fields, `biz_data` compared as parsed JSON).
+    pub fingerprint: String,
+    /// Whether the target state may start an instance.
+    pub target_is_initial: bool,
+    /// Initial states of the category (for the error message of check 9).
+    pub initial_states: Vec<String>,
+}
+
+/// Stored state the decision depends on (loaded inside the transaction).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StateSnapshot {
+    /// The accepted event with the same (`service_id`, `out_biz_no`), if any.
+    pub existing: Option<StoredStateEvent>,
+    /// The instance with this command's key, if it exists.
+    pub instance: Option<InstanceState>,
+    /// `next` of the instance's current state (from configuration).
+    pub current_next: Vec<String>,
+}
+
+/// The parts of a stored state event the idempotency check needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStateEvent {
+    /// Event sequence number.
+    pub seq: i64,
+    /// Its business fingerprint.
+    pub fingerprint: String,
+    /// The instance it belongs to.
+    pub instance_id: i64,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: String,
+}
+
+/// An instance's current position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceState {
+    /// Storage id of the instance.
+    pub id: i64,
+    /// Current `biz_state_code`.
+    pub current_state: String,
+}
+
+/// The outcome of checks 8–9.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StateDecision {
+    /// Same content as an accepted event: answer its success again, write nothing.
+    Replay(StateSyncReceipt),
+    /// A business rule failed; write nothing.
+    Reject(Rejection),
+    /// Write the event and move (or create) the instance.
+    Transition(Transition),
+}
+
+/// The effects of an accepted state sync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// Existing instance id, or `None` to create the instance.
+    pub instance_id: Option<i64>,
+    /// State before (`None` for a new instance).
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: String,
+}
+
+/// A successful state sync (`biz_result = "success"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateSyncReceipt {
+    /// Whether this answer replays an earlier success.
+    pub replayed: bool,
+    /// The accepted event's sequence number.
+    pub event_seq: i64,
+    /// The instance.
+    pub instance_id: i64,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: String,
+}
+
+fn reject(code: ZmdataCode, msg: impl Into<String>) -> Rejection {
+    Rejection::new(code, msg)
+}
+
+impl StateMachines {
+    /// Validates and compiles every service. Errors name the service, category and state.
+    pub fn compile(services: &[ServiceConfig]) -> Result<StateMachines, String> {
+        let mut compiled = HashMap::new();
+        for svc in services {
+            if svc.service_id.is_empty() || svc.service_id.chars().count() > 128 {
+                return Err(format!(
+                    "service_id {:?} must be 1 to 128 characters",
+                    svc.service_id
+                ));
+            }
+            let service = compile_service(svc).map_err(|e| format!("service {}: {e}", svc.service_id))?;
+            if compiled.insert(svc.service_id.clone(), service).is_some() {
+                return Err(format!("service {} is declared twice", svc.service_id));
+            }
+        }
+        Ok(StateMachines { services: compiled })
+    }
+
+    /// Checks 4–7 of PRODUCT §5, in order, for a call by `app_id`.
+    pub fn precheck(&self, cmd: StateSyncCmd, app_id: &str) -> Result<CheckedStateSync, Rejection> {
+        let service = self
+            .services
+            .get(&cmd.service_id)
+            .filter(|s| s.app_ids.contains(app_id))
+            .ok_or_else(|| {
+                reject(
+                    ZmdataCode::ServiceIdError,
+                    format!(
+                        "service_id {} is unknown or not open to app {app_id}",
+                        cmd.service_id
+                    ),
+                )
+            })?;
+        let category = service.categories.get(&cmd.category_code).ok_or_else(|| {
+            reject(
+                ZmdataCode::CategoryCodeError,
+                format!(
+                    "category_code {} is not a category of service {}",
+                    cmd.category_code, cmd.service_id
+                ),
+            )
+        })?;
+        let state = category.states.get(&cmd.biz_state_code).ok_or_else(|| {
+            reject(
+                ZmdataCode::BizStateCodeError,
+                format!(
+                    "biz_state_code {} is not a state of category {}",
+                    cmd.biz_state_code, cmd.category_code
+                ),
+            )
+        })?;
+        let biz_data = check_biz_data(&cmd.biz_data, state.schema.as_ref())?;
+        let fingerprint = fingerprint(&json!({
+            "user_id": cmd.user_id,
+            "out_principal_id": cmd.out_principal_id,
+            "biz_state_code": cmd.biz_state_code,
+            "category_code": cmd.category_code,
+            "service_id": cmd.service_id,
+            "biz_data": biz_data,
+        }));
+        Ok(CheckedStateSync {
+            target_is_initial: state.initial,
+            initial_states: category.initial_states.clone(),
+            fingerprint,
+            cmd,
+        })
+    }
+
+    /// `next` of a configured state (empty when unknown, e.g. removed from configuration).
+    pub fn next_of(&self, service_id: &str, category_code: &str, state: &str) -> Vec<String> {
+        self.services
+            .get(service_id)
+            .and_then(|s| s.categories.get(category_code))
+            .and_then(|c| c.states.get(state))
+            .map(|s| s.next.clone())
+            .unwrap_or_default()
+    }
+}
+
+fn compile_service(svc: &ServiceConfig) -> Result<CompiledService, String> {
+    let mut categories = HashMap::new();
+    for cat in &svc.categories {
+        let compiled = compile_category(cat).map_err(|e| format!("category {}: {e}", cat.code))?;
+        if categories.insert(cat.code.clone(), compiled).is_some() {
+            return Err(format!("category {} is declared twice", cat.code));
+        }
+    }
+    Ok(CompiledService {
+        app_ids: svc.app_ids.iter().cloned().collect(),
+        categories,
+    })
+}
+
+fn compile_category(cat: &CategoryConfig) -> Result<CompiledCategory, String> {
+    let codes: HashSet<&str> = cat.states.iter().map(|s| s.code.as_str()).collect();
+    if codes.len() != cat.states.len() {
+        return Err("a state code is declared twice".into());
+    }
+    let mut states = HashMap::new();
+    for st in &cat.states {
+        let compiled = compile_state(st, &codes).map_err(|e| format!("state {}: {e}", st.code))?;
+        states.insert(st.code.clone(), compiled);
+    }
+    let initial_states: Vec<String> =
+        cat.states.iter().filter(|s| s.initial).map(|s| s.code.clone()).collect();
+    if initial_states.is_empty() {
+        return Err("no state is `initial = true`, so no instance could ever start".into());
+    }
+    Ok(CompiledCategory {
+        states,
+        initial_states,
+    })
+}
+
+fn compile_state(st: &StateConfig, codes: &HashSet<&str>) -> Result<CompiledState, String> {
+    if st.terminal && !st.next.is_empty() {
+        return Err("a terminal state cannot list `next` states".into());
+    }
+    if let Some(unknown) = st.next.iter().find(|n| !codes.contains(n.as_str())) {
+        return Err(format!("`next` names unknown state {unknown}"));
+    }
+    let schema = st
+        .biz_data_schema
+        .as_deref()
+        .map(|text| {
+            let value: Value = serde_json::from_str(text)
+                .map_err(|e| format!("biz_data_schema is not JSON: {e}"))?;
+            jsonschema::validator_for(&value)
+                .map_err(|e| format!("biz_data_schema is not a valid JSON Schema: {e}"))
+        })
+        .transpose()?;
+    Ok(CompiledState {
+        initial: st.initial,
+        next: st.next.clone(),
+        schema,
+    })
+}
+
+/// Check 7: `biz_data` is a JSON object of at most 4096 characters matching the schema.
+fn check_biz_data(text: &str, schema: Option<&jsonschema::Validator>) -> Result<Value, Rejection> {
+    let bad = |msg: String| reject(ZmdataCode::BizDataError, msg);
+    let chars = text.chars().count();
+    if chars > MAX_BIZ_DATA_CHARS {
+        return Err(bad(format!(
+            "biz_data is {chars} characters, at most {MAX_BIZ_DATA_CHARS} are allowed"
+        )));
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| bad(format!("biz_data is not valid JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(bad("biz_data must be a JSON object".into()));
+    }
+    if let Some(err) = schema.and_then(|s| s.iter_errors(&value).next()) {
+        return Err(bad(schema_error_message(&err)));
+    }
+    Ok(value)
+}
+
+/// Names the failing field: `biz_data.buyCnt: 0 is less than the minimum of 1`; for a missing
+/// field the path is the parent object and the message names the property.
+fn schema_error_message(err: &jsonschema::ValidationError<'_>) -> String {
+    let pointer = err.instance_path().to_string();
+    let path: String = pointer
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| format!(".{}", s.replace("~1", "/").replace("~0", "~")))
+        .collect();
+    format!("biz_data{path}: {err}")
+}
+
+/// Checks 8–9 of PRODUCT §5 against the stored snapshot. Pure: every backend calls this inside
+/// its transaction and writes exactly the returned [`Transition`] (or nothing).
+pub fn decide(checked: &CheckedStateSync, snap: &StateSnapshot) -> StateDecision {
+    let cmd = &checked.cmd;
+    if let Some(prev) = &snap.existing {
+        return if prev.fingerprint == checked.fingerprint {
+            StateDecision::Replay(StateSyncReceipt {
+                replayed: true,
+                event_seq: prev.seq,
+                instance_id: prev.instance_id,
+                from_state: prev.from_state.clone(),
+                to_state: prev.to_state.clone(),
+            })
+        } else {
+            StateDecision::Reject(reject(
+                ZmdataCode::OutBizNoRepeat,
+                format!(
+                    "out_biz_no {} was already accepted for service {} with different content",
+                    cmd.out_biz_no, cmd.service_id
+                ),
+            ))
+        };
+    }
+    match &snap.instance {
+        None if checked.target_is_initial => StateDecision::Transition(Transition {
+            instance_id: None,
+            from_state: None,
+            to_state: cmd.biz_state_code.clone(),
+        }),
+        None => StateDecision::Reject(reject(
+            ZmdataCode::BizStateCodeError,
+            format!(
+                "no instance exists yet for out_principal_id {}; a new instance must start in one of [{}], not {}",
+                cmd.out_principal_id,
+                checked.initial_states.join(", "),
+                cmd.biz_state_code
+            ),
+        )),
+        Some(inst) if snap.current_next.contains(&cmd.biz_state_code) => {
+            StateDecision::Transition(Transition {
+                instance_id: Some(inst.id),
+                from_state: Some(inst.current_state.clone()),
+                to_state: cmd.biz_state_code.clone(),
+            })
+        }
+        Some(inst) => StateDecision::Reject(reject(
+            ZmdataCode::BizStateCodeError,
+            format!(
+                "the instance is in state {}, which allows next [{}], not {}",
+                inst.current_state,
+                snap.current_next.join(", "),
+                cmd.biz_state_code
+            ),
+        )),
+    }
+}
+
+/// The compiled machines, swappable at run time when the admin API edits a service.
+#[derive(Debug, Default)]
+pub struct MachineCache {
+    current: RwLock<Arc<StateMachines>>,
+}
+
+impl MachineCache {
+    /// The machines in force now (cheap clone of an `Arc`).
+    pub fn get(&self) -> Arc<StateMachines> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Replaces the machines (after the stored services changed).
+    pub fn set(&self, machines: StateMachines) {
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(machines);
+    }
+}

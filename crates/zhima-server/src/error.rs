@@ -1,0 +1,138 @@
+//! The one error type of the server's domain, storage and configuration layer.
+//!
+//! Three kinds of failure, kept apart because callers treat them differently:
+//! - [`Error::Rejected`]: a business rule said no. It carries the catalog code and a `sub_msg`
+//!   that is safe to show the merchant; nothing was written.
+//! - [`Error::Internal`]: something broke (SQLite, a lost writer thread, a panic). The HTTP layer
+//!   answers `SYSTEM_ERROR` and logs the detail, which may contain paths or SQL.
+//! - [`Error::Config`]: the configuration (file, key files) is unusable; the CLI exits 2 with
+//!   the message, which names the file, key and line where known.
+
+use std::fmt;
+
+use zhima_proto::catalog::{CumulationCode, ZmdataCode};
+
+/// A business error code from the catalog: Zhima GO codes or state-sync `ZMDATA.*` codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BizCode {
+    /// Zhima GO cumulation / query / settlement codes (v3 `code`, v1 `sub_code` under 40004).
+    Cumulation(CumulationCode),
+    /// State-sync codes (v1 `sub_code` under 40004).
+    Zmdata(ZmdataCode),
+}
+
+impl BizCode {
+    /// The exact wire spelling (`IDEMPOTENT_ERROR`, `ZMDAT.SERVICE_ID_ERROR`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BizCode::Cumulation(c) => c.as_str(),
+            BizCode::Zmdata(c) => c.as_str(),
+        }
+    }
+
+    /// The catalog's default message for the code.
+    pub fn default_message(self) -> &'static str {
+        match self {
+            BizCode::Cumulation(c) => c.default_message(),
+            BizCode::Zmdata(c) => c.default_message(),
+        }
+    }
+}
+
+impl fmt::Display for BizCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl From<CumulationCode> for BizCode {
+    fn from(c: CumulationCode) -> Self {
+        BizCode::Cumulation(c)
+    }
+}
+
+impl From<ZmdataCode> for BizCode {
+    fn from(c: ZmdataCode) -> Self {
+        BizCode::Zmdata(c)
+    }
+}
+
+/// A business rejection: the code the merchant sees and a `sub_msg` explaining this case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// Catalog code.
+    pub code: BizCode,
+    /// Human-readable detail for `sub_msg` / v3 `message`; never contains secrets.
+    pub sub_msg: String,
+}
+
+impl Rejection {
+    /// A rejection with an explicit detail message.
+    pub fn new(code: impl Into<BizCode>, sub_msg: impl Into<String>) -> Self {
+        Rejection {
+            code: code.into(),
+            sub_msg: sub_msg.into(),
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code, self.sub_msg)
+    }
+}
+
+/// Every failure of the domain/storage/config layer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A business rule rejected the command; nothing was written.
+    #[error("rejected: {0}")]
+    Rejected(Rejection),
+    /// An internal fault; show `SYSTEM_ERROR` to the caller, log this detail.
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// The configuration is unusable (names file, key and line where known).
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Error {
+    /// Shorthand for a business rejection.
+    pub fn rejected(code: impl Into<BizCode>, sub_msg: impl Into<String>) -> Self {
+        Error::Rejected(Rejection::new(code, sub_msg))
+    }
+
+    /// Shorthand for an internal error with a message for the log.
+    pub fn internal(detail: impl fmt::Display) -> Self {
+        Error::Internal(detail.to_string())
+    }
+
+    /// The rejection, when this is a business failure.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match self {
+            Error::Rejected(r) => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl From<Rejection> for Error {
+    fn from(r: Rejection) -> Self {
+        Error::Rejected(r)
+    }
+}
+
+impl From<rusqlite::Error> for Error {
+    fn from(e: rusqlite::Error) -> Self {
+        Error::Internal(format!("sqlite: {e}"))
+    }
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Internal(format!("stored JSON: {e}"))
+    }
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
