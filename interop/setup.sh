@@ -40,6 +40,13 @@ NODE_VERSION="$(node --version)"
 [ "${NODE_VERSION#v}" != "$NODE_VERSION" ] && [ "$(echo "${NODE_VERSION#v}" | cut -d. -f1)" -ge 18 ] \
     || die "Node.js $NODE_VERSION is too old (need >= 18)"
 
+# Concurrent callers (nextest runs every test in its own process) wait here for the
+# first one to finish instead of installing over each other.
+exec 9>"$HERE/.stamp.lock"
+if command -v flock >/dev/null 2>&1; then
+    flock 9
+fi
+
 # The stamp covers everything that decides what gets installed.
 KEY="$(cat requirements.txt package.json package-lock.json setup.sh \
         <(echo "$PY_VERSION $NODE_VERSION") | sha256sum | cut -c1-16)"

@@ -183,8 +183,7 @@ const fn sub(code: GatewayCode, sub_msg: &'static str) -> SubRow {
 
 use GatewayCode::{
     InsufficientPermissions as G40006, InsufficientTokenPermissions as G20001,
-    InvalidArguments as G40002, MissingRequiredArguments as G40001,
-    ServiceUnavailable as G20000,
+    InvalidArguments as G40002, MissingRequiredArguments as G40001, ServiceUnavailable as G20000,
 };
 
 /// Prefix of the real gateway's `isv.invalid-signature` sub_msg; the gateway's own
@@ -419,7 +418,11 @@ struct BizRow {
 
 /// An official code (JAVA3 `ZhimaCreditPeZmgoCumulationSyncErrorResponseModel.CodeEnum`).
 const fn off(msg: &'static str, status: u16) -> BizRow {
-    BizRow { msg, status, official: true }
+    BizRow {
+        msg,
+        status,
+        official: true,
+    }
 }
 
 catalog_enum! {
@@ -505,7 +508,11 @@ struct ZmRow {
 }
 
 const fn zm(msg: &'static str, solution: &'static str) -> ZmRow {
-    ZmRow { msg, solution, official: true }
+    ZmRow {
+        msg,
+        solution,
+        official: true,
+    }
 }
 
 catalog_enum! {
@@ -641,18 +648,36 @@ mod tests {
             "app-key-security-risk, app-cert-expired".parse::<V3ErrorCode>(),
             Ok(AppKeySecurityRiskAppCertExpired)
         );
-        assert_eq!(InvalidSignature.default_message(), INVALID_SIGNATURE_SUB_MSG_PREFIX);
+        assert_eq!(
+            InvalidSignature.default_message(),
+            INVALID_SIGNATURE_SUB_MSG_PREFIX
+        );
         assert_eq!(IllegalJson.default_message(), "参数无效");
     }
 
     #[test]
     fn sub_codes_sit_in_their_groups() {
         use GatewaySubCode::*;
-        assert_eq!(IsvInvalidSignature.gateway_code(), GatewayCode::InvalidArguments);
-        assert_eq!(IsvMissingAppId.gateway_code(), GatewayCode::MissingRequiredArguments);
-        assert_eq!(AopInvalidAppAuthToken.gateway_code(), GatewayCode::InsufficientTokenPermissions);
-        assert_eq!(IsvInsufficientIsvPermissions.gateway_code(), GatewayCode::InsufficientPermissions);
-        assert_eq!(IspUnknowError.gateway_code(), GatewayCode::ServiceUnavailable);
+        assert_eq!(
+            IsvInvalidSignature.gateway_code(),
+            GatewayCode::InvalidArguments
+        );
+        assert_eq!(
+            IsvMissingAppId.gateway_code(),
+            GatewayCode::MissingRequiredArguments
+        );
+        assert_eq!(
+            AopInvalidAppAuthToken.gateway_code(),
+            GatewayCode::InsufficientTokenPermissions
+        );
+        assert_eq!(
+            IsvInsufficientIsvPermissions.gateway_code(),
+            GatewayCode::InsufficientPermissions
+        );
+        assert_eq!(
+            IspUnknowError.gateway_code(),
+            GatewayCode::ServiceUnavailable
+        );
     }
 
     #[test]
@@ -663,21 +688,39 @@ mod tests {
 
     #[test]
     fn cumulation_codes_match_spec() {
-        assert_eq!(CumulationCode::iter().filter(|c| c.is_official()).count(), 17);
-        assert_eq!(CumulationCode::InvalidCumulateType.default_message(), "累计类型不合法");
+        assert_eq!(
+            CumulationCode::iter().filter(|c| c.is_official()).count(),
+            17
+        );
+        assert_eq!(
+            CumulationCode::InvalidCumulateType.default_message(),
+            "累计类型不合法"
+        );
         assert_eq!(CumulationCode::RequestAccessIllegal.http_status(), 403);
         assert_eq!(CumulationCode::SystemError.http_status(), 500);
         assert_eq!(CumulationCode::PayOrderNotExist.http_status(), 400);
-        assert_eq!(CumulationCode::SettleAmountCheckFail.as_str(), "SETTLE_AMOUNT_CHECK_FAIL");
+        assert_eq!(
+            CumulationCode::SettleAmountCheckFail.as_str(),
+            "SETTLE_AMOUNT_CHECK_FAIL"
+        );
         assert!(!CumulationCode::SettleAmountCheckFail.is_official());
     }
 
     #[test]
     fn zmdata_codes_keep_the_typo() {
-        assert_eq!(ZmdataCode::ServiceIdError.as_str(), "ZMDAT.SERVICE_ID_ERROR");
+        assert_eq!(
+            ZmdataCode::ServiceIdError.as_str(),
+            "ZMDAT.SERVICE_ID_ERROR"
+        );
         assert!("ZMDATA.SERVICE_ID_ERROR".parse::<ZmdataCode>().is_err());
-        assert_eq!(ZmdataCode::BizStateCodeError.default_message(), "业务状态码错误");
-        assert_eq!(ZmdataCode::OutBizNoRepeat.as_str(), "ZMDATA.OUT_BIZ_NO_REPEAT");
+        assert_eq!(
+            ZmdataCode::BizStateCodeError.default_message(),
+            "业务状态码错误"
+        );
+        assert_eq!(
+            ZmdataCode::OutBizNoRepeat.as_str(),
+            "ZMDATA.OUT_BIZ_NO_REPEAT"
+        );
     }
 
     #[test]

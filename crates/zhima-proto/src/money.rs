@@ -190,8 +190,24 @@ mod tests {
     #[test]
     fn rejects_everything_else() {
         for bad in [
-            "", "-1", "+1", "1e3", " 1", "1 ", "1.", ".5", "1.234", "1,000", "１", "12345678901",
-            "NaN", "0x10", "1.-1", "٣", "1\n", "1.5\n",
+            "",
+            "-1",
+            "+1",
+            "1e3",
+            " 1",
+            "1 ",
+            "1.",
+            ".5",
+            "1.234",
+            "1,000",
+            "１",
+            "12345678901",
+            "NaN",
+            "0x10",
+            "1.-1",
+            "٣",
+            "1\n",
+            "1.5\n",
         ] {
             let err = Fen::parse_yuan(bad).unwrap_err();
             assert!(err.to_string().contains("invalid yuan amount"), "{bad:?}");

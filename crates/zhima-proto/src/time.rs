@@ -122,7 +122,10 @@ mod tests {
     fn parses_as_utc_plus_8() {
         let t = parse_alipay_datetime("2024-05-20 10:00:00").unwrap();
         assert_eq!(t.offset(), &ALIPAY_OFFSET);
-        assert_eq!(t.with_timezone(&Utc).to_rfc3339(), "2024-05-20T02:00:00+00:00");
+        assert_eq!(
+            t.with_timezone(&Utc).to_rfc3339(),
+            "2024-05-20T02:00:00+00:00"
+        );
         assert_eq!(format_alipay_datetime(&t), "2024-05-20 10:00:00");
     }
 
@@ -171,7 +174,15 @@ mod tests {
         let skew = Duration::minutes(15);
         assert!(within_skew(&(now + skew), &now, skew));
         assert!(within_skew(&(now - skew), &now, skew));
-        assert!(!within_skew(&(now + skew + Duration::seconds(1)), &now, skew));
-        assert!(!within_skew(&(now - skew - Duration::seconds(1)), &now, skew));
+        assert!(!within_skew(
+            &(now + skew + Duration::seconds(1)),
+            &now,
+            skew
+        ));
+        assert!(!within_skew(
+            &(now - skew - Duration::seconds(1)),
+            &now,
+            skew
+        ));
     }
 }

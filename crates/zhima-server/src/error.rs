@@ -11,6 +11,7 @@
 use std::fmt;
 
 use zhima_proto::catalog::{CumulationCode, ZmdataCode};
+use zhima_proto::validate::Violation;
 
 /// A business error code from the catalog: Zhima GO codes or state-sync `ZMDATA.*` codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,12 +68,29 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    /// A rejection with an explicit detail message.
-    pub fn new(code: impl Into<BizCode>, sub_msg: impl Into<String>) -> Self {
+    /// A rejection whose `sub_msg` is `"<default message>: <detail>"`, the style of
+    /// zhima-proto's request validation (so every business failure reads alike).
+    pub fn new(code: impl Into<BizCode>, detail: impl fmt::Display) -> Self {
+        let code = code.into();
         Rejection {
-            code: code.into(),
-            sub_msg: sub_msg.into(),
+            sub_msg: format!("{}: {detail}", code.default_message()),
+            code,
         }
+    }
+}
+
+impl<C: Into<BizCode>> From<Violation<C>> for Rejection {
+    fn from(v: Violation<C>) -> Self {
+        Rejection {
+            code: v.code.into(),
+            sub_msg: v.sub_msg,
+        }
+    }
+}
+
+impl<C: Into<BizCode>> From<Violation<C>> for Error {
+    fn from(v: Violation<C>) -> Self {
+        Error::Rejected(v.into())
     }
 }
 
@@ -97,9 +115,9 @@ pub enum Error {
 }
 
 impl Error {
-    /// Shorthand for a business rejection.
-    pub fn rejected(code: impl Into<BizCode>, sub_msg: impl Into<String>) -> Self {
-        Error::Rejected(Rejection::new(code, sub_msg))
+    /// Shorthand for a business rejection (`sub_msg` = default message + detail).
+    pub fn rejected(code: impl Into<BizCode>, detail: impl fmt::Display) -> Self {
+        Error::Rejected(Rejection::new(code, detail))
     }
 
     /// Shorthand for an internal error with a message for the log.

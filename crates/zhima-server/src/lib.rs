@@ -1,1 +1,40 @@
+//! # zhima-server
+//!
+//! The platform behind `zhima serve`: configuration, durable storage, the Zhima GO and state
+//! sync domain rules, and (in `http`) the v1 gateway / v3 REST / admin surfaces.
+//!
+//! ## Module map
+//!
+//! | module | what lives there |
+//! |---|---|
+//! | [`config`] | the TOML file of PRODUCT §9 → a resolved [`config::Config`]; zero-config [`config::bootstrap_default`] |
+//! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the [`domain::ledger`] and its invariant |
+//! | [`storage`] | the object-safe [`storage::Storage`] trait and its SQLite backend (WAL, fsync, group commit) |
+//! | [`error`] | the layer's one error type: business rejection vs internal vs config |
+//!
+//! ## How a write flows
+//! The HTTP layer authenticates the request, validates the body (zhima-proto `validate`),
+//! builds a domain command (e.g. [`domain::cumulation::CumulationCmd`]) and a
+//! [`domain::entities::Caller`], and calls the matching [`storage::Storage`] method. The
+//! backend loads a snapshot, asks the domain's pure `decide` function, writes the decision in
+//! the same transaction, and returns the receipt once it is durable:
+//!
+//! ```no_run
+//! # async fn demo(storage: &dyn zhima_server::storage::Storage,
+//! #               cmd: zhima_server::domain::cumulation::CumulationCmd,
+//! #               caller: zhima_server::domain::entities::Caller) {
+//! use zhima_server::Error;
+//! match storage.sync_cumulation(cmd, caller).await {
+//!     Ok(receipt) => { let _body = receipt.to_response(); /* 10000 / HTTP 200 */ }
+//!     Err(Error::Rejected(r)) => { let _ = (r.code.as_str(), r.sub_msg); /* 40004 / HTTP 4xx */ }
+//!     Err(e) => { tracing::error!(error = %e); /* SYSTEM_ERROR */ }
+//! }
+//! # }
+//! ```
 
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod storage;
+
+pub use error::{Error, Result};

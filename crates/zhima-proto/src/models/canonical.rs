@@ -79,12 +79,18 @@ mod tests {
     #[test]
     fn sorts_keys_recursively_and_strips_whitespace() {
         let a = canonical_json_str(r#"{ "b": 1, "a": {"y": [1, {"d":2,"c":3}], "x": null} }"#);
-        assert_eq!(a.unwrap(), r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#);
+        assert_eq!(
+            a.unwrap(),
+            r#"{"a":{"x":null,"y":[1,{"c":3,"d":2}]},"b":1}"#
+        );
     }
 
     #[test]
     fn integral_floats_equal_integers() {
-        assert_eq!(canonical_json_str("[1.0, -2.0, 1.5, 1e2]").unwrap(), "[1,-2,1.5,100]");
+        assert_eq!(
+            canonical_json_str("[1.0, -2.0, 1.5, 1e2]").unwrap(),
+            "[1,-2,1.5,100]"
+        );
     }
 
     #[test]
@@ -96,6 +102,9 @@ mod tests {
 
     #[test]
     fn array_order_matters() {
-        assert_ne!(canonical_json_str("[1,2]").unwrap(), canonical_json_str("[2,1]").unwrap());
+        assert_ne!(
+            canonical_json_str("[1,2]").unwrap(),
+            canonical_json_str("[2,1]").unwrap()
+        );
     }
 }

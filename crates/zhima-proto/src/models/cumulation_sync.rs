@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Api, ApiModel};
+use super::{de, Api, ApiModel};
 
 /// Request model `ZhimaCreditPeZmgoCumulationSyncModel` (v3 body / v1 `biz_content`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,10 +36,18 @@ pub struct ZhimaCreditPeZmgoCumulationSyncModel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cumulate_data_type: Option<String>,
     /// Amount data; required for AMOUNT and AMOUNT_TASK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub amount_type_data: Option<AmountTypeData>,
     /// Task data; required for TASK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub task_type_data: Option<TaskTypeData>,
     /// Bound mode only: check `trade_info.trade_no` against Alipay trades. Default false.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -59,10 +67,18 @@ pub struct AmountTypeData {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The trade (amount and optional trade number).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_object",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub trade_info: Option<ZMGoTradeInfo>,
     /// Discounts granted with it; usually one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "de::opt_object_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub out_discount_infos: Option<Vec<ZMGoOutDiscountInfo>>,
 }
 
@@ -150,7 +166,10 @@ wire_enum! {
 impl CumulateDataType {
     /// Whether amounts accumulate (`amount_type_data` required).
     pub const fn has_amount(self) -> bool {
-        matches!(self, CumulateDataType::Amount | CumulateDataType::AmountTask)
+        matches!(
+            self,
+            CumulateDataType::Amount | CumulateDataType::AmountTask
+        )
     }
 
     /// Whether the task count accumulates.

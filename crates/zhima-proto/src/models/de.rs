@@ -25,14 +25,18 @@ pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
             Ok(Some(v))
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            i64::try_from(v).map(Some).map_err(|_| E::custom("integer out of range"))
+            i64::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom("integer out of range"))
         }
         fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
             // i64::from_str accepts a leading '+'; the wire never carries one.
             if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
                 return Err(E::invalid_value(de::Unexpected::Str(v), &self));
             }
-            v.parse().map(Some).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            v.parse()
+                .map(Some)
+                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
         }
     }
     d.deserialize_option(V)
@@ -67,4 +71,44 @@ pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
         }
     }
     d.deserialize_option(V)
+}
+
+/// A `T` that must come from a JSON object: serde's derived structs also accept a JSON array
+/// (fields by position), which for wire models would turn `[]` into an all-default value.
+pub(crate) struct ObjectOnly<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = T;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
+/// `Option<T>` for a nested model: an object, `null` or absent.
+pub(crate) fn opt_object<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<ObjectOnly<T>> as serde::Deserialize>::deserialize(d).map(|o| o.map(|x| x.0))
+}
+
+/// `Option<Vec<T>>` for a list of nested models: an array of objects, `null` or absent.
+pub(crate) fn opt_object_vec<'de, D, T>(d: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<Vec<ObjectOnly<T>>> as serde::Deserialize>::deserialize(d)
+        .map(|o| o.map(|v| v.into_iter().map(|x| x.0).collect()))
 }

@@ -81,19 +81,21 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-pub use agreement_query::{ZhimaCreditPeZmgoAgreementQueryModel, ZhimaCreditPeZmgoAgreementQueryResponse};
+pub use agreement_query::{
+    AgreementStatus, ZhimaCreditPeZmgoAgreementQueryModel, ZhimaCreditPeZmgoAgreementQueryResponse,
+};
 pub use canonical::{canonical_json, canonical_json_str};
 pub use cumulate_query::{
     CumulateDataDetail, ZhimaMerchantZmgoCumulateQueryModel, ZhimaMerchantZmgoCumulateQueryResponse,
 };
+pub use cumulation_sync::REQUEST_FROM_EXTERNAL_MERCHANT;
 pub use cumulation_sync::{
-    AmountTypeData, BizAction, CumulateDataType, DiscountType, TaskTypeData,
-    ZMGoOutDiscountInfo, ZMGoTradeInfo, ZhimaCreditPeZmgoCumulationSyncModel,
-    ZhimaCreditPeZmgoCumulationSyncResponse,
+    AmountTypeData, BizAction, CumulateDataType, DiscountType, TaskTypeData, ZMGoOutDiscountInfo,
+    ZMGoTradeInfo, ZhimaCreditPeZmgoCumulationSyncModel, ZhimaCreditPeZmgoCumulationSyncResponse,
 };
 pub use settle_apply::{
-    SettleActionType, SettleExtraParams, ZhimaCreditPeZmgoSettleApplyModel,
-    ZhimaCreditPeZmgoSettleApplyResponse,
+    SettleActionType, SettleAdjustReason, SettleExtraParams, SettleStatus,
+    ZhimaCreditPeZmgoSettleApplyModel, ZhimaCreditPeZmgoSettleApplyResponse,
 };
 pub use state_sync::{ZhimaDataStateDataSyncModel, ZhimaDataStateDataSyncResponse};
 
@@ -186,10 +188,10 @@ impl Api {
 
     /// Looks up an API by v3 method and path (path without query string).
     pub fn from_v3_route(method: HttpMethod, path: &str) -> Option<Api> {
-        Api::ALL
-            .iter()
-            .copied()
-            .find(|a| a.v3_route().is_some_and(|r| r.method == method && r.path == path))
+        Api::ALL.iter().copied().find(|a| {
+            a.v3_route()
+                .is_some_and(|r| r.method == method && r.path == path)
+        })
     }
 }
 
@@ -246,8 +248,16 @@ impl ModelError {
     }
 }
 
-/// Parses a JSON text (v1 `biz_content` after decryption, v3 body) into a model.
+/// Parses a JSON object text (v1 `biz_content` after decryption, v3 body) into a model.
 pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, ModelError> {
+    // Derived structs would also accept a JSON array; a body must be an object.
+    if !text.trim_start().starts_with('{') {
+        return Err(ModelError {
+            path: String::new(),
+            field: None,
+            message: "expected a JSON object".into(),
+        });
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(ModelError::from_path_error)?;
     // Like serde_json::from_str: only whitespace may follow the value.
@@ -279,7 +289,9 @@ where
 /// their JSON spelling, nested values as compact JSON; `None` fields are omitted.
 pub fn to_query_pairs<T: Serialize>(model: &T) -> Result<Vec<(String, String)>, serde_json::Error> {
     let Value::Object(map) = serde_json::to_value(model)? else {
-        return Err(serde::ser::Error::custom("a query model must serialize to a JSON object"));
+        return Err(serde::ser::Error::custom(
+            "a query model must serialize to a JSON object",
+        ));
     };
     let mut pairs: Vec<(String, String)> = map
         .into_iter()
@@ -324,7 +336,9 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.path, "amount_type_data.trade_info.amount");
         assert_eq!(e.field.as_deref(), Some("amount_type_data"));
-        assert!(e.to_string().starts_with("amount_type_data.trade_info.amount: invalid type"));
+        assert!(e
+            .to_string()
+            .starts_with("amount_type_data.trade_info.amount: invalid type"));
 
         let e = from_json::<ZhimaCreditPeZmgoCumulationSyncModel>("[1]").unwrap_err();
         assert_eq!(e.path, "");

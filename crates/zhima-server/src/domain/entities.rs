@@ -2,11 +2,9 @@
 //! and the Alipay trades the sandbox knows. The config file and the admin API both produce
 //! these; storage keeps them; the domain rules read them.
 
-use std::fmt;
-use std::str::FromStr;
-
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
+pub use zhima_proto::models::agreement_query::AgreementStatus;
 use zhima_proto::money::Fen;
 use zhima_proto::SignType;
 
@@ -81,49 +79,6 @@ pub struct Template {
     pub settle_tolerance: Fen,
 }
 
-/// Agreement status (PROTOCOL §D): `Y` valid, `P` being invalidated, `N` invalid.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AgreementStatus {
-    /// `Y`: valid; syncs accepted.
-    Valid,
-    /// `P`: being invalidated.
-    Invalidating,
-    /// `N`: invalid (e.g. settled).
-    Invalid,
-}
-
-impl AgreementStatus {
-    /// The one-letter wire form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AgreementStatus::Valid => "Y",
-            AgreementStatus::Invalidating => "P",
-            AgreementStatus::Invalid => "N",
-        }
-    }
-}
-
-impl fmt::Display for AgreementStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for AgreementStatus {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "Y" => Ok(AgreementStatus::Valid),
-            "P" => Ok(AgreementStatus::Invalidating),
-            "N" => Ok(AgreementStatus::Invalid),
-            other => Err(format!(
-                "agreement status {other:?} is not one of \"Y\", \"P\", \"N\""
-            )),
-        }
-    }
-}
-
 /// A signed Zhima GO agreement (PRODUCT §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agreement {
@@ -181,4 +136,21 @@ pub struct Caller {
     pub partner_id: String,
     /// The moment the request was received (UTC+8); stamped on written records.
     pub now: Time,
+}
+
+/// Everything a configuration declares, upserted into storage on start (PRODUCT §9).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Records {
+    /// `[[apps]]`.
+    pub apps: Vec<App>,
+    /// `[[app_auth_tokens]]`.
+    pub app_auth_tokens: Vec<AppAuthToken>,
+    /// `[[zmgo.templates]]`.
+    pub templates: Vec<Template>,
+    /// `[[zmgo.agreements]]`.
+    pub agreements: Vec<Agreement>,
+    /// `[[zmgo.trades]]`.
+    pub trades: Vec<Trade>,
+    /// `[[state_sync.services]]`.
+    pub state_services: Vec<crate::domain::state_sync::ServiceConfig>,
 }

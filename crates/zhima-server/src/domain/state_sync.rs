@@ -216,7 +216,8 @@ impl StateMachines {
                     svc.service_id
                 ));
             }
-            let service = compile_service(svc).map_err(|e| format!("service {}: {e}", svc.service_id))?;
+            let service =
+                compile_service(svc).map_err(|e| format!("service {}: {e}", svc.service_id))?;
             if compiled.insert(svc.service_id.clone(), service).is_some() {
                 return Err(format!("service {} is declared twice", svc.service_id));
             }
@@ -309,8 +310,12 @@ fn compile_category(cat: &CategoryConfig) -> Result<CompiledCategory, String> {
         let compiled = compile_state(st, &codes).map_err(|e| format!("state {}: {e}", st.code))?;
         states.insert(st.code.clone(), compiled);
     }
-    let initial_states: Vec<String> =
-        cat.states.iter().filter(|s| s.initial).map(|s| s.code.clone()).collect();
+    let initial_states: Vec<String> = cat
+        .states
+        .iter()
+        .filter(|s| s.initial)
+        .map(|s| s.code.clone())
+        .collect();
     if initial_states.is_empty() {
         return Err("no state is `initial = true`, so no instance could ever start".into());
     }

@@ -1,0 +1,7 @@
+//! One module per `zhima` subcommand.
+
+pub mod call;
+pub mod doctor;
+pub mod keys;
+pub mod replay;
+pub mod serve;

@@ -1,0 +1,454 @@
+//! Client configuration: who we are (app id, app key, certificates), whom we trust (platform
+//! key or certificate), where we talk to (endpoints), and how (timeouts, retries, wire layout).
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+use zhima_proto::aes::AesKey;
+use zhima_proto::cert;
+use zhima_proto::keys::{PrivateKey, PublicKey};
+use zhima_proto::v1::SdkLayout;
+use zhima_proto::SignType;
+
+use super::clock::{Clock, NonceSource, Sources};
+use super::content::JsonStyle;
+use crate::client::ZhimaClient;
+use crate::error::{Error, Result};
+use crate::transport::RequestStrategy;
+
+/// Default connect timeout (the Java SDK's 3 s).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+/// Default total timeout per attempt: connect, send, and read the whole body (the Java SDK's
+/// 15 s read timeout).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// Where the platform is: the v1 gateway URL and the v3 base URL.
+///
+/// ```
+/// use zhima_client::Endpoint;
+///
+/// let prod = Endpoint::production();
+/// assert_eq!(prod.gateway_url(), "https://openapi.alipay.com/gateway.do");
+/// assert_eq!(prod.v3_base_url(), "https://openapi.alipay.com");
+/// let local = Endpoint::local("http://127.0.0.1:8080/");
+/// assert_eq!(local.gateway_url(), "http://127.0.0.1:8080/gateway.do");
+/// assert_eq!(local.v3_base_url(), "http://127.0.0.1:8080");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    gateway_url: String,
+    v3_base_url: String,
+}
+
+impl Endpoint {
+    /// Alipay production: `https://openapi.alipay.com/gateway.do` and `https://openapi.alipay.com`.
+    pub fn production() -> Self {
+        Self::custom("https://openapi.alipay.com/gateway.do", "https://openapi.alipay.com")
+    }
+
+    /// Alipay's sandbox (沙箱环境), `https://openapi-sandbox.dl.alipaydev.com` for both protocols
+    /// (the older `openapi.alipaydev.com` host found in the Python SDK was retired by Alipay).
+    pub fn sandbox() -> Self {
+        Self::custom(
+            "https://openapi-sandbox.dl.alipaydev.com/gateway.do",
+            "https://openapi-sandbox.dl.alipaydev.com",
+        )
+    }
+
+    /// A zhima server (`zhima serve`) at `base`, e.g. `http://127.0.0.1:8080`: v1 at
+    /// `<base>/gateway.do`, v3 under `<base>`.
+    pub fn local(base: impl AsRef<str>) -> Self {
+        let base = base.as_ref().trim_end_matches('/');
+        Self::custom(format!("{base}/gateway.do"), base)
+    }
+
+    /// Any pair of URLs.
+    pub fn custom(gateway_url: impl Into<String>, v3_base_url: impl Into<String>) -> Self {
+        Self {
+            gateway_url: gateway_url.into(),
+            v3_base_url: v3_base_url.into().trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// The v1 gateway URL.
+    pub fn gateway_url(&self) -> &str {
+        &self.gateway_url
+    }
+
+    /// The v3 base URL (no trailing `/`).
+    pub fn v3_base_url(&self) -> &str {
+        &self.v3_base_url
+    }
+
+    fn validate(&self) -> Result<()> {
+        for (what, url) in [("gateway URL", &self.gateway_url), ("v3 base URL", &self.v3_base_url)] {
+            let parsed = Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(Error::Config(format!("{what} {url:?} is not http(s)")));
+            }
+            if parsed.query().is_some() || parsed.fragment().is_some() {
+                return Err(Error::Config(format!("{what} {url:?} must not have a query or fragment")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for Endpoint {
+    fn default() -> Self {
+        Self::production()
+    }
+}
+
+/// Certificate mode (公钥证书模式) facts derived from the three certificates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CertMode {
+    /// `app_cert_sn`: SN of the app certificate.
+    pub(crate) app_cert_sn: String,
+    /// `alipay_root_cert_sn`: SN list of the root bundle.
+    pub(crate) root_cert_sn: String,
+    /// The SN responses must name (`alipay_cert_sn` / `alipay-sn`).
+    pub(crate) platform_cert_sn: String,
+}
+
+/// Everything the client signs, encrypts and verifies with.
+pub(crate) struct Credentials {
+    pub(crate) app_id: String,
+    pub(crate) app_key: PrivateKey,
+    pub(crate) platform_key: PublicKey,
+    pub(crate) cert: Option<CertMode>,
+    pub(crate) aes: Option<AesKey>,
+    pub(crate) encrypt_requests: bool,
+    pub(crate) app_auth_token: Option<String>,
+}
+
+impl fmt::Debug for Credentials {
+    // Keys print as fingerprints (their own Debug), the auth token not at all.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("app_id", &self.app_id)
+            .field("app_key", &self.app_key)
+            .field("platform_key", &self.platform_key)
+            .field("cert", &self.cert)
+            .field("aes", &self.aes)
+            .field("encrypt_requests", &self.encrypt_requests)
+            .field("app_auth_token", &self.app_auth_token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The immutable, shared part of a client.
+#[derive(Debug)]
+pub(crate) struct Config {
+    pub(crate) creds: Credentials,
+    pub(crate) gateway_url: Url,
+    pub(crate) v3_base_url: String,
+    pub(crate) layout: SdkLayout,
+    pub(crate) v1_json: JsonStyle,
+    pub(crate) sign_type: SignType,
+    pub(crate) sources: Sources,
+    pub(crate) http: reqwest::Client,
+}
+
+/// What the builder was told about the platform's identity.
+enum PlatformTrust {
+    Key(std::result::Result<PublicKey, String>),
+    Certs { app_cert: String, root_bundle: String, platform_cert: String },
+}
+
+/// Builds a [`ZhimaClient`]. Inputs are checked in [`ClientBuilder::build`], which names the
+/// first problem found.
+///
+/// ```
+/// use std::time::Duration;
+/// use zhima_client::{Endpoint, RequestStrategy, ZhimaClient};
+/// use zhima_client::proto::keys::PrivateKey;
+///
+/// # fn main() -> Result<(), zhima_client::Error> {
+/// # let app_key = PrivateKey::generate().unwrap().to_pkcs1_pem();
+/// # let platform_public_key = PrivateKey::generate().unwrap().public_key().to_spki_base64();
+/// let client = ZhimaClient::builder()
+///     .app_id("2021000000000001")
+///     .app_private_key(&app_key)                // PKCS#1 or PKCS#8, PEM or bare base64
+///     .platform_public_key(&platform_public_key) // SPKI, PEM or bare base64
+///     .endpoint(Endpoint::local("http://127.0.0.1:8080"))
+///     .timeout(Duration::from_secs(5))
+///     .strategy(RequestStrategy::retry(3))
+///     .build()?;
+/// assert_eq!(client.app_id(), "2021000000000001");
+/// # Ok(())
+/// # }
+/// ```
+pub struct ClientBuilder {
+    app_id: Option<String>,
+    app_key: Option<std::result::Result<PrivateKey, String>>,
+    platform: Option<PlatformTrust>,
+    aes: Option<std::result::Result<AesKey, String>>,
+    encrypt_requests: Option<bool>,
+    app_auth_token: Option<String>,
+    endpoint: Endpoint,
+    connect_timeout: Duration,
+    timeout: Duration,
+    strategy: RequestStrategy,
+    layout: SdkLayout,
+    v1_json: Option<JsonStyle>,
+    sign_type: SignType,
+    sources: Sources,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("app_id", &self.app_id)
+            .field("endpoint", &self.endpoint)
+            .field("layout", &self.layout)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            app_id: None,
+            app_key: None,
+            platform: None,
+            aes: None,
+            encrypt_requests: None,
+            app_auth_token: None,
+            endpoint: Endpoint::default(),
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+            strategy: RequestStrategy::default(),
+            layout: SdkLayout::default(),
+            v1_json: None,
+            sign_type: SignType::Rsa2,
+            sources: Sources::default(),
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// A builder with the defaults: production endpoint, RSA2, Python wire layout, 3 s
+    /// connect / 15 s total timeout, [`RequestStrategy::Once`].
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The `app_id` (required).
+    pub fn app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.app_id = Some(app_id.into());
+        self
+    }
+
+    /// The app private key as text: PKCS#1 or PKCS#8, PEM or bare base64 (required).
+    pub fn app_private_key(mut self, text: impl AsRef<str>) -> Self {
+        self.app_key = Some(PrivateKey::from_text(text.as_ref()).map_err(|e| format!("app private key: {e}")));
+        self
+    }
+
+    /// The app private key, already loaded.
+    pub fn app_key(mut self, key: PrivateKey) -> Self {
+        self.app_key = Some(Ok(key));
+        self
+    }
+
+    /// Key mode: the platform (Alipay) public key, SPKI PEM or bare base64, or a certificate.
+    pub fn platform_public_key(mut self, text: impl AsRef<str>) -> Self {
+        let key = PublicKey::from_text(text.as_ref()).map_err(|e| format!("platform public key: {e}"));
+        self.platform = Some(PlatformTrust::Key(key));
+        self
+    }
+
+    /// Key mode: the platform public key, already loaded.
+    pub fn platform_key(mut self, key: PublicKey) -> Self {
+        self.platform = Some(PlatformTrust::Key(Ok(key)));
+        self
+    }
+
+    /// Certificate mode: the app public-key certificate (its SN is sent as `app_cert_sn`), the
+    /// Alipay root bundle (its SN list is sent as `alipay_root_cert_sn`) and the platform
+    /// public-key certificate (its key verifies responses, which must name its SN), all PEM.
+    pub fn certificates(
+        mut self,
+        app_cert_pem: impl Into<String>,
+        alipay_root_cert_pem: impl Into<String>,
+        alipay_cert_pem: impl Into<String>,
+    ) -> Self {
+        self.platform = Some(PlatformTrust::Certs {
+            app_cert: app_cert_pem.into(),
+            root_bundle: alipay_root_cert_pem.into(),
+            platform_cert: alipay_cert_pem.into(),
+        });
+        self
+    }
+
+    /// The AES content-encryption key (`encrypt_key`, base64). Requests are then encrypted
+    /// unless [`ClientBuilder::encrypt_requests`] says otherwise; encrypted responses are
+    /// decrypted with it either way.
+    pub fn aes_key(mut self, base64: impl AsRef<str>) -> Self {
+        self.aes = Some(AesKey::from_base64(base64.as_ref()).map_err(|e| format!("AES key: {e}")));
+        self
+    }
+
+    /// Whether to encrypt request content (default: yes when an AES key is set).
+    pub fn encrypt_requests(mut self, encrypt: bool) -> Self {
+        self.encrypt_requests = Some(encrypt);
+        self
+    }
+
+    /// Acts for a merchant with an app auth token (`app_auth_token` / `alipay-app-auth-token`).
+    pub fn app_auth_token(mut self, token: impl Into<String>) -> Self {
+        self.app_auth_token = Some(token.into());
+        self
+    }
+
+    /// Where to send requests (default [`Endpoint::production`]).
+    pub fn endpoint(mut self, endpoint: Endpoint) -> Self {
+        self.endpoint = endpoint;
+        self
+    }
+
+    /// Connect timeout (default 3 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Total timeout of one attempt, from sending to the last body byte (default 15 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The retry strategy (default [`RequestStrategy::Once`]).
+    pub fn strategy(mut self, strategy: RequestStrategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Which official SDK's v1 wire layout to reproduce (default Python). It also picks how v1
+    /// models are written, unless [`ClientBuilder::v1_json_style`] is set: sorted keys for
+    /// Python, declaration order for Node.
+    pub fn sdk_layout(mut self, layout: SdkLayout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// How v1 models are written as `biz_content` (overrides the layout's choice). v3 models
+    /// are always written in declaration order, as the Node and Java SDKs do.
+    pub fn v1_json_style(mut self, style: JsonStyle) -> Self {
+        self.v1_json = Some(style);
+        self
+    }
+
+    /// The v1 `sign_type` (default `RSA2`; v3 is always SHA256withRSA).
+    pub fn sign_type(mut self, sign_type: SignType) -> Self {
+        self.sign_type = sign_type;
+        self
+    }
+
+    /// The clock used for timestamps (default the system clock).
+    pub fn clock(mut self, clock: impl Clock) -> Self {
+        self.sources.clock = Box::new(clock);
+        self
+    }
+
+    /// The source of v3 nonces (default random UUIDs).
+    pub fn nonce_source(mut self, nonce: impl NonceSource) -> Self {
+        self.sources.nonce = Box::new(nonce);
+        self
+    }
+
+    /// Checks the configuration and builds the client.
+    pub fn build(self) -> Result<ZhimaClient> {
+        let app_id = self
+            .app_id
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| Error::Config("app_id is required".into()))?;
+        let app_key = self
+            .app_key
+            .ok_or_else(|| Error::Config("the app private key is required".into()))?
+            .map_err(Error::Config)?;
+        let (platform_key, cert) = match self.platform {
+            None => {
+                return Err(Error::Config(
+                    "a platform public key (key mode) or certificates (cert mode) are required".into(),
+                ))
+            }
+            Some(PlatformTrust::Key(key)) => (key.map_err(Error::Config)?, None),
+            Some(PlatformTrust::Certs { app_cert, root_bundle, platform_cert }) => {
+                let (key, mode) = load_cert_mode(&app_key, &app_cert, &root_bundle, &platform_cert)?;
+                (key, Some(mode))
+            }
+        };
+        if app_key.matches(&platform_key) {
+            // The Java SDK refuses this too: it would accept responses forged with the app key.
+            return Err(Error::Config(
+                "the platform public key is the app's own public key; use the Alipay public key".into(),
+            ));
+        }
+        let aes = self.aes.transpose().map_err(Error::Config)?;
+        let encrypt_requests = self.encrypt_requests.unwrap_or(aes.is_some());
+        if encrypt_requests && aes.is_none() {
+            return Err(Error::Config("encrypt_requests needs an AES key".into()));
+        }
+        self.endpoint.validate()?;
+        let gateway_url = Url::parse(&self.endpoint.gateway_url).map_err(|e| Error::Config(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            // A redirected signed request is never what the caller meant.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("zhima-client-rust/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let v1_json = self.v1_json.unwrap_or(match self.layout {
+            SdkLayout::Python => JsonStyle::SortedKeys,
+            SdkLayout::Node => JsonStyle::Declared,
+        });
+        let config = Config {
+            creds: Credentials {
+                app_id,
+                app_key,
+                platform_key,
+                cert,
+                aes,
+                encrypt_requests,
+                app_auth_token: self.app_auth_token.filter(|t| !t.is_empty()),
+            },
+            gateway_url,
+            v3_base_url: self.endpoint.v3_base_url,
+            layout: self.layout,
+            v1_json,
+            sign_type: self.sign_type,
+            sources: self.sources,
+            http,
+        };
+        Ok(ZhimaClient::from_parts(std::sync::Arc::new(config), self.strategy))
+    }
+}
+
+/// Loads the three certificates of cert mode and checks that the app certificate certifies
+/// the app key (the classic mistake is swapping the app and platform certificates).
+fn load_cert_mode(
+    app_key: &PrivateKey,
+    app_cert: &str,
+    root_bundle: &str,
+    platform_cert: &str,
+) -> Result<(PublicKey, CertMode)> {
+    let cfg = |what: &str| move |e: zhima_proto::Error| Error::Config(format!("{what}: {e}"));
+    let app = cert::load_certificate(app_cert).map_err(cfg("app certificate"))?;
+    let app_cert_key = app
+        .public_key
+        .ok_or_else(|| Error::Config("app certificate does not hold an RSA key".into()))?;
+    if !app_key.matches(&app_cert_key) {
+        return Err(Error::Config("the app certificate is not the certificate of the app private key".into()));
+    }
+    let root_cert_sn = cert::root_cert_sn(root_bundle).map_err(cfg("Alipay root certificate bundle"))?;
+    let platform = cert::load_certificate(platform_cert).map_err(cfg("Alipay public-key certificate"))?;
+    let platform_key = platform
+        .public_key
+        .ok_or_else(|| Error::Config("Alipay public-key certificate does not hold an RSA key".into()))?;
+    Ok((platform_key, CertMode { app_cert_sn: app.sn, root_cert_sn, platform_cert_sn: platform.sn }))
+}

@@ -1,0 +1,110 @@
+//! Sending requests: one HTTP exchange ([`send`]) and the attempt loop with retries and
+//! tracing ([`run`]).
+
+mod strategy;
+
+use std::future::Future;
+use std::time::Instant;
+
+use reqwest::header::HeaderMap;
+use tracing::field::Empty;
+use tracing::Instrument as _;
+
+pub use strategy::{RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY};
+
+use crate::error::{Error, Result};
+
+/// A complete HTTP response: status, headers and the whole body as UTF-8 text.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
+}
+
+impl RawResponse {
+    /// A header's value if present and valid text.
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Sends one request and reads the whole body. A body cut short is a transport error; a body
+/// that is not UTF-8 (all Alipay payloads are UTF-8 JSON or base64) is a malformed response.
+pub(crate) async fn send(http: &reqwest::Client, request: reqwest::Request) -> Result<RawResponse> {
+    let response = http.execute(request).await.map_err(Error::from_reqwest)?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
+    let body = String::from_utf8(bytes.to_vec())
+        .map_err(|e| Error::MalformedResponse(format!("body is not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
+    Ok(RawResponse { status, headers, body })
+}
+
+/// What a call is about, for its tracing span.
+#[derive(Debug)]
+pub(crate) struct CallInfo<'a> {
+    /// `v1` or `v3`.
+    pub(crate) protocol: &'static str,
+    /// The v1 method, or the v3 HTTP method and path.
+    pub(crate) method: &'a str,
+    /// The request's `out_biz_no` (or `out_request_no`), when it has one.
+    pub(crate) out_biz_no: Option<String>,
+}
+
+/// Runs `attempt` (given the 1-based attempt number) until it succeeds, fails in a way that is
+/// not retryable, or the strategy's attempts are used up; returns the value and the number of
+/// attempts made.
+///
+/// Everything happens inside a `zhima_call` span carrying the method, `out_biz_no`, the
+/// attempt count, the latency and the outcome. Only these facts are recorded — never keys,
+/// signatures, tokens or URLs.
+pub(crate) async fn run<T, F, Fut>(strategy: RequestStrategy, info: CallInfo<'_>, mut attempt: F) -> Result<(T, u32)>
+where
+    F: FnMut(u32) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let span = tracing::info_span!(
+        "zhima_call",
+        protocol = info.protocol,
+        method = info.method,
+        out_biz_no = info.out_biz_no.as_deref().unwrap_or(""),
+        attempt = Empty,
+        latency_ms = Empty,
+        outcome = Empty,
+    );
+    let started = Instant::now();
+    let max = strategy.max_attempts();
+    let result = async {
+        let mut n = 1;
+        loop {
+            let attempt_started = Instant::now();
+            let result = attempt(n).await;
+            let outcome = result.as_ref().map_or_else(Error::outcome, |_| "ok");
+            tracing::debug!(attempt = n, latency_ms = millis(attempt_started), outcome, "attempt finished");
+            match result {
+                Err(e) if n < max && e.is_retryable() => {
+                    let delay = strategy.backoff(n);
+                    tracing::info!(attempt = n, outcome, delay_ms = delay.as_millis() as u64, "retrying");
+                    tokio::time::sleep(delay).await;
+                    n += 1;
+                }
+                other => break (other, n),
+            }
+        }
+    }
+    .instrument(span.clone())
+    .await;
+    let (result, attempts) = result;
+    let outcome = result.as_ref().map_or_else(Error::outcome, |_| "ok");
+    span.record("attempt", attempts);
+    span.record("latency_ms", millis(started));
+    span.record("outcome", outcome);
+    // An event inside the span so subscribers that only print events still see the summary.
+    span.in_scope(|| tracing::info!(attempts, latency_ms = millis(started), outcome, "call finished"));
+    result.map(|v| (v, attempts))
+}
+
+fn millis(since: Instant) -> u64 {
+    since.elapsed().as_millis().min(u64::MAX as u128) as u64
+}

@@ -1,0 +1,23 @@
+//! Domain rules, free of HTTP and SQL. Write-side rules are pure functions over a snapshot
+//! (`decide(cmd, &Snapshot) -> Decision`) that every storage backend calls inside its
+//! transaction, so SQLite and PostgreSQL enforce exactly the same rules.
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`entities`] | apps, tokens, templates, agreements, trades, the caller |
+//! | [`fingerprint`] | business fingerprints for idempotency |
+//! | [`ledger`] | cumulation events, per-agreement totals, refund budgets, invariant recomputation |
+//! | [`cumulation`] | cumulation sync rules 2–6 |
+//! | [`state_sync`] | state machines, `biz_data` schemas, state sync checks 4–9 |
+//! | [`query`] | `cumulate.query` / `agreement.query` access and answers |
+//! | [`settle`] | `settle.apply` rules |
+//! | [`audit`] | audit log entries |
+
+pub mod audit;
+pub mod cumulation;
+pub mod entities;
+pub mod fingerprint;
+pub mod ledger;
+pub mod query;
+pub mod settle;
+pub mod state_sync;

@@ -1,0 +1,160 @@
+//! What every handler shares: storage, the platform signing key, settings, the nonce cache
+//! and parsed app keys.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use zhima_proto::aes::AesKey;
+use zhima_proto::keys::{PrivateKey, PublicKey};
+
+use super::error::ApiError;
+use super::nonce::{NonceCache, DEFAULT_NONCE_CAPACITY};
+use crate::config::Config;
+use crate::domain::entities::App;
+use crate::storage::Storage;
+
+/// Default request body limit (1 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default time a request may take, body upload included.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long shutdown waits for in-flight requests (PRODUCT §10).
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Tunables of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Allowed difference between a request timestamp and our clock (both protocols).
+    pub clock_skew: chrono::Duration,
+    /// Largest request body accepted.
+    pub body_limit: usize,
+    /// Deadline for one request, from headers received to response ready.
+    pub request_timeout: Duration,
+    /// How long shutdown waits for in-flight requests before closing them.
+    pub shutdown_grace: Duration,
+    /// Remembered v3 nonces (see the `nonce` module).
+    pub nonce_capacity: usize,
+}
+
+impl Settings {
+    /// Defaults with the configured clock skew.
+    pub fn from_config(config: &Config) -> Self {
+        Settings {
+            clock_skew: config.server.clock_skew,
+            ..Settings::default()
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            clock_skew: chrono::Duration::seconds(crate::config::DEFAULT_CLOCK_SKEW_SECS as i64),
+            body_limit: DEFAULT_BODY_LIMIT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            nonce_capacity: DEFAULT_NONCE_CAPACITY,
+        }
+    }
+}
+
+/// The platform identity that signs every response.
+#[derive(Clone)]
+pub struct Platform {
+    /// Response-signing key.
+    pub key: PrivateKey,
+    /// Cert mode: SN of the platform certificate (`alipay_cert_sn` / `alipay-sn`).
+    pub cert_sn: Option<String>,
+}
+
+impl Platform {
+    /// The platform section of a configuration.
+    pub fn from_config(config: &Config) -> Self {
+        Platform {
+            key: config.platform.private_key.clone(),
+            cert_sn: config.platform.cert.as_ref().map(|c| c.sn.clone()),
+        }
+    }
+
+    /// The SN to put in a response: only for cert-mode requests, and only if we have a cert.
+    pub(crate) fn sn_for(&self, cert_mode_request: bool) -> Option<&str> {
+        self.cert_sn.as_deref().filter(|_| cert_mode_request)
+    }
+}
+
+/// An app's keys, parsed once from their stored text.
+pub(crate) struct AppKeys {
+    public_key_pem: String,
+    encrypt_key_text: Option<String>,
+    pub(crate) public: PublicKey,
+    /// `None` when the app has no `encrypt_key`; `Some(Err)` when it is unusable.
+    pub(crate) aes: Option<Result<AesKey, String>>,
+}
+
+/// The state behind every handler.
+pub(crate) struct Shared {
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) platform: Platform,
+    pub(crate) settings: Settings,
+    pub(crate) nonces: NonceCache,
+    keys: RwLock<HashMap<String, Arc<AppKeys>>>,
+    shutting_down: AtomicBool,
+}
+
+impl Shared {
+    pub(crate) fn new(storage: Arc<dyn Storage>, platform: Platform, settings: Settings) -> Self {
+        Shared {
+            storage,
+            platform,
+            nonces: NonceCache::new(settings.nonce_capacity),
+            settings,
+            keys: RwLock::new(HashMap::new()),
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    /// The parsed keys of `app`, re-parsed only when its stored key text changed.
+    pub(crate) fn app_keys(&self, app: &App) -> Result<Arc<AppKeys>, ApiError> {
+        let cached = self
+            .keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&app.app_id)
+            .cloned();
+        if let Some(k) = cached.filter(|k| {
+            k.public_key_pem == app.public_key_pem && k.encrypt_key_text == app.encrypt_key
+        }) {
+            return Ok(k);
+        }
+        let public = PublicKey::from_text(&app.public_key_pem).map_err(|e| {
+            ApiError::system(format!(
+                "stored public key of app {} does not parse: {e}",
+                app.app_id
+            ))
+        })?;
+        let aes = app
+            .encrypt_key
+            .as_deref()
+            .map(|t| AesKey::from_base64(t).map_err(|e| e.to_string()));
+        let keys = Arc::new(AppKeys {
+            public_key_pem: app.public_key_pem.clone(),
+            encrypt_key_text: app.encrypt_key.clone(),
+            public,
+            aes,
+        });
+        self.keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(app.app_id.clone(), keys.clone());
+        Ok(keys)
+    }
+
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutting_down.store(true, Ordering::SeqCst);
+    }
+
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(Ordering::SeqCst)
+    }
+}

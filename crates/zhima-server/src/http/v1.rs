@@ -1,0 +1,367 @@
+//! `POST|GET /gateway.do`: the v1 gateway (PROTOCOL §A, PRODUCT §3).
+//!
+//! Always HTTP 200. Every answer is signed with the request's `sign_type` (RSA2 when it named
+//! none we know) in the request's `charset`; errors sit in the `<method>_response` node, and
+//! the method-less `error_response` is used only when `method` is missing. The checks run in
+//! the order of [`check_and_dispatch`]; the first failure decides the answer.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use zhima_proto::aes::AesKey;
+use zhima_proto::catalog::{self, CumulationCode, GatewayCode, GatewaySubCode, ZmdataCode};
+use zhima_proto::models::Api;
+use zhima_proto::time::parse_alipay_datetime;
+use zhima_proto::v1::{self, Charset, GatewayParams, ResponseNode, ERROR_RESPONSE_KEY};
+use zhima_proto::SignType;
+
+use super::auth::{self, RequestCtx};
+use super::dispatch::{dispatch, Input, Success};
+use super::error::{ApiError, Fault, GatewayFault};
+use super::state::Shared;
+use super::{read_body, record, BodyError};
+use crate::error::{BizCode, Rejection};
+
+/// The only `version` the gateway knows.
+const VERSION: &str = "1.0";
+
+/// How the answer is written; refined as the request is read, so that even a request we
+/// could not read gets the best-signed answer possible.
+#[derive(Default)]
+struct Envelope {
+    /// `method`, when sent (the node is `<method>_response`); `None` → `error_response`.
+    method: Option<String>,
+    sign_type: SignType,
+    charset: Charset,
+    /// The request carried `app_cert_sn` / `alipay_root_cert_sn`: answer with `alipay_cert_sn`.
+    cert_mode: bool,
+    /// Set once an AES request was decrypted: the answer node is encrypted with it.
+    aes: Option<AesKey>,
+    /// For the audit log.
+    app_id: Option<String>,
+}
+
+impl Envelope {
+    /// Takes method, sign type, charset and cert mode from whatever parameters are readable.
+    fn refine(&mut self, p: &GatewayParams) {
+        self.method = p.get_non_empty("method").map(str::to_owned);
+        self.sign_type = p.get_non_empty("sign_type").and_then(|s| s.parse().ok()).unwrap_or_default();
+        self.charset = p.get_non_empty("charset").and_then(|c| Charset::from_label(c).ok()).unwrap_or_default();
+        self.cert_mode = p.get_non_empty("app_cert_sn").is_some() || p.get_non_empty("alipay_root_cert_sn").is_some();
+        self.app_id = p.get_non_empty("app_id").map(str::to_owned);
+    }
+
+    fn api(&self) -> Option<Api> {
+        self.method.as_deref().and_then(Api::from_v1_method)
+    }
+}
+
+/// The gateway handler.
+pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let ctx = RequestCtx::new();
+    let (parts, body) = req.into_parts();
+    let query = parts.uri.query().unwrap_or("").to_owned();
+    let mut env = Envelope::default();
+    env.refine(&lossy_params(query.as_bytes(), b""));
+    let limit = shared.settings.body_limit;
+    let work = async {
+        let body = read_body(body, limit).await?;
+        Ok(handle(&shared, &ctx, &parts.headers, &query, &body, &mut env).await)
+    };
+    let result = match tokio::time::timeout(shared.settings.request_timeout, work).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(BodyError::TooLarge)) if env.method.is_some() => Err(ApiError::gateway_msg(
+            GatewayFault::InvalidParameter,
+            format!("请求报文超过{limit}字节"),
+        )),
+        Ok(Err(BodyError::TooLarge)) => return too_large(&ctx, limit),
+        Err(_) => Err(ApiError::system(format!(
+            "request did not complete within {:?}",
+            shared.settings.request_timeout
+        ))),
+    };
+    respond(&shared, &ctx, &env, result)
+}
+
+/// Reads the parameters and runs the checks; `env` learns how to answer as it goes.
+async fn handle(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    query: &str,
+    body: &[u8],
+    env: &mut Envelope,
+) -> Result<Success, ApiError> {
+    let lossy = lossy_params(query.as_bytes(), body);
+    env.refine(&lossy);
+    let (params, charset_error) = match GatewayParams::parse(query.as_bytes(), body, content_type_charset(headers)) {
+        Ok(p) => (p, None),
+        // Keep going with the lossy reading so earlier checks still decide first.
+        Err(e) => (lossy, Some(e.to_string())),
+    };
+    check_and_dispatch(shared, ctx, &params, charset_error, env).await
+}
+
+/// The checks of PRODUCT §3 in order, then the business call.
+async fn check_and_dispatch(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    p: &GatewayParams,
+    charset_error: Option<String>,
+    env: &mut Envelope,
+) -> Result<Success, ApiError> {
+    use GatewayFault as F;
+    let require = |key: &str, fault: F| p.get_non_empty(key).ok_or_else(|| ApiError::gateway(fault));
+    let method = require("method", F::MissingMethod)?;
+    let app_id = require("app_id", F::MissingAppId)?;
+    let app = auth::load_app(shared, app_id).await?;
+    let sign_type: SignType = require("sign_type", F::MissingSignatureType)?
+        .parse()
+        .map_err(|e| ApiError::gateway(F::InvalidSignatureType).log(format!("{e}")))?;
+    if !app.app.sign_types.contains(&sign_type) {
+        return Err(ApiError::gateway(F::MissingSignatureConfig)
+            .log(format!("app {app_id} does not accept sign_type {sign_type}")));
+    }
+    require("sign", F::MissingSignature)?;
+    let timestamp = require("timestamp", F::MissingTimestamp)?;
+    let ts = parse_alipay_datetime(timestamp).map_err(|e| ApiError::gateway(F::InvalidTimestamp).log(e.to_string()))?;
+    auth::check_window(shared, &ts, &ctx.now)?;
+    if require("version", F::MissingVersion)? != VERSION {
+        return Err(ApiError::gateway_msg(F::InvalidVersion, "version只支持1.0"));
+    }
+    if let Some(detail) = charset_error {
+        return Err(ApiError::gateway(F::InvalidCharset).log(detail));
+    }
+    if p.get_non_empty("format").is_some_and(|f| !f.eq_ignore_ascii_case("json")) {
+        return Err(ApiError::gateway(F::InvalidFormat));
+    }
+    let partner_id = auth::acting_partner(shared, &app.app, p.get_non_empty("app_auth_token"), &ctx.now).await?;
+    auth::check_app_cert_sn(&app.app, p.get_non_empty("app_cert_sn"))?;
+    if v1::verify_request(p, &app.keys.public).is_err() {
+        let content = p.sign_content();
+        tracing::debug!(trace_id = %ctx.trace_id, string_to_sign = %content, "v1 string-to-sign");
+        return Err(ApiError::gateway_msg(F::InvalidSignature, catalog::invalid_signature_sub_msg(&content)).log(
+            format!("signature does not verify with app {app_id}'s public key (SHA-256 fingerprint {}) as {}", app.keys.public.fingerprint(), sign_type.algorithm_name()),
+        ));
+    }
+    let biz_content = match p.get_non_empty("encrypt_type") {
+        None => p.get("biz_content").unwrap_or_default().to_owned(),
+        Some(encrypt_type) => {
+            let key = auth::content_key(&app, encrypt_type)?;
+            let plain = auth::decrypt(&key, p.get("biz_content").unwrap_or_default())?;
+            env.aes = Some(key);
+            plain
+        }
+    };
+    let api = Api::from_v1_method(method).ok_or_else(|| ApiError::gateway(F::InvalidMethod))?;
+    let caller = auth::caller(&app.app, partner_id, ctx);
+    dispatch(shared, api, Input::Json(&biz_content), caller).await
+}
+
+/// Writes the signed answer, logs and audits it.
+fn respond(shared: &Shared, ctx: &RequestCtx, env: &Envelope, result: Result<Success, ApiError>) -> Response {
+    let outcome = match &result {
+        Ok(_) => GatewayCode::Success.as_str().to_owned(),
+        Err(e) => e.outcome(),
+    };
+    let label = env.method.clone().unwrap_or_else(|| "(no method)".to_owned());
+    record(shared, ctx, env.app_id.clone(), label, &outcome, result.as_ref().err());
+    match render(shared, env, &result) {
+        Ok((charset, body)) => {
+            let content_type = format!("application/json;charset={}", charset.as_str());
+            let mut resp = (StatusCode::OK, body).into_response();
+            let headers = resp.headers_mut();
+            headers.insert(CONTENT_TYPE, HeaderValue::from_str(&content_type).expect("ASCII header"));
+            headers.insert("trace_id", HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"));
+            resp
+        }
+        Err(e) => {
+            tracing::error!(trace_id = %ctx.trace_id, error = %e, "cannot sign a v1 response");
+            (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign the response").into_response()
+        }
+    }
+}
+
+/// The signed body, in the request's charset when every character fits in it (else UTF-8).
+fn render(shared: &Shared, env: &Envelope, result: &Result<Success, ApiError>) -> Result<(Charset, Vec<u8>), zhima_proto::Error> {
+    let node_key = env.method.as_deref().map_or_else(|| ERROR_RESPONSE_KEY.to_owned(), v1::response_node_key);
+    let mut node = ResponseNode::Json(node_json(env.api(), result)?);
+    // Decryption failures are answered in clear: the client may not hold the key.
+    if let Some(key) = &env.aes {
+        node = node.encrypt(key);
+    }
+    let sn = shared.platform.sn_for(env.cert_mode);
+    let key = &shared.platform.key;
+    let signed = |charset: Charset| -> Result<Vec<u8>, zhima_proto::Error> {
+        let body = v1::build_response(&node_key, &node, key, env.sign_type, charset, sn)?;
+        charset.encode(&body)
+    };
+    match signed(env.charset) {
+        Ok(bytes) => Ok((env.charset, bytes)),
+        Err(_) if env.charset != Charset::Utf8 => Ok((Charset::Utf8, signed(Charset::Utf8)?)),
+        Err(e) => Err(e),
+    }
+}
+
+/// `{"code":…,"msg":…[,"sub_code":…,"sub_msg":…], business fields…}`.
+#[derive(Serialize)]
+struct Node<'a, T: Serialize> {
+    code: &'a str,
+    msg: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sub_msg: Option<&'a str>,
+    #[serde(flatten)]
+    fields: Option<T>,
+}
+
+/// The business fields a failed call still carries.
+#[derive(Serialize)]
+struct FailureFields<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    biz_result: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fail_reason: Option<&'a str>,
+}
+
+fn node_json(api: Option<Api>, result: &Result<Success, ApiError>) -> Result<String, zhima_proto::Error> {
+    let text = match result {
+        Ok(success) => {
+            let c = GatewayCode::Success;
+            to_json(&Node { code: c.as_str(), msg: c.msg(), sub_code: None, sub_msg: None, fields: Some(success) })
+        }
+        Err(e) => match (&e.fault, api) {
+            (Fault::Gateway { kind, msg }, _) => {
+                let sub = kind.v1();
+                gateway_node(sub, msg.as_deref().unwrap_or(sub.default_message()))
+            }
+            (Fault::Business(r), Some(api)) => business_node(api, r),
+            (Fault::System, Some(api)) => business_node(api, &system_rejection(api)),
+            // No business API to speak for: the gateway's own "unknown error".
+            (Fault::Business(_) | Fault::System, None) => {
+                let sub = GatewaySubCode::AopUnknowError;
+                gateway_node(sub, sub.default_message())
+            }
+        },
+    };
+    text.map_err(|e| zhima_proto::Error::GatewayResponse(e.to_string()))
+}
+
+fn gateway_node(sub: GatewaySubCode, sub_msg: &str) -> serde_json::Result<String> {
+    let code = sub.gateway_code();
+    to_json(&Node::<()> { code: code.as_str(), msg: code.msg(), sub_code: Some(sub.as_str()), sub_msg: Some(sub_msg), fields: None })
+}
+
+fn business_node(api: Api, r: &Rejection) -> serde_json::Result<String> {
+    let code = GatewayCode::BusinessFailed;
+    let fields = match api {
+        Api::StateSync => FailureFields { biz_result: Some(zhima_proto::models::state_sync::BIZ_RESULT_FAILED), fail_reason: None },
+        _ => FailureFields { biz_result: None, fail_reason: Some(&r.sub_msg) },
+    };
+    to_json(&Node {
+        code: code.as_str(),
+        msg: code.msg(),
+        sub_code: Some(r.code.as_str()),
+        sub_msg: Some(&r.sub_msg),
+        fields: Some(fields),
+    })
+}
+
+/// `SYSTEM_ERROR` in the API's own table.
+fn system_rejection(api: Api) -> Rejection {
+    let code: BizCode = match api {
+        Api::StateSync => ZmdataCode::SystemError.into(),
+        _ => CumulationCode::SystemError.into(),
+    };
+    Rejection::new(code, code.default_message())
+}
+
+fn to_json<T: Serialize>(v: &T) -> serde_json::Result<String> {
+    serde_json::to_string(v)
+}
+
+/// A best-effort reading of the parameters (UTF-8, lossy): enough to learn `method`,
+/// `sign_type` and `charset` for the answer even when the real decoding fails.
+fn lossy_params(query: &[u8], body: &[u8]) -> GatewayParams {
+    GatewayParams::from_pairs(form_urlencoded::parse(query).chain(form_urlencoded::parse(body)))
+}
+
+/// `charset=` of the Content-Type header, if any.
+fn content_type_charset(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(CONTENT_TYPE)?
+        .to_str()
+        .ok()?
+        .split(';')
+        .filter_map(|part| part.trim().split_once('='))
+        .find(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        .map(|(_, v)| v.trim().trim_matches('"'))
+}
+
+/// A body over the limit whose method we do not know: no signed answer is possible.
+fn too_large(ctx: &RequestCtx, limit: usize) -> Response {
+    let mut resp = (StatusCode::PAYLOAD_TOO_LARGE, format!("request body exceeds {limit} bytes\n")).into_response();
+    resp.headers_mut().insert("trace_id", HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"));
+    resp
+}
+
+#[allow(dead_code)]
+fn _assert_body_is_axum(_: Body) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failure_nodes_follow_the_alipay_layout() {
+        let r = Rejection::new(ZmdataCode::BizStateCodeError, "业务状态码错误");
+        assert_eq!(
+            business_node(Api::StateSync, &r).unwrap(),
+            r#"{"code":"40004","msg":"Business Failed","sub_code":"ZMDATA.BIZ_STATE_CODE_ERROR","sub_msg":"业务状态码错误","biz_result":"failed"}"#
+        );
+        let r = Rejection::new(CumulationCode::IdempotentError, "幂等冲突，请更换out_biz_no");
+        assert_eq!(
+            business_node(Api::CumulationSync, &r).unwrap(),
+            r#"{"code":"40004","msg":"Business Failed","sub_code":"IDEMPOTENT_ERROR","sub_msg":"幂等冲突，请更换out_biz_no","fail_reason":"幂等冲突，请更换out_biz_no"}"#
+        );
+        assert_eq!(
+            gateway_node(GatewaySubCode::IsvInvalidAppId, "无效的appId参数").unwrap(),
+            r#"{"code":"40002","msg":"Invalid Arguments","sub_code":"isv.invalid-app-id","sub_msg":"无效的appId参数"}"#
+        );
+    }
+
+    #[test]
+    fn success_node_puts_code_and_msg_first() {
+        let ok: Result<Success, ApiError> =
+            Ok(Success::StateSync(zhima_proto::models::ZhimaDataStateDataSyncResponse::success()));
+        assert_eq!(
+            node_json(Some(Api::StateSync), &ok).unwrap(),
+            r#"{"code":"10000","msg":"Success","biz_result":"success"}"#
+        );
+    }
+
+    #[test]
+    fn system_errors_without_an_api_use_the_gateway_code() {
+        let e: Result<Success, ApiError> = Err(ApiError::system("boom"));
+        let text = node_json(None, &e).unwrap();
+        assert!(text.contains(r#""code":"20000""#) && text.contains("aop.unknow-error"), "{text}");
+        assert!(!text.contains("boom"));
+        let text = node_json(Some(Api::CumulationSync), &e).unwrap();
+        assert!(text.contains(r#""sub_code":"SYSTEM_ERROR""#), "{text}");
+    }
+
+    #[test]
+    fn content_type_charset_is_found_case_insensitively() {
+        let mut h = HeaderMap::new();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded; Charset=GBK"));
+        assert_eq!(content_type_charset(&h), Some("GBK"));
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        assert_eq!(content_type_charset(&h), None);
+    }
+}

@@ -1,0 +1,336 @@
+//! SQL of the Zhima GO ledger: snapshot loading, appending events with their totals delta,
+//! reading totals and pages of events, and the invariant check.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension, Row};
+use zhima_proto::models::{BizAction, DiscountType};
+use zhima_proto::money::Fen;
+
+use super::records::{self, collect, conversion, ms, parse, time};
+use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
+use crate::domain::ledger::{
+    totals_from_events, AgreementTotals, DiscountLine, EventAmounts, LedgerEvent, RefundBudget,
+    TotalsDelta,
+};
+use crate::domain::query::Page;
+use crate::error::Result;
+use crate::storage::InvariantReport;
+
+const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action, \
+     pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts, \
+     task_count, fingerprint, received_at_ms";
+
+fn event_row(r: &Row<'_>) -> rusqlite::Result<LedgerEvent> {
+    let action: String = r.get(6)?;
+    let data_type: String = r.get(9)?;
+    let discounts: String = r.get(14)?;
+    Ok(LedgerEvent {
+        seq: r.get(0)?,
+        partner_id: r.get(1)?,
+        out_biz_no: r.get(2)?,
+        agreement_no: r.get(3)?,
+        user_id: r.get(4)?,
+        open_id: r.get(5)?,
+        action: parse(&action)?,
+        pay_out_biz_no: r.get(7)?,
+        biz_time: time(r.get(8)?)?,
+        data_type: parse(&data_type)?,
+        amount_name: r.get(10)?,
+        task_name: r.get(11)?,
+        trade_no: r.get(12)?,
+        amounts: EventAmounts {
+            trade: Fen(r.get(13)?),
+            discounts: decode_discounts(&discounts)?,
+            tasks: r.get(15)?,
+        },
+        fingerprint: r.get(16)?,
+        received_at: time(r.get(17)?)?,
+    })
+}
+
+/// Discount lines are stored as JSON `[[type, name, fen], …]` in request order.
+fn encode_discounts(lines: &[DiscountLine]) -> String {
+    let rows: Vec<(&str, &str, i64)> = lines
+        .iter()
+        .map(|d| (d.discount_type.as_str(), d.name.as_str(), d.amount.0))
+        .collect();
+    serde_json::to_string(&rows).expect("tuples of strings and integers serialize")
+}
+
+fn decode_discounts(text: &str) -> rusqlite::Result<Vec<DiscountLine>> {
+    let rows: Vec<(String, String, i64)> =
+        serde_json::from_str(text).map_err(|e| conversion(format!("stored discounts: {e}")))?;
+    rows.into_iter()
+        .map(|(kind, name, fen)| {
+            Ok(DiscountLine {
+                discount_type: parse::<DiscountType>(&kind)?,
+                name,
+                amount: Fen(fen),
+            })
+        })
+        .collect()
+}
+
+fn event_by_key(
+    conn: &Connection,
+    partner_id: &str,
+    out_biz_no: &str,
+) -> Result<Option<LedgerEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM cumulation_events WHERE partner_id = ?1 AND out_biz_no = ?2"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([partner_id, out_biz_no], event_row)
+        .optional()?)
+}
+
+fn refunds_of(
+    conn: &Connection,
+    partner_id: &str,
+    pay_out_biz_no: &str,
+) -> Result<Vec<EventAmounts>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM cumulation_events
+         WHERE partner_id = ?1 AND pay_out_biz_no = ?2 AND biz_action = 'ORDER_REFUND' ORDER BY seq"
+    );
+    let events = collect(
+        conn.prepare_cached(&sql)?
+            .query_map([partner_id, pay_out_biz_no], event_row)?,
+    )?;
+    Ok(events.into_iter().map(|e| e.amounts).collect())
+}
+
+/// Loads what `domain::cumulation::decide` needs; a stored event with the same key makes the
+/// rest irrelevant (replay or conflict), so nothing else is read then.
+pub(crate) fn load_snapshot(conn: &Connection, cmd: &CumulationCmd) -> Result<CumulationSnapshot> {
+    if let Some(existing) = event_by_key(conn, &cmd.partner_id, &cmd.out_biz_no)? {
+        return Ok(CumulationSnapshot {
+            existing: Some(existing),
+            ..Default::default()
+        });
+    }
+    let agreement = records::agreement(conn, &cmd.agreement_no)?;
+    let template = match &agreement {
+        Some(a) => records::template(conn, &a.template_no)?,
+        None => None,
+    };
+    let trade = match (&cmd.trade_no, cmd.has_alipay_trade) {
+        (Some(no), true) => records::trade(conn, no)?,
+        _ => None,
+    };
+    let (payment, prior_refunds) = match (&cmd.pay_out_biz_no, cmd.action) {
+        (Some(pay_no), BizAction::OrderRefund) => (
+            event_by_key(conn, &cmd.partner_id, pay_no)?,
+            refunds_of(conn, &cmd.partner_id, pay_no)?,
+        ),
+        _ => (None, Vec::new()),
+    };
+    Ok(CumulationSnapshot {
+        existing: None,
+        agreement,
+        template,
+        trade,
+        payment,
+        prior_refunds,
+    })
+}
+
+/// Appends the event and applies its delta to the totals rows; returns the event's `seq`.
+pub(crate) fn append(conn: &Connection, a: &Append) -> Result<i64> {
+    let e = &a.event;
+    conn.prepare_cached(
+        "INSERT INTO cumulation_events (partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action,
+           pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts,
+           task_count, fingerprint, received_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+    )?
+    .execute(params![
+        e.partner_id,
+        e.out_biz_no,
+        e.agreement_no,
+        e.user_id,
+        e.open_id,
+        e.action.as_str(),
+        e.pay_out_biz_no,
+        ms(&e.biz_time),
+        e.data_type.as_str(),
+        e.amount_name,
+        e.task_name,
+        e.trade_no,
+        e.amounts.trade.0,
+        encode_discounts(&e.amounts.discounts),
+        e.amounts.tasks,
+        e.fingerprint,
+        ms(&e.received_at),
+    ])?;
+    let seq = conn.last_insert_rowid();
+    apply_delta(conn, &e.agreement_no, &a.delta)?;
+    Ok(seq)
+}
+
+fn apply_delta(conn: &Connection, agreement_no: &str, d: &TotalsDelta) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO agreement_totals (agreement_no, trade_amount, discount_amount, task_count, event_count,
+           paid_count, fully_refunded_count)
+         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?6)
+         ON CONFLICT (agreement_no) DO UPDATE SET
+           trade_amount = trade_amount + excluded.trade_amount,
+           discount_amount = discount_amount + excluded.discount_amount,
+           task_count = task_count + excluded.task_count,
+           event_count = event_count + 1,
+           paid_count = paid_count + excluded.paid_count,
+           fully_refunded_count = fully_refunded_count + excluded.fully_refunded_count",
+    )?
+    .execute(params![agreement_no, d.trade_amount.0, d.discount_amount.0, d.task_count, d.paid, d.fully_refunded])?;
+    for ((kind, name), amount) in &d.discounts {
+        conn.prepare_cached(
+            "INSERT INTO agreement_discount_totals (agreement_no, discount_type, discount_name, amount)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (agreement_no, discount_type, discount_name) DO UPDATE SET amount = amount + excluded.amount",
+        )?
+        .execute(params![agreement_no, kind.as_str(), name, amount.0])?;
+    }
+    if let Some((name, n)) = &d.task {
+        conn.prepare_cached(
+            "INSERT INTO agreement_task_totals (agreement_no, task_name, task_count) VALUES (?1, ?2, ?3)
+             ON CONFLICT (agreement_no, task_name) DO UPDATE SET task_count = task_count + excluded.task_count",
+        )?
+        .execute(params![agreement_no, name, n])?;
+    }
+    Ok(())
+}
+
+/// The totals row of an agreement (zeros when it has no events). `breakdown` also loads the
+/// per-discount and per-task rows (not needed by `cumulate.query`).
+pub(crate) fn totals(
+    conn: &Connection,
+    agreement_no: &str,
+    breakdown: bool,
+) -> Result<AgreementTotals> {
+    let mut t = conn
+        .prepare_cached(
+            "SELECT trade_amount, discount_amount, task_count, event_count, paid_count, fully_refunded_count
+             FROM agreement_totals WHERE agreement_no = ?1",
+        )?
+        .query_row([agreement_no], |r| {
+            Ok(AgreementTotals {
+                trade_amount: Fen(r.get(0)?),
+                discount_amount: Fen(r.get(1)?),
+                task_count: r.get(2)?,
+                event_count: r.get(3)?,
+                paid_count: r.get(4)?,
+                fully_refunded_count: r.get(5)?,
+                ..Default::default()
+            })
+        })
+        .optional()?
+        .unwrap_or_default();
+    if breakdown {
+        t.discounts = discount_breakdown(conn, agreement_no)?;
+        t.tasks = task_breakdown(conn, agreement_no)?;
+    }
+    Ok(t)
+}
+
+fn discount_breakdown(
+    conn: &Connection,
+    agreement_no: &str,
+) -> Result<BTreeMap<(DiscountType, String), Fen>> {
+    let rows = collect(
+        conn.prepare_cached(
+            "SELECT discount_type, discount_name, amount FROM agreement_discount_totals WHERE agreement_no = ?1",
+        )?
+        .query_map([agreement_no], |r| {
+            let kind: String = r.get(0)?;
+            Ok(((parse::<DiscountType>(&kind)?, r.get::<_, String>(1)?), Fen(r.get(2)?)))
+        })?,
+    )?;
+    Ok(rows.into_iter().collect())
+}
+
+fn task_breakdown(conn: &Connection, agreement_no: &str) -> Result<BTreeMap<String, i64>> {
+    let rows = collect(
+        conn.prepare_cached(
+            "SELECT task_name, task_count FROM agreement_task_totals WHERE agreement_no = ?1",
+        )?
+        .query_map([agreement_no], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?,
+    )?;
+    Ok(rows.into_iter().collect())
+}
+
+/// One page of an agreement's events, newest first (index `(agreement_no, seq)`).
+pub(crate) fn events_page(
+    conn: &Connection,
+    agreement_no: &str,
+    page: Page,
+) -> Result<Vec<LedgerEvent>> {
+    let sql = format!(
+        "SELECT {EVENT_COLUMNS} FROM cumulation_events WHERE agreement_no = ?1 ORDER BY seq DESC LIMIT ?2 OFFSET ?3"
+    );
+    collect(
+        conn.prepare_cached(&sql)?
+            .query_map(params![agreement_no, page.size, page.offset()], event_row)?,
+    )
+}
+
+/// Recomputes all totals from the events and compares them with the stored rows; also checks
+/// that no payment was refunded beyond what it paid.
+pub(crate) fn verify_invariants(conn: &Connection) -> Result<InvariantReport> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM cumulation_events ORDER BY seq");
+    let events = collect(conn.prepare(&sql)?.query_map([], event_row)?)?;
+    let mut expected = totals_from_events(&events);
+    let stored_agreements: Vec<String> = collect(
+        conn.prepare("SELECT agreement_no FROM agreement_totals")?
+            .query_map([], |r| r.get(0))?,
+    )?;
+    for a in stored_agreements {
+        expected.entry(a).or_default();
+    }
+    let mut report = InvariantReport {
+        agreements_checked: expected.len(),
+        events_checked: events.len(),
+        violations: Vec::new(),
+    };
+    for (agreement_no, want) in &expected {
+        let mut got = totals(conn, agreement_no, true)?;
+        got.normalize();
+        if &got != want {
+            report.violations.push(format!(
+                "agreement {agreement_no}: stored totals {got:?} != sum of events {want:?}"
+            ));
+        }
+    }
+    check_refund_budgets(&events, &mut report);
+    Ok(report)
+}
+
+fn check_refund_budgets(events: &[LedgerEvent], report: &mut InvariantReport) {
+    let mut refunds: BTreeMap<(&str, &str), Vec<EventAmounts>> = BTreeMap::new();
+    for e in events.iter().filter(|e| e.action == BizAction::OrderRefund) {
+        if let Some(p) = &e.pay_out_biz_no {
+            refunds
+                .entry((&e.partner_id, p))
+                .or_default()
+                .push(e.amounts.clone());
+        }
+    }
+    for p in events.iter().filter(|e| e.action == BizAction::OrderPaid) {
+        let Some(rs) = refunds.get(&(p.partner_id.as_str(), p.out_biz_no.as_str())) else {
+            continue;
+        };
+        let left = RefundBudget::remaining(&p.amounts, rs);
+        if left.trade < Fen::ZERO
+            || left.tasks < 0
+            || left.discounts.values().any(|v| *v < Fen::ZERO)
+        {
+            report.violations.push(format!(
+                "payment {} of partner {} is over-refunded: {left:?}",
+                p.out_biz_no, p.partner_id
+            ));
+        }
+    }
+}

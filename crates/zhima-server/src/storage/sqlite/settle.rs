@@ -1,0 +1,127 @@
+//! SQL of settlements and of the audit log.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use zhima_proto::money::Fen;
+
+use super::ledger;
+use super::records::{self, collect, ms, parse, time};
+use crate::domain::audit::AuditEntry;
+use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::error::Result;
+
+/// Loads the settlement with the same key, the agreement, its template and totals.
+pub(crate) fn load_snapshot(conn: &Connection, cmd: &SettleCmd) -> Result<SettleSnapshot> {
+    if let Some(existing) = settlement(conn, &cmd.partner_id, &cmd.out_request_no)? {
+        return Ok(SettleSnapshot {
+            existing: Some(existing),
+            ..Default::default()
+        });
+    }
+    let agreement = records::agreement(conn, &cmd.agreement_no)?;
+    let template = match &agreement {
+        Some(a) => records::template(conn, &a.template_no)?,
+        None => None,
+    };
+    let totals = ledger::totals(conn, &cmd.agreement_no, false)?;
+    Ok(SettleSnapshot {
+        existing: None,
+        agreement,
+        template,
+        totals,
+    })
+}
+
+fn settlement(
+    conn: &Connection,
+    partner_id: &str,
+    out_request_no: &str,
+) -> Result<Option<Settlement>> {
+    let row = conn
+        .prepare_cached(
+            "SELECT seq, agreement_no, user_id, open_id, withhold_plan_no, pay_amount, total_real_pay_amount,
+               total_discount_amount, total_task_count, action_type, fingerprint, ledger_trade_amount,
+               ledger_discount_amount, ledger_task_count, settled_at_ms
+             FROM settlements WHERE partner_id = ?1 AND out_request_no = ?2",
+        )?
+        .query_row([partner_id, out_request_no], |r| {
+            let action: String = r.get(9)?;
+            Ok(Settlement {
+                seq: r.get(0)?,
+                cmd: SettleCmd {
+                    agreement_no: r.get(1)?,
+                    partner_id: partner_id.to_owned(),
+                    user_id: r.get(2)?,
+                    open_id: r.get(3)?,
+                    out_request_no: out_request_no.to_owned(),
+                    withhold_plan_no: r.get(4)?,
+                    pay_amount: Fen(r.get(5)?),
+                    total_real_pay_amount: r.get::<_, Option<i64>>(6)?.map(Fen),
+                    total_discount_amount: r.get::<_, Option<i64>>(7)?.map(Fen),
+                    total_task_count: r.get(8)?,
+                    action_type: parse(&action)?,
+                },
+                fingerprint: r.get(10)?,
+                ledger_trade_amount: Fen(r.get(11)?),
+                ledger_discount_amount: Fen(r.get(12)?),
+                ledger_task_count: r.get(13)?,
+                settled_at: time(r.get(14)?)?,
+            })
+        })
+        .optional()?;
+    Ok(row)
+}
+
+/// Records the settlement and moves the agreement to `N`.
+pub(crate) fn record(conn: &Connection, s: &Settlement) -> Result<i64> {
+    let c = &s.cmd;
+    conn.prepare_cached(
+        "INSERT INTO settlements (partner_id, out_request_no, agreement_no, user_id, open_id, withhold_plan_no,
+           pay_amount, total_real_pay_amount, total_discount_amount, total_task_count, action_type, fingerprint,
+           ledger_trade_amount, ledger_discount_amount, ledger_task_count, settled_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+    )?
+    .execute(params![
+        c.partner_id,
+        c.out_request_no,
+        c.agreement_no,
+        c.user_id,
+        c.open_id,
+        c.withhold_plan_no,
+        c.pay_amount.0,
+        c.total_real_pay_amount.map(|f| f.0),
+        c.total_discount_amount.map(|f| f.0),
+        c.total_task_count,
+        c.action_type.as_str(),
+        s.fingerprint,
+        s.ledger_trade_amount.0,
+        s.ledger_discount_amount.0,
+        s.ledger_task_count,
+        ms(&s.settled_at),
+    ])?;
+    let seq = conn.last_insert_rowid();
+    records::mark_settled(conn, &c.agreement_no)?;
+    Ok(seq)
+}
+
+/// Appends one audit entry.
+pub(crate) fn append_audit(conn: &Connection, e: &AuditEntry) -> Result<()> {
+    conn.prepare_cached("INSERT INTO audit_log (at_ms, app_id, method, outcome, latency_us) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![ms(&e.at), e.app_id, e.method, e.outcome, e.latency_us])?;
+    Ok(())
+}
+
+/// The newest audit entries, newest first.
+pub(crate) fn recent_audit(conn: &Connection, limit: i64) -> Result<Vec<AuditEntry>> {
+    collect(
+        conn.prepare_cached("SELECT at_ms, app_id, method, outcome, latency_us FROM audit_log ORDER BY id DESC LIMIT ?1")?
+            .query_map([limit], |r| {
+                Ok(AuditEntry {
+                    at: time(r.get(0)?)?,
+                    app_id: r.get(1)?,
+                    method: r.get(2)?,
+                    outcome: r.get(3)?,
+                    latency_us: r.get(4)?,
+                })
+            })?,
+    )
+}
