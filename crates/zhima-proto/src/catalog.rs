@@ -466,7 +466,7 @@ catalog_enum! {
         TradeNotExist = "TRADE_NOT_EXIST" => off("支付宝交易不存在", 400),
         /// Internal error; retryable.
         SystemError = "SYSTEM_ERROR" => off("系统繁忙", 500),
-        /// **[ours]** settle.apply totals differ from the ledger beyond tolerance.
+        /// **\[ours\]** settle.apply totals differ from the ledger beyond tolerance.
         SettleAmountCheckFail = "SETTLE_AMOUNT_CHECK_FAIL" => BizRow {
             msg: "结算金额校验失败", status: 400, official: false,
         },
@@ -536,7 +536,7 @@ catalog_enum! {
         ServiceIdError = "ZMDAT.SERVICE_ID_ERROR" => zm("服务id不正确", "请联系芝麻产品或技术人员,确认service_id值是否正确"),
         /// `biz_data` not a JSON object, too long, or failing the state's schema.
         BizDataError = "ZMDATA.BIZ_DATA_ERROR" => zm("业务数据错误或格式不正确", "请联系芝麻技术人员,确认数据模型及格式是否正确(biz_data)"),
-        /// **[ours]** `out_biz_no` reused with different content.
+        /// **\[ours\]** `out_biz_no` reused with different content.
         OutBizNoRepeat = "ZMDATA.OUT_BIZ_NO_REPEAT" => ZmRow {
             msg: "外部订单号重复且内容不一致",
             solution: "相同out_biz_no只能重复提交相同内容，请更换out_biz_no",

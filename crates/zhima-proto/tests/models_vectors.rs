@@ -11,8 +11,8 @@ use zhima_proto::models::{
     self, canonical_json, canonical_json_str, Api, ApiModel, BizAction, CumulateDataType,
     DiscountType, HttpMethod, ZhimaCreditPeZmgoAgreementQueryModel,
     ZhimaCreditPeZmgoCumulationSyncModel, ZhimaCreditPeZmgoCumulationSyncResponse,
-    ZhimaCreditPeZmgoSettleApplyModel, ZhimaDataStateDataSyncModel,
-    ZhimaDataStateDataSyncResponse, ZhimaMerchantZmgoCumulateQueryModel,
+    ZhimaCreditPeZmgoSettleApplyModel, ZhimaDataStateDataSyncModel, ZhimaDataStateDataSyncResponse,
+    ZhimaMerchantZmgoCumulateQueryModel,
 };
 use zhima_proto::money::Fen;
 use zhima_proto::time::parse_alipay_datetime;
@@ -37,7 +37,8 @@ fn load(name: &str) -> Value {
 }
 
 fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or_else(|| panic!("expected a string, got {v}"))
+    v.as_str()
+        .unwrap_or_else(|| panic!("expected a string, got {v}"))
 }
 
 fn v1_biz_content(case: &str) -> String {
@@ -57,10 +58,16 @@ fn v3_post_cumulation_sync_body_parses_validates_and_round_trips() {
     let m: ZhimaCreditPeZmgoCumulationSyncModel = models::from_json(body).unwrap();
     assert_eq!(m.agreement_no.as_deref(), Some("20195108518085620000"));
     assert_eq!(m.has_alipay_trade, Some(false));
-    assert_eq!(m.ext_info.as_deref(), Some(r#"{"number":"20200303938282939"}"#));
+    assert_eq!(
+        m.ext_info.as_deref(),
+        Some(r#"{"number":"20200303938282939"}"#)
+    );
     // Nothing is lost: re-serialising gives the same JSON, up to key order.
     let again = serde_json::to_string(&m).unwrap();
-    assert_eq!(canonical_json_str(&again).unwrap(), canonical_json_str(body).unwrap());
+    assert_eq!(
+        canonical_json_str(&again).unwrap(),
+        canonical_json_str(body).unwrap()
+    );
 
     let ok = validate_cumulation(&m, vector_now(), Duration::minutes(15)).unwrap();
     assert_eq!(ok.biz_action, BizAction::OrderPaid);
@@ -69,7 +76,10 @@ fn v3_post_cumulation_sync_body_parses_validates_and_round_trips() {
     assert_eq!(ok.discount_amount(), Fen(875));
     let amount = ok.amount.as_ref().unwrap();
     assert_eq!(amount.name, "累计消费");
-    assert_eq!(amount.discounts[0].discount_type, DiscountType::ExclusiveBenefit);
+    assert_eq!(
+        amount.discounts[0].discount_type,
+        DiscountType::ExclusiveBenefit
+    );
     assert_eq!(amount.discounts[0].name, "滴滴打车优惠001");
     assert_eq!(ok.task_name, None);
     assert!(!ok.counts_task());
@@ -84,25 +94,42 @@ fn v1_python_cumulation_biz_content_is_a_valid_amount_task_sync() {
     assert!(ok.has_alipay_trade);
     assert_eq!(ok.task_name.as_deref(), Some("打车1次"));
     assert!(ok.counts_task());
-    assert_eq!(ok.biz_time, parse_alipay_datetime("2024-05-20 09:58:00").unwrap());
+    assert_eq!(
+        ok.biz_time,
+        parse_alipay_datetime("2024-05-20 09:58:00").unwrap()
+    );
     let trade = ok.amount.as_ref().unwrap().trade.as_ref().unwrap();
-    assert_eq!(trade.trade_no.as_deref(), Some("2020081722001435461000061785"));
+    assert_eq!(
+        trade.trade_no.as_deref(),
+        Some("2020081722001435461000061785")
+    );
     assert_eq!(trade.amount, Fen(357));
 }
 
 #[test]
 fn protocol_c6_refund_and_task_examples_validate() {
     let refund = r#"{"agreement_no":"20195108518085620000","user_id":"2088602002015001","partner_id":"2088621805983504","out_biz_no":"R20240521001","biz_action":"ORDER_REFUND","pay_out_biz_no":"2020081211223006150094012926289","biz_time":"2024-05-20 10:00:00","cumulate_data_type":"AMOUNT","request_from":"ExternalMerchantSource","amount_type_data":{"name":"累计消费","trade_info":{"trade_no":"2020081722001435461000061785","amount":"1.00"}}}"#;
-    let ok = validate_cumulation(&parse_cumulation(refund).unwrap(), vector_now(), Duration::zero())
-        .unwrap();
+    let ok = validate_cumulation(
+        &parse_cumulation(refund).unwrap(),
+        vector_now(),
+        Duration::zero(),
+    )
+    .unwrap();
     assert_eq!(ok.biz_action, BizAction::OrderRefund);
-    assert_eq!(ok.pay_out_biz_no.as_deref(), Some("2020081211223006150094012926289"));
+    assert_eq!(
+        ok.pay_out_biz_no.as_deref(),
+        Some("2020081211223006150094012926289")
+    );
     assert_eq!(ok.trade_amount(), Fen(100));
     assert_eq!(ok.discount_amount(), Fen::ZERO);
 
     let task = r#"{"agreement_no":"20195108518085620000","open_id":"074a1CcTG1LelxKe4xQC0zgNdId0nxi95b5lsNpazWYoCo5","partner_id":"2088621805983504","out_biz_no":"T1","biz_action":"ORDER_PAID","biz_time":"2024-05-20 10:00:00","cumulate_data_type":"TASK","request_from":"ExternalMerchantSource","task_type_data":{"name":"打车1次"}}"#;
-    let ok = validate_cumulation(&parse_cumulation(task).unwrap(), vector_now(), Duration::zero())
-        .unwrap();
+    let ok = validate_cumulation(
+        &parse_cumulation(task).unwrap(),
+        vector_now(),
+        Duration::zero(),
+    )
+    .unwrap();
     assert_eq!(ok.task_name.as_deref(), Some("打车1次"));
     assert_eq!(ok.amount, None);
     assert_eq!(ok.user_id, None);
@@ -157,7 +184,10 @@ fn v1_response_vectors_match_models_and_catalogue() {
     assert_eq!(ok["code"], GatewayCode::Success.as_str());
     assert_eq!(ok["msg"], GatewayCode::Success.msg());
     let r: ZhimaCreditPeZmgoCumulationSyncResponse = serde_json::from_value(ok).unwrap();
-    assert_eq!(r.out_biz_no.as_deref(), Some("2020081211223006150094012926289"));
+    assert_eq!(
+        r.out_biz_no.as_deref(),
+        Some("2020081211223006150094012926289")
+    );
 
     let ok = v1_node("state_sync_success");
     let r: ZhimaDataStateDataSyncResponse = serde_json::from_value(ok).unwrap();
@@ -183,8 +213,7 @@ fn v1_response_vectors_match_models_and_catalogue() {
 fn v3_response_vectors_match_models_and_catalogue() {
     let v = load("v3_request_response.json");
     let ok = &v["responses"]["success_200"];
-    let r: ZhimaCreditPeZmgoCumulationSyncResponse =
-        models::from_json(s(&ok["body"])).unwrap();
+    let r: ZhimaCreditPeZmgoCumulationSyncResponse = models::from_json(s(&ok["body"])).unwrap();
     assert_eq!(r.agreement_no.as_deref(), Some("20195108518085620000"));
 
     let err = &v["responses"]["error_400"];
@@ -197,19 +226,40 @@ fn v3_response_vectors_match_models_and_catalogue() {
 
 #[test]
 fn models_know_their_api() {
-    assert_eq!(ZhimaCreditPeZmgoCumulationSyncModel::V1_METHOD, "zhima.credit.pe.zmgo.cumulation.sync");
+    assert_eq!(
+        ZhimaCreditPeZmgoCumulationSyncModel::V1_METHOD,
+        "zhima.credit.pe.zmgo.cumulation.sync"
+    );
     let route = ZhimaCreditPeZmgoCumulationSyncModel::V3_ROUTE.unwrap();
-    assert_eq!((route.method, route.path), (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/cumulation/sync"));
-    assert_eq!(ZhimaDataStateDataSyncModel::V1_METHOD, "zhima.data.state.data.sync");
+    assert_eq!(
+        (route.method, route.path),
+        (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/cumulation/sync")
+    );
+    assert_eq!(
+        ZhimaDataStateDataSyncModel::V1_METHOD,
+        "zhima.data.state.data.sync"
+    );
     assert_eq!(ZhimaDataStateDataSyncModel::V3_ROUTE, None);
     assert_eq!(ZhimaMerchantZmgoCumulateQueryModel::API, Api::CumulateQuery);
     let q = ZhimaMerchantZmgoCumulateQueryModel::V3_ROUTE.unwrap();
-    assert_eq!((q.method, q.path), (HttpMethod::Get, "/v3/zhima/merchant/zmgo/cumulate/query"));
+    assert_eq!(
+        (q.method, q.path),
+        (HttpMethod::Get, "/v3/zhima/merchant/zmgo/cumulate/query")
+    );
     let a = ZhimaCreditPeZmgoAgreementQueryModel::V3_ROUTE.unwrap();
-    assert_eq!((a.method, a.path), (HttpMethod::Get, "/v3/zhima/credit/pe/zmgo/agreement/query"));
-    assert_eq!(ZhimaCreditPeZmgoSettleApplyModel::V1_METHOD, "zhima.credit.pe.zmgo.settle.apply");
+    assert_eq!(
+        (a.method, a.path),
+        (HttpMethod::Get, "/v3/zhima/credit/pe/zmgo/agreement/query")
+    );
+    assert_eq!(
+        ZhimaCreditPeZmgoSettleApplyModel::V1_METHOD,
+        "zhima.credit.pe.zmgo.settle.apply"
+    );
     let st = ZhimaCreditPeZmgoSettleApplyModel::V3_ROUTE.unwrap();
-    assert_eq!((st.method, st.path), (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/settle/apply"));
+    assert_eq!(
+        (st.method, st.path),
+        (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/settle/apply")
+    );
 }
 
 #[test]
@@ -222,9 +272,16 @@ fn cumulate_query_travels_as_query_pairs_or_json() {
         ..Default::default()
     };
     let pairs = models::to_query_pairs(&q).unwrap();
-    let expect = [("agreement_id", "A1"), ("need_detail", "true"), ("page_no", "2"), ("page_size", "50")];
-    let expect: Vec<(String, String)> =
-        expect.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let expect = [
+        ("agreement_id", "A1"),
+        ("need_detail", "true"),
+        ("page_no", "2"),
+        ("page_size", "50"),
+    ];
+    let expect: Vec<(String, String)> = expect
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     assert_eq!(pairs, expect);
     let back: ZhimaMerchantZmgoCumulateQueryModel = models::from_query_pairs(pairs).unwrap();
     assert_eq!(back, q);
@@ -234,11 +291,17 @@ fn cumulate_query_travels_as_query_pairs_or_json() {
             .unwrap();
     assert_eq!(json, q);
     // Bad scalar strings name the field.
-    let e = models::from_query_pairs::<ZhimaMerchantZmgoCumulateQueryModel, _, _>([("page_size", "+5")])
-        .unwrap_err();
+    let e = models::from_query_pairs::<ZhimaMerchantZmgoCumulateQueryModel, _, _>([(
+        "page_size",
+        "+5",
+    )])
+    .unwrap_err();
     assert_eq!(e.path, "page_size");
-    let e = models::from_query_pairs::<ZhimaMerchantZmgoCumulateQueryModel, _, _>([("need_detail", "yes")])
-        .unwrap_err();
+    let e = models::from_query_pairs::<ZhimaMerchantZmgoCumulateQueryModel, _, _>([(
+        "need_detail",
+        "yes",
+    )])
+    .unwrap_err();
     assert_eq!(e.field.as_deref(), Some("need_detail"));
 }
 

@@ -41,8 +41,16 @@ fn run(v: &Value) -> Result<ValidStateSync, Violation<ZmdataCode>> {
 fn expect(v: &Value, code: ZmdataCode, field: &str) {
     let err = run(v).expect_err(&format!("expected {code} for {v}"));
     assert_eq!(err.code, code, "{}", err.sub_msg);
-    assert!(err.sub_msg.starts_with(code.default_message()), "{}", err.sub_msg);
-    assert!(err.sub_msg.contains(field), "{:?} should name {field}", err.sub_msg);
+    assert!(
+        err.sub_msg.starts_with(code.default_message()),
+        "{}",
+        err.sub_msg
+    );
+    assert!(
+        err.sub_msg.contains(field),
+        "{:?} should name {field}",
+        err.sub_msg
+    );
 }
 
 #[test]
@@ -55,26 +63,58 @@ fn the_base_request_is_valid_and_keeps_every_field() {
 
 #[test]
 fn user_id_error() {
-    for bad in [Value::Null, json!(""), json!("2088"), json!("20881020000000011"), json!("1088102000000001"), json!("2088１02000000001"), json!(" 2088102000000001")] {
+    for bad in [
+        Value::Null,
+        json!(""),
+        json!("2088"),
+        json!("20881020000000011"),
+        json!("1088102000000001"),
+        json!("2088１02000000001"),
+        json!(" 2088102000000001"),
+    ] {
         expect(&with(base(), "user_id", bad), UserIdError, "user_id");
     }
     // A non-string user_id is reported as a user_id error, not a parse failure.
-    expect(&with(base(), "user_id", json!(2088102000000001u64)), UserIdError, "user_id");
+    expect(
+        &with(base(), "user_id", json!(2088102000000001u64)),
+        UserIdError,
+        "user_id",
+    );
 }
 
 #[test]
 fn out_biz_no_null() {
-    expect(&with(base(), "out_biz_no", Value::Null), OutBizNoNull, "out_biz_no");
-    expect(&with(base(), "out_biz_no", json!("")), OutBizNoNull, "out_biz_no");
+    expect(
+        &with(base(), "out_biz_no", Value::Null),
+        OutBizNoNull,
+        "out_biz_no",
+    );
+    expect(
+        &with(base(), "out_biz_no", json!("")),
+        OutBizNoNull,
+        "out_biz_no",
+    );
     run(&with(base(), "out_biz_no", json!("x".repeat(128)))).unwrap();
-    expect(&with(base(), "out_biz_no", json!("x".repeat(129))), OutBizNoNull, "out_biz_no");
+    expect(
+        &with(base(), "out_biz_no", json!("x".repeat(129))),
+        OutBizNoNull,
+        "out_biz_no",
+    );
 }
 
 #[test]
 fn out_principal_id_error() {
-    expect(&with(base(), "out_principal_id", Value::Null), OutPrincipalIdError, "out_principal_id");
+    expect(
+        &with(base(), "out_principal_id", Value::Null),
+        OutPrincipalIdError,
+        "out_principal_id",
+    );
     run(&with(base(), "out_principal_id", json!("影".repeat(128)))).unwrap();
-    expect(&with(base(), "out_principal_id", json!("影".repeat(129))), OutPrincipalIdError, "out_principal_id");
+    expect(
+        &with(base(), "out_principal_id", json!("影".repeat(129))),
+        OutPrincipalIdError,
+        "out_principal_id",
+    );
 }
 
 #[test]
@@ -95,7 +135,11 @@ fn biz_data_error() {
     assert_eq!(at_max.chars().count(), 4096 - 8 + 8);
     run(&with(base(), "biz_data", json!(at_max))).unwrap();
     // biz_data sent as an object instead of a JSON text.
-    expect(&with(base(), "biz_data", json!({"a": 1})), BizDataError, "biz_data");
+    expect(
+        &with(base(), "biz_data", json!({"a": 1})),
+        BizDataError,
+        "biz_data",
+    );
 }
 
 #[test]
@@ -130,7 +174,14 @@ fn checks_run_in_documented_order() {
     // 4–6 are the server's: shape passes with empty service/category/state...
     let m: ZhimaDataStateDataSyncModel = serde_json::from_value(v.clone()).unwrap();
     let ok = validate_state_sync_shape(&m).unwrap();
-    assert_eq!((ok.service_id.as_str(), ok.category_code.as_str(), ok.biz_state_code.as_str()), ("", "", ""));
+    assert_eq!(
+        (
+            ok.service_id.as_str(),
+            ok.category_code.as_str(),
+            ok.biz_state_code.as_str()
+        ),
+        ("", "", "")
+    );
     // ...and 7 comes after them.
     expect(&v, BizDataError, "JSON对象");
 }
@@ -139,13 +190,27 @@ fn checks_run_in_documented_order() {
 fn fingerprint_compares_biz_data_semantically() {
     let fp = |v: &Value| run(v).unwrap().business_fingerprint();
     let original = fp(&base());
-    let respelled = with(base(), "biz_data", json!("{ \"ticket_count\": 2, \"movie_name\": \"流浪地球\" }"));
+    let respelled = with(
+        base(),
+        "biz_data",
+        json!("{ \"ticket_count\": 2, \"movie_name\": \"流浪地球\" }"),
+    );
     assert_eq!(fp(&respelled), original);
-    let escaped = with(base(), "biz_data", json!("{\"movie_name\":\"\\u6d41\\u6d6a\\u5730\\u7403\",\"ticket_count\":2.0}"));
+    let escaped = with(
+        base(),
+        "biz_data",
+        json!("{\"movie_name\":\"\\u6d41\\u6d6a\\u5730\\u7403\",\"ticket_count\":2.0}"),
+    );
     assert_eq!(fp(&escaped), original);
     for (field, value) in [
-        ("biz_data", json!("{\"movie_name\":\"流浪地球\",\"ticket_count\":3}")),
-        ("biz_state_code", json!("CONTRACT_STATE_WATCH_MOVIE_WATCHED")),
+        (
+            "biz_data",
+            json!("{\"movie_name\":\"流浪地球\",\"ticket_count\":3}"),
+        ),
+        (
+            "biz_state_code",
+            json!("CONTRACT_STATE_WATCH_MOVIE_WATCHED"),
+        ),
         ("out_principal_id", json!("1303903")),
         ("user_id", json!("2088102000000002")),
         ("category_code", json!("LIVE")),

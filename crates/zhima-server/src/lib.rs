@@ -35,6 +35,7 @@
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod http;
 pub mod storage;
 
 pub use error::{Error, Result};

@@ -437,7 +437,9 @@ fn load_cert_mode(
     root_bundle: &str,
     platform_cert: &str,
 ) -> Result<(PublicKey, CertMode)> {
-    let cfg = |what: &str| move |e: zhima_proto::Error| Error::Config(format!("{what}: {e}"));
+    fn cfg(what: &'static str) -> impl Fn(zhima_proto::Error) -> Error {
+        move |e| Error::Config(format!("{what}: {e}"))
+    }
     let app = cert::load_certificate(app_cert).map_err(cfg("app certificate"))?;
     let app_cert_key = app
         .public_key

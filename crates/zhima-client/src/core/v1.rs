@@ -176,11 +176,6 @@ impl<'a> V1Call<'a> {
             attempts,
         })
     }
-
-    /// The (plaintext) JSON `biz_content` is not kept; the trace key was taken before.
-    pub(crate) fn is_encrypted(&self) -> bool {
-        self.encrypted
-    }
 }
 
 /// An unsigned body is never a success: an unsigned refusal (the gateway's `error_response`,

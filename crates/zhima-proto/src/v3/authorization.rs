@@ -77,7 +77,7 @@ impl AuthString {
 }
 
 impl fmt::Display for AuthString {
-    /// The order the SDKs use: app_id, [app_cert_sn], nonce, timestamp, extras.
+    /// The order the SDKs use: `app_id`, optional `app_cert_sn`, `nonce`, `timestamp`, extras.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "app_id={}", self.app_id)?;
         if let Some(sn) = &self.app_cert_sn {

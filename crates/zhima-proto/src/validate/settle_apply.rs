@@ -188,7 +188,7 @@ pub struct LedgerTotals {
 
 /// PRODUCT §4 settlement check: every total the merchant sent must be within `tolerance` of
 /// the ledger (task counts exactly). Totals the merchant did not send are not compared
-/// **[ours]**. On failure the `SETTLE_AMOUNT_CHECK_FAIL` sub_msg names each differing field
+/// **\[ours\]**. On failure the `SETTLE_AMOUNT_CHECK_FAIL` sub_msg names each differing field
 /// with its claimed and ledger value.
 pub fn check_settle_totals(
     req: &ValidSettleApply,

@@ -6,7 +6,7 @@
 //! |---|---|---|---|
 //! | 0 | `biz_content` is a JSON object of the model's shape | per field, see [`parse_state_sync`] | [`parse_state_sync`] |
 //! | 1 | `user_id` = `2088` + 12 digits | `ZMDATA.USER_ID_ERROR` | [`validate_state_sync_shape`] |
-//! | 2 | `out_biz_no` non-empty (and ≤ 128 chars **[ours]**) | `ZMDATA.OUT_BIZ_NO_NULL` | [`validate_state_sync_shape`] |
+//! | 2 | `out_biz_no` non-empty (and ≤ 128 chars **\[ours\]**) | `ZMDATA.OUT_BIZ_NO_NULL` | [`validate_state_sync_shape`] |
 //! | 3 | `out_principal_id` non-empty, ≤ 128 chars | `ZMDATA.OUT_PRINCIPAL_ID_ERROR` | [`validate_state_sync_shape`] |
 //! | 4 | `service_id` known and open to the app | `ZMDAT.SERVICE_ID_ERROR` | server |
 //! | 5 | `category_code` in that service | `ZMDATA.CATEGORY_CODE_ERROR` | server |
@@ -90,7 +90,7 @@ impl ValidStateSync {
 /// Parses `biz_content`. A field of the wrong JSON type fails with that field's own code
 /// (e.g. a numeric `user_id` → `ZMDATA.USER_ID_ERROR`, an object `biz_data` →
 /// `ZMDATA.BIZ_DATA_ERROR`); a text that is not a JSON object at all is
-/// `ZMDATA.BIZ_DATA_ERROR` too (**[ours]**: the table has no generic code, and `biz_content`
+/// `ZMDATA.BIZ_DATA_ERROR` too (**\[ours\]**: the table has no generic code, and `biz_content`
 /// is the business data).
 pub fn parse_state_sync(text: &str) -> Result<ZhimaDataStateDataSyncModel, Violation<ZmdataCode>> {
     from_json(text).map_err(|e| {

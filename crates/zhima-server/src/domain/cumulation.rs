@@ -15,16 +15,15 @@
 //!    `SELLER_INFO_ERROR`;
 //! 6. refunds: `PAY_ORDER_NOT_EXIST`, `REFUND_TIME_ILLEGAL`, `REFUND_ILLEGAL`.
 
-use serde_json::{json, Value};
 use zhima_proto::catalog::CumulationCode;
 use zhima_proto::models::{BizAction, CumulateDataType, ZhimaCreditPeZmgoCumulationSyncResponse};
-use zhima_proto::money::Fen;
 use zhima_proto::time::format_alipay_datetime;
+pub use zhima_proto::validate::ValidCumulation;
 
 use crate::domain::entities::{
     Agreement, AgreementStatus, Caller, Template, TemplateMode, Time, Trade,
 };
-use crate::domain::fingerprint::{embedded_json, fingerprint};
+use crate::domain::fingerprint::digest;
 use crate::domain::ledger::{DiscountLine, EventAmounts, LedgerEvent, RefundBudget, TotalsDelta};
 use crate::error::Rejection;
 
@@ -40,7 +39,11 @@ pub fn amounts_of(cmd: &CumulationCmd) -> EventAmounts {
             .map(|a| {
                 a.discounts
                     .iter()
-                    .map(|d| DiscountLine { discount_type: d.discount_type, name: d.name.clone(), amount: d.amount })
+                    .map(|d| DiscountLine {
+                        discount_type: d.discount_type,
+                        name: d.name.clone(),
+                        amount: d.amount,
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -59,7 +62,9 @@ fn counted_task_name(cmd: &CumulationCmd) -> Option<String> {
     if !cmd.counts_task() {
         return None;
     }
-    cmd.task_name.clone().or_else(|| cmd.amount.as_ref().map(|a| a.name.clone()))
+    cmd.task_name
+        .clone()
+        .or_else(|| cmd.amount.as_ref().map(|a| a.name.clone()))
 }
 
 /// Stored state [`decide`] needs, loaded inside the transaction.
@@ -141,26 +146,26 @@ impl CumulationReceipt {
     }
 }
 
-fn reject(code: CumulationCode, msg: impl Into<String>) -> Rejection {
-    Rejection::new(code, msg)
+fn reject(code: CumulationCode, detail: impl std::fmt::Display) -> Rejection {
+    Rejection::new(code, detail)
 }
 
-/// Rules 2–6 over the snapshot. Pure and deterministic: `now` only stamps the new event.
+/// Rules 2–6 over the snapshot. Pure and deterministic: `caller.now` only stamps the event.
 pub fn decide(
     cmd: &CumulationCmd,
     caller: &Caller,
     snap: &CumulationSnapshot,
 ) -> CumulationDecision {
-    let fingerprint = cmd.fingerprint();
+    let fingerprint = digest(&cmd.business_fingerprint());
     if let Some(prev) = &snap.existing {
         return if prev.fingerprint == fingerprint {
             CumulationDecision::Replay(CumulationReceipt::of(prev, true))
         } else {
             CumulationDecision::Reject(reject(
                 CumulationCode::IdempotentError,
-                format!(
-                    "out_biz_no {} was already used by partner {} for a different request; use a new out_biz_no",
-                    cmd.out_biz_no, cmd.partner_id
+                format_args!(
+                    "商户{}的out_biz_no {}已用于内容不同的请求",
+                    cmd.partner_id, cmd.out_biz_no
                 ),
             ))
         };
@@ -186,9 +191,9 @@ fn check_rules(
     let template = snap.template.as_ref().ok_or_else(|| {
         reject(
             CumulationCode::EasyMemberConsultFail,
-            format!(
-                "the template {} of agreement {} is not configured",
-                agreement.template_no, agreement.agreement_no
+            format_args!(
+                "协议{}的模板{}未配置",
+                agreement.agreement_no, agreement.template_no
             ),
         )
     })?;
@@ -196,7 +201,7 @@ fn check_rules(
     if template.mode == TemplateMode::Bound && cmd.has_alipay_trade {
         check_trade(cmd, snap.trade.as_ref())?;
     }
-    match cmd.action {
+    match cmd.biz_action {
         BizAction::OrderPaid => Ok(false),
         BizAction::OrderRefund => check_refund(cmd, snap),
     }
@@ -209,8 +214,8 @@ fn check_access(cmd: &CumulationCmd, caller: &Caller) -> Result<(), Rejection> {
     }
     Err(reject(
         CumulationCode::RequestAccessIllegal,
-        format!(
-            "app {} acts for partner {} and may not sync data of partner {}",
+        format_args!(
+            "应用{}代表商户{}调用，不能回传商户{}的数据",
             caller.app_id, caller.partner_id, cmd.partner_id
         ),
     ))
@@ -221,24 +226,20 @@ fn check_agreement<'a>(
     cmd: &CumulationCmd,
     agreement: Option<&'a Agreement>,
 ) -> Result<&'a Agreement, Rejection> {
-    let fail = |msg: String| reject(CumulationCode::EasyMemberConsultFail, msg);
-    let a =
-        agreement.ok_or_else(|| fail(format!("agreement {} does not exist", cmd.agreement_no)))?;
+    let fail = |detail: String| reject(CumulationCode::EasyMemberConsultFail, detail);
+    let a = agreement.ok_or_else(|| fail(format!("协议{}不存在", cmd.agreement_no)))?;
     if a.partner_id != cmd.partner_id {
         return Err(fail(format!(
-            "agreement {} does not belong to partner {}",
+            "协议{}不属于商户{}",
             a.agreement_no, cmd.partner_id
         )));
     }
     if !a.belongs_to(cmd.user_id.as_deref(), cmd.open_id.as_deref()) {
-        return Err(fail(format!(
-            "agreement {} does not belong to this user",
-            a.agreement_no
-        )));
+        return Err(fail(format!("协议{}不属于该用户", a.agreement_no)));
     }
     if a.status != AgreementStatus::Valid {
         return Err(fail(format!(
-            "agreement {} has status {} (only Y accepts syncs)",
+            "协议{}状态为{}，仅Y(有效)状态可回传数据",
             a.agreement_no, a.status
         )));
     }
@@ -247,24 +248,28 @@ fn check_agreement<'a>(
 
 /// Rule 4: data type allowed by the template mode; bound mode needs trade and discounts.
 fn check_mode(cmd: &CumulationCmd, t: &Template) -> Result<(), Rejection> {
-    let fail = |msg: String| Err(reject(CumulationCode::InvalidCumulateMode, msg));
-    match (t.mode, cmd.data_type) {
+    let fail = |detail: String| Err(reject(CumulationCode::InvalidCumulateMode, detail));
+    let amount = cmd.amount.as_ref();
+    let has_trade = amount.is_some_and(|a| a.trade.is_some());
+    let has_discounts = amount.is_some_and(|a| !a.discounts.is_empty());
+    let data_type = cmd.cumulate_data_type;
+    match (t.mode, data_type) {
         (TemplateMode::Decoupled, CumulateDataType::Amount | CumulateDataType::Task) => Ok(()),
-        (TemplateMode::Bound, CumulateDataType::AmountTask) if !cmd.has_trade_info => fail(format!(
-            "template {} is trade-bound (交易绑定): amount_type_data.trade_info is required",
+        (TemplateMode::Bound, CumulateDataType::AmountTask) if !has_trade => fail(format!(
+            "模板{}为交易绑定模式，amount_type_data.trade_info不能为空",
             t.template_no
         )),
-        (TemplateMode::Bound, CumulateDataType::AmountTask) if !cmd.has_discount_infos => fail(format!(
-            "template {} is trade-bound (交易绑定): amount_type_data.out_discount_infos is required",
+        (TemplateMode::Bound, CumulateDataType::AmountTask) if !has_discounts => fail(format!(
+            "模板{}为交易绑定模式，amount_type_data.out_discount_infos不能为空",
             t.template_no
         )),
         (TemplateMode::Bound, CumulateDataType::AmountTask) => Ok(()),
         (TemplateMode::Decoupled, other) => fail(format!(
-            "template {} is trade-decoupled (交易解耦) and accepts AMOUNT or TASK, not {other}",
+            "模板{}为交易解耦模式，仅支持AMOUNT或TASK，不支持{other}",
             t.template_no
         )),
         (TemplateMode::Bound, other) => fail(format!(
-            "template {} is trade-bound (交易绑定) and accepts AMOUNT_TASK only, not {other}",
+            "模板{}为交易绑定模式，仅支持AMOUNT_TASK，不支持{other}",
             t.template_no
         )),
     }
@@ -272,30 +277,27 @@ fn check_mode(cmd: &CumulationCmd, t: &Template) -> Result<(), Rejection> {
 
 /// Rule 5: the Alipay trade exists, its buyer is the user and its seller the partner.
 fn check_trade(cmd: &CumulationCmd, trade: Option<&Trade>) -> Result<(), Rejection> {
-    let trade_no = cmd.trade_no.as_deref().unwrap_or_default();
+    let trade_no = trade_no_of(cmd).unwrap_or_default();
     let trade = trade.filter(|t| t.trade_no == trade_no).ok_or_else(|| {
         reject(
             CumulationCode::TradeNotExist,
-            format!("trade_no {trade_no:?} is not a known Alipay trade"),
+            format_args!("trade_no {trade_no}不是已知的支付宝交易"),
         )
     })?;
     if cmd.user_id.as_deref() != Some(trade.buyer_user_id.as_str()) {
         return Err(reject(
             CumulationCode::BuyerInfoError,
-            format!(
-                "the buyer of trade {} is not user_id {}",
+            format_args!(
+                "交易{}的买家不是user_id {}",
                 trade.trade_no,
-                cmd.user_id.as_deref().unwrap_or("(none)")
+                cmd.user_id.as_deref().unwrap_or("(空)")
             ),
         ));
     }
     if cmd.partner_id != trade.seller_partner_id {
         return Err(reject(
             CumulationCode::SellerInfoError,
-            format!(
-                "the seller of trade {} is not partner {}",
-                trade.trade_no, cmd.partner_id
-            ),
+            format_args!("交易{}的卖家不是商户{}", trade.trade_no, cmd.partner_id),
         ));
     }
     Ok(())
@@ -305,7 +307,6 @@ fn check_trade(cmd: &CumulationCmd, trade: Option<&Trade>) -> Result<(), Rejecti
 /// refunds stay within what was paid. Returns whether this refund exhausts the payment.
 fn check_refund(cmd: &CumulationCmd, snap: &CumulationSnapshot) -> Result<bool, Rejection> {
     let pay_no = cmd.pay_out_biz_no.as_deref().unwrap_or_default();
-    let illegal = |msg: String| reject(CumulationCode::RefundIllegal, msg);
     let payment = snap
         .payment
         .as_ref()
@@ -313,8 +314,8 @@ fn check_refund(cmd: &CumulationCmd, snap: &CumulationSnapshot) -> Result<bool, 
         .ok_or_else(|| {
             reject(
                 CumulationCode::PayOrderNotExist,
-                format!(
-                    "pay_out_biz_no {pay_no:?} is not an ORDER_PAID of agreement {}",
+                format_args!(
+                    "pay_out_biz_no {pay_no}不是协议{}的ORDER_PAID记录",
                     cmd.agreement_no
                 ),
             )
@@ -322,47 +323,41 @@ fn check_refund(cmd: &CumulationCmd, snap: &CumulationSnapshot) -> Result<bool, 
     if cmd.biz_time < payment.biz_time {
         return Err(reject(
             CumulationCode::RefundTimeIllegal,
-            format!(
-                "refund biz_time {} is earlier than the payment's {}",
+            format_args!(
+                "退款biz_time {}早于原支付的{}",
                 format_alipay_datetime(&cmd.biz_time),
                 format_alipay_datetime(&payment.biz_time)
             ),
         ));
     }
-    if payment.data_type != cmd.data_type {
+    let illegal = |detail: String| reject(CumulationCode::RefundIllegal, detail);
+    if payment.data_type != cmd.cumulate_data_type {
         return Err(illegal(format!(
-            "the payment {pay_no} was {}, a refund of it must be {} too",
-            payment.data_type, payment.data_type
+            "原支付{pay_no}的cumulate_data_type为{}，退款必须相同",
+            payment.data_type
         )));
     }
-    let amounts = cmd.amounts();
+    let amounts = amounts_of(cmd);
     if amounts.is_empty() {
-        return Err(illegal(
-            "the refund refunds nothing (all amounts are zero)".into(),
-        ));
+        return Err(illegal("退款金额和次数均为0".into()));
     }
     let budget = RefundBudget::remaining(&payment.amounts, &snap.prior_refunds);
     check_budget(&budget, &amounts, pay_no).map_err(illegal)?;
-    let after = RefundBudget::remaining(&payment.amounts, &with(&snap.prior_refunds, &amounts));
-    Ok(after.is_exhausted())
-}
-
-fn with(prior: &[EventAmounts], next: &EventAmounts) -> Vec<EventAmounts> {
-    let mut all = prior.to_vec();
-    all.push(next.clone());
-    all
+    let mut all = snap.prior_refunds.clone();
+    all.push(amounts);
+    Ok(RefundBudget::remaining(&payment.amounts, &all).is_exhausted())
 }
 
 /// Each refunded quantity must fit in what is left of the payment.
 fn check_budget(budget: &RefundBudget, refund: &EventAmounts, pay_no: &str) -> Result<(), String> {
     if refund.trade > budget.trade {
         return Err(format!(
-            "refund trade amount {} exceeds the {} left to refund of payment {pay_no}",
+            "退款交易金额{}超过原支付{pay_no}剩余可退的{}",
             refund.trade, budget.trade
         ));
     }
     if refund.tasks > budget.tasks {
-        return Err(format!("payment {pay_no} has no task count left to refund"));
+        return Err(format!("原支付{pay_no}已无可退的任务次数"));
     }
     for ((kind, name), amount) in refund.discounts_by_key() {
         let left = budget
@@ -372,7 +367,7 @@ fn check_budget(budget: &RefundBudget, refund: &EventAmounts, pay_no: &str) -> R
             .unwrap_or_default();
         if amount > left {
             return Err(format!(
-                "refund discount {name} ({kind}) of {amount} exceeds the {left} left to refund of payment {pay_no}"
+                "退款优惠{name}({kind})金额{amount}超过原支付{pay_no}剩余可退的{left}"
             ));
         }
     }
@@ -387,14 +382,14 @@ fn new_event(cmd: &CumulationCmd, fingerprint: String, now: Time) -> LedgerEvent
         agreement_no: cmd.agreement_no.clone(),
         user_id: cmd.user_id.clone(),
         open_id: cmd.open_id.clone(),
-        action: cmd.action,
+        action: cmd.biz_action,
         pay_out_biz_no: cmd.pay_out_biz_no.clone(),
         biz_time: cmd.biz_time,
-        data_type: cmd.data_type,
-        amount_name: cmd.amount_name.clone(),
-        task_name: cmd.counted_task_name(),
-        trade_no: cmd.trade_no.clone(),
-        amounts: cmd.amounts(),
+        data_type: cmd.cumulate_data_type,
+        amount_name: cmd.amount.as_ref().map(|a| a.name.clone()),
+        task_name: counted_task_name(cmd),
+        trade_no: trade_no_of(cmd).map(str::to_owned),
+        amounts: amounts_of(cmd),
         fingerprint,
         received_at: now,
     }

@@ -10,6 +10,7 @@ use zhima_proto::models::{
     ZhimaMerchantZmgoCumulateQueryResponse,
 };
 use zhima_proto::time::format_alipay_datetime;
+pub use zhima_proto::validate::{AgreementSelector, ValidAgreementQuery, ValidCumulateQuery};
 
 use crate::domain::entities::{Agreement, Caller};
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
@@ -20,7 +21,7 @@ pub const DEFAULT_PAGE_SIZE: i64 = 20;
 /// Largest `page_size` (PRODUCT §4).
 pub const MAX_PAGE_SIZE: i64 = 100;
 
-/// A page request: `page_no` from 1, `page_size` 1..=100.
+/// A page request: `page_no` from 1, `page_size` 1..=100 (queries, consumer page, admin).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Page {
     /// Page number, from 1.
@@ -30,20 +31,21 @@ pub struct Page {
 }
 
 impl Page {
-    /// Applies the defaults (1, 20) and bounds; out-of-range values → `INVALID_PARAMETER`.
+    /// Applies the defaults (1, 20) and bounds for callers outside the validated APIs (admin,
+    /// consumer page); out-of-range values → `INVALID_PARAMETER`.
     pub fn new(page_no: Option<i64>, page_size: Option<i64>) -> Result<Page, Rejection> {
         let no = page_no.unwrap_or(1);
         let size = page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if no < 1 {
             return Err(Rejection::new(
                 CumulationCode::InvalidParameter,
-                format!("page_no {no} must be at least 1"),
+                format_args!("page_no取值不合法: {no}，应不小于1"),
             ));
         }
         if !(1..=MAX_PAGE_SIZE).contains(&size) {
             return Err(Rejection::new(
                 CumulationCode::InvalidParameter,
-                format!("page_size {size} must be between 1 and {MAX_PAGE_SIZE}"),
+                format_args!("page_size取值不合法: {size}，应在1到{MAX_PAGE_SIZE}之间"),
             ));
         }
         Ok(Page { no, size })
@@ -55,21 +57,17 @@ impl Page {
     }
 }
 
-/// A validated `cumulate.query`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CumulateQuery {
-    /// `agreement_id`.
-    pub agreement_no: String,
-    /// `user_id`, if sent.
-    pub user_id: Option<String>,
-    /// `open_id`, if sent.
-    pub open_id: Option<String>,
-    /// `provider_pid`, if sent.
-    pub provider_pid: Option<String>,
-    /// Whether `detail_list` is wanted.
-    pub need_detail: bool,
-    /// Which page of details.
-    pub page: Page,
+/// The `cumulate.query` command (zhima-proto `validate_cumulate_query`).
+pub type CumulateQuery = ValidCumulateQuery;
+
+impl Page {
+    /// The page a validated `cumulate.query` asks for.
+    pub fn of_query(q: &CumulateQuery) -> Page {
+        Page {
+            no: i64::from(q.page_no),
+            size: i64::from(q.page_size),
+        }
+    }
 }
 
 /// Who may read an agreement's ledger: the caller's partner must be the agreement's (and
@@ -87,8 +85,8 @@ pub fn check_cumulate_access(
     {
         return Err(Rejection::new(
             CumulationCode::RequestAccessIllegal,
-            format!(
-                "app {} acts for partner {} and may not read data of provider {pid}",
+            format_args!(
+                "应用{}代表商户{}调用，不能查询商户{pid}的数据",
                 caller.app_id, caller.partner_id
             ),
         ));
@@ -96,9 +94,9 @@ pub fn check_cumulate_access(
     let not_found = || {
         Rejection::new(
             CumulationCode::EasyMemberConsultFail,
-            format!(
-                "agreement {} does not exist for this partner and user",
-                q.agreement_no
+            format_args!(
+                "商户{}下不存在该用户的协议{}",
+                caller.partner_id, q.agreement_id
             ),
         )
     };
@@ -175,42 +173,37 @@ pub fn detail_of(e: &LedgerEvent) -> CumulateDataDetail {
     }
 }
 
-/// A validated `agreement.query`: by number, or the user's agreement with the caller.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgreementQuery {
-    /// `agreement_id`; when present the other fields are ignored.
-    pub agreement_no: Option<String>,
-    /// `alipay_user_id`.
-    pub user_id: Option<String>,
-    /// `open_id`.
-    pub open_id: Option<String>,
-}
+/// The `agreement.query` command (zhima-proto `validate_agreement_query`).
+pub type AgreementQuery = ValidAgreementQuery;
 
 /// Picks the answer of an `agreement.query` among the candidates storage loaded (the agreement
 /// by number, or the user's agreements): the caller's partner's, newest period start first.
+/// Unknown and foreign agreements look alike (`EASY_MEMBER_CONSULT_FAIL`).
 pub fn pick_agreement<'a>(
     q: &AgreementQuery,
     caller: &Caller,
     candidates: &'a [Agreement],
 ) -> Result<&'a Agreement, Rejection> {
+    let wanted = |a: &&Agreement| match &q.selector {
+        AgreementSelector::AgreementId(no) => &a.agreement_no == no,
+        AgreementSelector::User {
+            alipay_user_id,
+            open_id,
+        } => a.belongs_to(alipay_user_id.as_deref(), open_id.as_deref()),
+    };
     candidates
         .iter()
         .filter(|a| a.partner_id == caller.partner_id)
-        .filter(|a| {
-            q.agreement_no.is_some() || a.belongs_to(q.user_id.as_deref(), q.open_id.as_deref())
-        })
+        .filter(wanted)
         .max_by_key(|a| a.start_time)
         .ok_or_else(|| {
-            let what = q
-                .agreement_no
-                .as_deref()
-                .map_or_else(|| "for this user".to_owned(), |n| n.to_owned());
+            let what = match &q.selector {
+                AgreementSelector::AgreementId(no) => format!("协议{no}"),
+                AgreementSelector::User { .. } => "该用户的协议".to_owned(),
+            };
             Rejection::new(
                 CumulationCode::EasyMemberConsultFail,
-                format!(
-                    "no agreement {what} exists for partner {}",
-                    caller.partner_id
-                ),
+                format_args!("商户{}下不存在{what}", caller.partner_id),
             )
         })
 }

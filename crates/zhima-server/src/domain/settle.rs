@@ -2,83 +2,48 @@
 //!
 //! Order: idempotency on (`partner_id`, `out_request_no`) — same fingerprint → the original
 //! success, different → `IDEMPOTENT_ERROR`; `REQUEST_ACCESS_ILLEGAL`; the agreement exists,
-//! belongs to partner (and user, when sent) and is not already `N` → `EASY_MEMBER_CONSULT_FAIL`;
-//! with the template's `settle_check`, every total the merchant sent must be within tolerance
-//! of the ledger → `SETTLE_AMOUNT_CHECK_FAIL` **[ours]** naming each field. Success records the
-//! settlement and moves the agreement to `N`.
+//! belongs to the partner (and user, when sent) and is not already `N` →
+//! `EASY_MEMBER_CONSULT_FAIL`; with the template's `settle_check`, the totals the merchant sent
+//! must be within tolerance of the ledger → `SETTLE_AMOUNT_CHECK_FAIL` **[ours]**, whose
+//! sub_msg names each field, claimed vs ledger (zhima-proto `check_settle_totals`). Success
+//! records the settlement and moves the agreement to `N`.
 
-use serde_json::json;
 use zhima_proto::catalog::CumulationCode;
 use zhima_proto::models::settle_apply::SettleStatus;
 use zhima_proto::models::{SettleActionType, ZhimaCreditPeZmgoSettleApplyResponse};
 use zhima_proto::money::Fen;
+pub use zhima_proto::validate::{LedgerTotals, ValidSettleApply};
 
 use crate::domain::entities::{Agreement, AgreementStatus, Caller, Template, Time};
-use crate::domain::fingerprint::fingerprint;
-use crate::domain::ledger::AgreementTotals;
+use crate::domain::fingerprint::digest;
 use crate::error::Rejection;
 
-/// A validated `settle.apply`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SettleCmd {
-    /// `agreement_id`.
-    pub agreement_no: String,
-    /// `partner_id`.
-    pub partner_id: String,
-    /// `alipay_user_id`, if sent.
-    pub user_id: Option<String>,
-    /// `alipay_open_id`, if sent.
-    pub open_id: Option<String>,
-    /// `out_request_no`, the idempotency key.
-    pub out_request_no: String,
-    /// `withhold_plan_no`.
-    pub withhold_plan_no: String,
-    /// `pay_amount`.
-    pub pay_amount: Fen,
-    /// `total_real_pay_amount`, compared with the ledger's net trade amount.
-    pub total_real_pay_amount: Option<Fen>,
-    /// `total_discount_amount`, compared with the ledger's net discount amount.
-    pub total_discount_amount: Option<Fen>,
-    /// `total_task_count`, compared with the ledger's net task count (exactly).
-    pub total_task_count: Option<i64>,
-    /// `action_type` (default `DEFAULT_SETTLE`).
-    pub action_type: SettleActionType,
-}
-
-impl SettleCmd {
-    /// Business fingerprint of the request.
-    pub fn fingerprint(&self) -> String {
-        fingerprint(&json!({
-            "agreement_no": self.agreement_no,
-            "partner_id": self.partner_id,
-            "user_id": self.user_id,
-            "open_id": self.open_id,
-            "out_request_no": self.out_request_no,
-            "withhold_plan_no": self.withhold_plan_no,
-            "pay_amount": self.pay_amount.0,
-            "total_real_pay_amount": self.total_real_pay_amount.map(|f| f.0),
-            "total_discount_amount": self.total_discount_amount.map(|f| f.0),
-            "total_task_count": self.total_task_count,
-            "action_type": self.action_type.as_str(),
-        }))
-    }
-}
+/// The command: a request that passed zhima-proto `validate_settle_apply`.
+pub type SettleCmd = ValidSettleApply;
 
 /// A recorded settlement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settlement {
     /// Storage sequence number (0 before insertion).
     pub seq: i64,
-    /// The command as accepted.
-    pub cmd: SettleCmd,
-    /// Its fingerprint.
+    /// `partner_id`.
+    pub partner_id: String,
+    /// `out_request_no`, the idempotency key.
+    pub out_request_no: String,
+    /// The agreement settled.
+    pub agreement_no: String,
+    /// Echo of `withhold_plan_no`.
+    pub withhold_plan_no: String,
+    /// Amount charged.
+    pub pay_amount: Fen,
+    /// `action_type`.
+    pub action_type: SettleActionType,
+    /// The validated request as JSON (kept for operators).
+    pub request_json: String,
+    /// Business fingerprint of the request.
     pub fingerprint: String,
-    /// The ledger's net trade amount at settlement time.
-    pub ledger_trade_amount: Fen,
-    /// The ledger's net discount amount at settlement time.
-    pub ledger_discount_amount: Fen,
-    /// The ledger's net task count at settlement time.
-    pub ledger_task_count: i64,
+    /// The ledger totals it was checked against.
+    pub ledger: LedgerTotals,
     /// When it was accepted.
     pub settled_at: Time,
 }
@@ -92,8 +57,8 @@ pub struct SettleSnapshot {
     pub agreement: Option<Agreement>,
     /// Its template.
     pub template: Option<Template>,
-    /// Its totals row.
-    pub totals: AgreementTotals,
+    /// Its totals.
+    pub totals: LedgerTotals,
 }
 
 /// The outcome.
@@ -125,9 +90,9 @@ impl SettleReceipt {
     pub fn of(s: &Settlement, replayed: bool) -> Self {
         SettleReceipt {
             replayed,
-            agreement_no: s.cmd.agreement_no.clone(),
-            out_request_no: s.cmd.out_request_no.clone(),
-            withhold_plan_no: s.cmd.withhold_plan_no.clone(),
+            agreement_no: s.agreement_no.clone(),
+            out_request_no: s.out_request_no.clone(),
+            withhold_plan_no: s.withhold_plan_no.clone(),
         }
     }
 
@@ -145,15 +110,15 @@ impl SettleReceipt {
 
 /// The settlement rules over the snapshot.
 pub fn decide(cmd: &SettleCmd, caller: &Caller, snap: &SettleSnapshot) -> SettleDecision {
-    let fingerprint = cmd.fingerprint();
+    let fingerprint = digest(&cmd.business_fingerprint());
     if let Some(prev) = &snap.existing {
         return if prev.fingerprint == fingerprint {
             SettleDecision::Replay(SettleReceipt::of(prev, true))
         } else {
             SettleDecision::Reject(Rejection::new(
                 CumulationCode::IdempotentError,
-                format!(
-                    "out_request_no {} was already used for a different settlement",
+                format_args!(
+                    "out_request_no {}已用于内容不同的结算请求",
                     cmd.out_request_no
                 ),
             ))
@@ -164,11 +129,15 @@ pub fn decide(cmd: &SettleCmd, caller: &Caller, snap: &SettleSnapshot) -> Settle
     }
     SettleDecision::Settle(Box::new(Settlement {
         seq: 0,
-        cmd: cmd.clone(),
+        partner_id: cmd.partner_id.clone(),
+        out_request_no: cmd.out_request_no.clone(),
+        agreement_no: cmd.agreement_id.clone(),
+        withhold_plan_no: cmd.withhold_plan_no.clone(),
+        pay_amount: cmd.pay_amount,
+        action_type: cmd.action_type,
+        request_json: serde_json::to_string(cmd).unwrap_or_default(),
         fingerprint,
-        ledger_trade_amount: snap.totals.trade_amount,
-        ledger_discount_amount: snap.totals.discount_amount,
-        ledger_task_count: snap.totals.task_count,
+        ledger: snap.totals,
         settled_at: caller.now,
     }))
 }
@@ -177,75 +146,36 @@ fn check(cmd: &SettleCmd, caller: &Caller, snap: &SettleSnapshot) -> Result<(), 
     if cmd.partner_id != caller.partner_id {
         return Err(Rejection::new(
             CumulationCode::RequestAccessIllegal,
-            format!(
-                "app {} acts for partner {} and may not settle for partner {}",
+            format_args!(
+                "应用{}代表商户{}调用，不能为商户{}结算",
                 caller.app_id, caller.partner_id, cmd.partner_id
             ),
         ));
     }
-    let fail = |msg: String| Rejection::new(CumulationCode::EasyMemberConsultFail, msg);
+    let fail = |detail: String| Rejection::new(CumulationCode::EasyMemberConsultFail, detail);
     let a = snap
         .agreement
         .as_ref()
         .filter(|a| a.partner_id == cmd.partner_id)
         .ok_or_else(|| {
             fail(format!(
-                "agreement {} does not exist for partner {}",
-                cmd.agreement_no, cmd.partner_id
+                "商户{}的协议{}不存在",
+                cmd.partner_id, cmd.agreement_id
             ))
         })?;
-    let identities_sent = cmd.user_id.is_some() || cmd.open_id.is_some();
-    if identities_sent && !a.belongs_to(cmd.user_id.as_deref(), cmd.open_id.as_deref()) {
-        return Err(fail(format!(
-            "agreement {} does not belong to this user",
-            a.agreement_no
-        )));
+    let user_id = cmd.alipay_user_id.as_deref();
+    let open_id = cmd.alipay_open_id.as_deref();
+    if (user_id.is_some() || open_id.is_some()) && !a.belongs_to(user_id, open_id) {
+        return Err(fail(format!("协议{}不属于该用户", a.agreement_no)));
     }
     if a.status == AgreementStatus::Invalid {
-        return Err(fail(format!(
-            "agreement {} is already invalid (N)",
-            a.agreement_no
-        )));
+        return Err(fail(format!("协议{}已失效(N)", a.agreement_no)));
     }
     match &snap.template {
-        Some(t) if t.settle_check => check_amounts(cmd, &snap.totals, t.settle_tolerance),
+        Some(t) if t.settle_check => {
+            zhima_proto::validate::check_settle_totals(cmd, &snap.totals, t.settle_tolerance)
+                .map_err(Rejection::from)
+        }
         _ => Ok(()),
     }
-}
-
-/// Compares each total the merchant sent with the ledger; the message lists every mismatch.
-fn check_amounts(
-    cmd: &SettleCmd,
-    ledger: &AgreementTotals,
-    tolerance: Fen,
-) -> Result<(), Rejection> {
-    let mut mismatches = Vec::new();
-    let mut money = |field: &str, claimed: Option<Fen>, actual: Fen| {
-        if let Some(c) = claimed.filter(|c| (*c - actual).abs() > tolerance) {
-            mismatches.push(format!("{field}: claimed {c}, ledger {actual}"));
-        }
-    };
-    money(
-        "total_real_pay_amount",
-        cmd.total_real_pay_amount,
-        ledger.trade_amount,
-    );
-    money(
-        "total_discount_amount",
-        cmd.total_discount_amount,
-        ledger.discount_amount,
-    );
-    if let Some(c) = cmd.total_task_count.filter(|c| *c != ledger.task_count) {
-        mismatches.push(format!(
-            "total_task_count: claimed {c}, ledger {}",
-            ledger.task_count
-        ));
-    }
-    if mismatches.is_empty() {
-        return Ok(());
-    }
-    Err(Rejection::new(
-        CumulationCode::SettleAmountCheckFail,
-        format!("{} (tolerance {tolerance})", mismatches.join("; ")),
-    ))
 }

@@ -13,14 +13,13 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use zhima_proto::catalog::ZmdataCode;
+use zhima_proto::validate::validate_biz_data;
+pub use zhima_proto::validate::ValidStateSync;
 
-use crate::domain::fingerprint::fingerprint;
+use crate::domain::fingerprint::digest;
 use crate::error::Rejection;
-
-/// Largest accepted `biz_data`, in characters (DOC-STATE max length 4096).
-pub const MAX_BIZ_DATA_CHARS: usize = 4096;
 
 /// One state sync service as configured (`[[state_sync.services]]`); also its stored form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,24 +66,8 @@ pub struct StateConfig {
     pub biz_data_schema: Option<String>,
 }
 
-/// A state sync request after checks 1–3 (the `biz_content` fields).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateSyncCmd {
-    /// `user_id` (2088 + 12 digits).
-    pub user_id: String,
-    /// `out_biz_no`, the idempotency key within the service.
-    pub out_biz_no: String,
-    /// `out_principal_id`, e.g. the movie id.
-    pub out_principal_id: String,
-    /// `biz_state_code`: the state the instance moves to.
-    pub biz_state_code: String,
-    /// `category_code`.
-    pub category_code: String,
-    /// `service_id`.
-    pub service_id: String,
-    /// `biz_data`: a JSON object as text.
-    pub biz_data: String,
-}
+/// The command: a request that passed checks 1–3 (zhima-proto `validate_state_sync_shape`).
+pub type StateSyncCmd = ValidStateSync;
 
 struct CompiledState {
     initial: bool,
@@ -201,8 +184,13 @@ pub struct StateSyncReceipt {
     pub to_state: String,
 }
 
-fn reject(code: ZmdataCode, msg: impl Into<String>) -> Rejection {
-    Rejection::new(code, msg)
+fn reject(code: ZmdataCode, detail: impl std::fmt::Display) -> Rejection {
+    Rejection::new(code, detail)
+}
+
+/// Client values echoed in messages are cut to 64 characters.
+fn echo(value: &str) -> String {
+    value.chars().take(64).collect()
 }
 
 impl StateMachines {
@@ -234,43 +222,44 @@ impl StateMachines {
             .ok_or_else(|| {
                 reject(
                     ZmdataCode::ServiceIdError,
-                    format!(
-                        "service_id {} is unknown or not open to app {app_id}",
-                        cmd.service_id
+                    format_args!(
+                        "service_id {}不存在或未对应用{app_id}开放",
+                        echo(&cmd.service_id)
                     ),
                 )
             })?;
         let category = service.categories.get(&cmd.category_code).ok_or_else(|| {
             reject(
                 ZmdataCode::CategoryCodeError,
-                format!(
-                    "category_code {} is not a category of service {}",
-                    cmd.category_code, cmd.service_id
+                format_args!(
+                    "category_code {}不是服务{}的类目",
+                    echo(&cmd.category_code),
+                    cmd.service_id
                 ),
             )
         })?;
         let state = category.states.get(&cmd.biz_state_code).ok_or_else(|| {
             reject(
                 ZmdataCode::BizStateCodeError,
-                format!(
-                    "biz_state_code {} is not a state of category {}",
-                    cmd.biz_state_code, cmd.category_code
+                format_args!(
+                    "biz_state_code {}不是类目{}的状态",
+                    echo(&cmd.biz_state_code),
+                    cmd.category_code
                 ),
             )
         })?;
-        let biz_data = check_biz_data(&cmd.biz_data, state.schema.as_ref())?;
-        let fingerprint = fingerprint(&json!({
-            "user_id": cmd.user_id,
-            "out_principal_id": cmd.out_principal_id,
-            "biz_state_code": cmd.biz_state_code,
-            "category_code": cmd.category_code,
-            "service_id": cmd.service_id,
-            "biz_data": biz_data,
-        }));
+        let biz_data = Value::Object(validate_biz_data(&cmd)?);
+        if let Some(err) = state
+            .schema
+            .as_ref()
+            .and_then(|s| s.iter_errors(&biz_data).next())
+        {
+            return Err(reject(ZmdataCode::BizDataError, schema_error_message(&err)));
+        }
         Ok(CheckedStateSync {
             target_is_initial: state.initial,
             initial_states: category.initial_states.clone(),
-            fingerprint,
+            fingerprint: digest(&cmd.business_fingerprint()),
             cmd,
         })
     }
@@ -349,26 +338,6 @@ fn compile_state(st: &StateConfig, codes: &HashSet<&str>) -> Result<CompiledStat
     })
 }
 
-/// Check 7: `biz_data` is a JSON object of at most 4096 characters matching the schema.
-fn check_biz_data(text: &str, schema: Option<&jsonschema::Validator>) -> Result<Value, Rejection> {
-    let bad = |msg: String| reject(ZmdataCode::BizDataError, msg);
-    let chars = text.chars().count();
-    if chars > MAX_BIZ_DATA_CHARS {
-        return Err(bad(format!(
-            "biz_data is {chars} characters, at most {MAX_BIZ_DATA_CHARS} are allowed"
-        )));
-    }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| bad(format!("biz_data is not valid JSON: {e}")))?;
-    if !value.is_object() {
-        return Err(bad("biz_data must be a JSON object".into()));
-    }
-    if let Some(err) = schema.and_then(|s| s.iter_errors(&value).next()) {
-        return Err(bad(schema_error_message(&err)));
-    }
-    Ok(value)
-}
-
 /// Names the failing field: `biz_data.buyCnt: 0 is less than the minimum of 1`; for a missing
 /// field the path is the parent object and the message names the property.
 fn schema_error_message(err: &jsonschema::ValidationError<'_>) -> String {
@@ -397,9 +366,9 @@ pub fn decide(checked: &CheckedStateSync, snap: &StateSnapshot) -> StateDecision
         } else {
             StateDecision::Reject(reject(
                 ZmdataCode::OutBizNoRepeat,
-                format!(
-                    "out_biz_no {} was already accepted for service {} with different content",
-                    cmd.out_biz_no, cmd.service_id
+                format_args!(
+                    "服务{}的out_biz_no {}已被内容不同的请求使用",
+                    cmd.service_id, cmd.out_biz_no
                 ),
             ))
         };
@@ -412,8 +381,8 @@ pub fn decide(checked: &CheckedStateSync, snap: &StateSnapshot) -> StateDecision
         }),
         None => StateDecision::Reject(reject(
             ZmdataCode::BizStateCodeError,
-            format!(
-                "no instance exists yet for out_principal_id {}; a new instance must start in one of [{}], not {}",
+            format_args!(
+                "out_principal_id {}尚无状态实例，新实例只能从[{}]开始，不能是{}",
                 cmd.out_principal_id,
                 checked.initial_states.join(", "),
                 cmd.biz_state_code
@@ -428,8 +397,8 @@ pub fn decide(checked: &CheckedStateSync, snap: &StateSnapshot) -> StateDecision
         }
         Some(inst) => StateDecision::Reject(reject(
             ZmdataCode::BizStateCodeError,
-            format!(
-                "the instance is in state {}, which allows next [{}], not {}",
+            format_args!(
+                "实例当前状态为{}，允许的下一状态为[{}]，不能是{}",
                 inst.current_state,
                 snap.current_next.join(", "),
                 cmd.biz_state_code

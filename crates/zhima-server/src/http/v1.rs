@@ -7,7 +7,6 @@
 
 use std::sync::Arc;
 
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -50,9 +49,16 @@ impl Envelope {
     /// Takes method, sign type, charset and cert mode from whatever parameters are readable.
     fn refine(&mut self, p: &GatewayParams) {
         self.method = p.get_non_empty("method").map(str::to_owned);
-        self.sign_type = p.get_non_empty("sign_type").and_then(|s| s.parse().ok()).unwrap_or_default();
-        self.charset = p.get_non_empty("charset").and_then(|c| Charset::from_label(c).ok()).unwrap_or_default();
-        self.cert_mode = p.get_non_empty("app_cert_sn").is_some() || p.get_non_empty("alipay_root_cert_sn").is_some();
+        self.sign_type = p
+            .get_non_empty("sign_type")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        self.charset = p
+            .get_non_empty("charset")
+            .and_then(|c| Charset::from_label(c).ok())
+            .unwrap_or_default();
+        self.cert_mode = p.get_non_empty("app_cert_sn").is_some()
+            || p.get_non_empty("alipay_root_cert_sn").is_some();
         self.app_id = p.get_non_empty("app_id").map(str::to_owned);
     }
 
@@ -80,6 +86,9 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
             format!("请求报文超过{limit}字节"),
         )),
         Ok(Err(BodyError::TooLarge)) => return too_large(&ctx, limit),
+        Ok(Err(BodyError::Broken(detail))) => Err(ApiError::system(format!(
+            "request body unreadable: {detail}"
+        ))),
         Err(_) => Err(ApiError::system(format!(
             "request did not complete within {:?}",
             shared.settings.request_timeout
@@ -99,11 +108,12 @@ async fn handle(
 ) -> Result<Success, ApiError> {
     let lossy = lossy_params(query.as_bytes(), body);
     env.refine(&lossy);
-    let (params, charset_error) = match GatewayParams::parse(query.as_bytes(), body, content_type_charset(headers)) {
-        Ok(p) => (p, None),
-        // Keep going with the lossy reading so earlier checks still decide first.
-        Err(e) => (lossy, Some(e.to_string())),
-    };
+    let (params, charset_error) =
+        match GatewayParams::parse(query.as_bytes(), body, content_type_charset(headers)) {
+            Ok(p) => (p, None),
+            // Keep going with the lossy reading so earlier checks still decide first.
+            Err(e) => (lossy, Some(e.to_string())),
+        };
     check_and_dispatch(shared, ctx, &params, charset_error, env).await
 }
 
@@ -116,7 +126,8 @@ async fn check_and_dispatch(
     env: &mut Envelope,
 ) -> Result<Success, ApiError> {
     use GatewayFault as F;
-    let require = |key: &str, fault: F| p.get_non_empty(key).ok_or_else(|| ApiError::gateway(fault));
+    let require =
+        |key: &str, fault: F| p.get_non_empty(key).ok_or_else(|| ApiError::gateway(fault));
     let method = require("method", F::MissingMethod)?;
     let app_id = require("app_id", F::MissingAppId)?;
     let app = auth::load_app(shared, app_id).await?;
@@ -124,12 +135,14 @@ async fn check_and_dispatch(
         .parse()
         .map_err(|e| ApiError::gateway(F::InvalidSignatureType).log(format!("{e}")))?;
     if !app.app.sign_types.contains(&sign_type) {
-        return Err(ApiError::gateway(F::MissingSignatureConfig)
-            .log(format!("app {app_id} does not accept sign_type {sign_type}")));
+        return Err(ApiError::gateway(F::MissingSignatureConfig).log(format!(
+            "app {app_id} does not accept sign_type {sign_type}"
+        )));
     }
     require("sign", F::MissingSignature)?;
     let timestamp = require("timestamp", F::MissingTimestamp)?;
-    let ts = parse_alipay_datetime(timestamp).map_err(|e| ApiError::gateway(F::InvalidTimestamp).log(e.to_string()))?;
+    let ts = parse_alipay_datetime(timestamp)
+        .map_err(|e| ApiError::gateway(F::InvalidTimestamp).log(e.to_string()))?;
     auth::check_window(shared, &ts, &ctx.now)?;
     if require("version", F::MissingVersion)? != VERSION {
         return Err(ApiError::gateway_msg(F::InvalidVersion, "version只支持1.0"));
@@ -137,10 +150,18 @@ async fn check_and_dispatch(
     if let Some(detail) = charset_error {
         return Err(ApiError::gateway(F::InvalidCharset).log(detail));
     }
-    if p.get_non_empty("format").is_some_and(|f| !f.eq_ignore_ascii_case("json")) {
+    if p.get_non_empty("format")
+        .is_some_and(|f| !f.eq_ignore_ascii_case("json"))
+    {
         return Err(ApiError::gateway(F::InvalidFormat));
     }
-    let partner_id = auth::acting_partner(shared, &app.app, p.get_non_empty("app_auth_token"), &ctx.now).await?;
+    let partner_id = auth::acting_partner(
+        shared,
+        &app.app,
+        p.get_non_empty("app_auth_token"),
+        &ctx.now,
+    )
+    .await?;
     auth::check_app_cert_sn(&app.app, p.get_non_empty("app_cert_sn"))?;
     if v1::verify_request(p, &app.keys.public).is_err() {
         let content = p.sign_content();
@@ -164,32 +185,64 @@ async fn check_and_dispatch(
 }
 
 /// Writes the signed answer, logs and audits it.
-fn respond(shared: &Shared, ctx: &RequestCtx, env: &Envelope, result: Result<Success, ApiError>) -> Response {
+fn respond(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    env: &Envelope,
+    result: Result<Success, ApiError>,
+) -> Response {
     let outcome = match &result {
         Ok(_) => GatewayCode::Success.as_str().to_owned(),
         Err(e) => e.outcome(),
     };
-    let label = env.method.clone().unwrap_or_else(|| "(no method)".to_owned());
-    record(shared, ctx, env.app_id.clone(), label, &outcome, result.as_ref().err());
+    let label = env
+        .method
+        .clone()
+        .unwrap_or_else(|| "(no method)".to_owned());
+    record(
+        shared,
+        ctx,
+        env.app_id.clone(),
+        label,
+        &outcome,
+        result.as_ref().err(),
+    );
     match render(shared, env, &result) {
         Ok((charset, body)) => {
             let content_type = format!("application/json;charset={}", charset.as_str());
             let mut resp = (StatusCode::OK, body).into_response();
             let headers = resp.headers_mut();
-            headers.insert(CONTENT_TYPE, HeaderValue::from_str(&content_type).expect("ASCII header"));
-            headers.insert("trace_id", HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"));
+            headers.insert(
+                CONTENT_TYPE,
+                HeaderValue::from_str(&content_type).expect("ASCII header"),
+            );
+            headers.insert(
+                "trace_id",
+                HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"),
+            );
             resp
         }
         Err(e) => {
             tracing::error!(trace_id = %ctx.trace_id, error = %e, "cannot sign a v1 response");
-            (StatusCode::INTERNAL_SERVER_ERROR, "cannot sign the response").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot sign the response",
+            )
+                .into_response()
         }
     }
 }
 
 /// The signed body, in the request's charset when every character fits in it (else UTF-8).
-fn render(shared: &Shared, env: &Envelope, result: &Result<Success, ApiError>) -> Result<(Charset, Vec<u8>), zhima_proto::Error> {
-    let node_key = env.method.as_deref().map_or_else(|| ERROR_RESPONSE_KEY.to_owned(), v1::response_node_key);
+fn render(
+    shared: &Shared,
+    env: &Envelope,
+    result: &Result<Success, ApiError>,
+) -> Result<(Charset, Vec<u8>), zhima_proto::Error> {
+    let node_key = env
+        .method
+        .as_deref()
+        .map_or_else(|| ERROR_RESPONSE_KEY.to_owned(), v1::response_node_key);
     let mut node = ResponseNode::Json(node_json(env.api(), result)?);
     // Decryption failures are answered in clear: the client may not hold the key.
     if let Some(key) = &env.aes {
@@ -230,11 +283,20 @@ struct FailureFields<'a> {
     fail_reason: Option<&'a str>,
 }
 
-fn node_json(api: Option<Api>, result: &Result<Success, ApiError>) -> Result<String, zhima_proto::Error> {
+fn node_json(
+    api: Option<Api>,
+    result: &Result<Success, ApiError>,
+) -> Result<String, zhima_proto::Error> {
     let text = match result {
         Ok(success) => {
             let c = GatewayCode::Success;
-            to_json(&Node { code: c.as_str(), msg: c.msg(), sub_code: None, sub_msg: None, fields: Some(success) })
+            to_json(&Node {
+                code: c.as_str(),
+                msg: c.msg(),
+                sub_code: None,
+                sub_msg: None,
+                fields: Some(success),
+            })
         }
         Err(e) => match (&e.fault, api) {
             (Fault::Gateway { kind, msg }, _) => {
@@ -255,14 +317,26 @@ fn node_json(api: Option<Api>, result: &Result<Success, ApiError>) -> Result<Str
 
 fn gateway_node(sub: GatewaySubCode, sub_msg: &str) -> serde_json::Result<String> {
     let code = sub.gateway_code();
-    to_json(&Node::<()> { code: code.as_str(), msg: code.msg(), sub_code: Some(sub.as_str()), sub_msg: Some(sub_msg), fields: None })
+    to_json(&Node::<()> {
+        code: code.as_str(),
+        msg: code.msg(),
+        sub_code: Some(sub.as_str()),
+        sub_msg: Some(sub_msg),
+        fields: None,
+    })
 }
 
 fn business_node(api: Api, r: &Rejection) -> serde_json::Result<String> {
     let code = GatewayCode::BusinessFailed;
     let fields = match api {
-        Api::StateSync => FailureFields { biz_result: Some(zhima_proto::models::state_sync::BIZ_RESULT_FAILED), fail_reason: None },
-        _ => FailureFields { biz_result: None, fail_reason: Some(&r.sub_msg) },
+        Api::StateSync => FailureFields {
+            biz_result: Some(zhima_proto::models::state_sync::BIZ_RESULT_FAILED),
+            fail_reason: None,
+        },
+        _ => FailureFields {
+            biz_result: None,
+            fail_reason: Some(&r.sub_msg),
+        },
     };
     to_json(&Node {
         code: code.as_str(),
@@ -306,13 +380,17 @@ fn content_type_charset(headers: &HeaderMap) -> Option<&str> {
 
 /// A body over the limit whose method we do not know: no signed answer is possible.
 fn too_large(ctx: &RequestCtx, limit: usize) -> Response {
-    let mut resp = (StatusCode::PAYLOAD_TOO_LARGE, format!("request body exceeds {limit} bytes\n")).into_response();
-    resp.headers_mut().insert("trace_id", HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"));
+    let mut resp = (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!("request body exceeds {limit} bytes\n"),
+    )
+        .into_response();
+    resp.headers_mut().insert(
+        "trace_id",
+        HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"),
+    );
     resp
 }
-
-#[allow(dead_code)]
-fn _assert_body_is_axum(_: Body) {}
 
 #[cfg(test)]
 mod tests {
@@ -325,7 +403,10 @@ mod tests {
             business_node(Api::StateSync, &r).unwrap(),
             r#"{"code":"40004","msg":"Business Failed","sub_code":"ZMDATA.BIZ_STATE_CODE_ERROR","sub_msg":"业务状态码错误","biz_result":"failed"}"#
         );
-        let r = Rejection::new(CumulationCode::IdempotentError, "幂等冲突，请更换out_biz_no");
+        let r = Rejection::new(
+            CumulationCode::IdempotentError,
+            "幂等冲突，请更换out_biz_no",
+        );
         assert_eq!(
             business_node(Api::CumulationSync, &r).unwrap(),
             r#"{"code":"40004","msg":"Business Failed","sub_code":"IDEMPOTENT_ERROR","sub_msg":"幂等冲突，请更换out_biz_no","fail_reason":"幂等冲突，请更换out_biz_no"}"#
@@ -338,8 +419,9 @@ mod tests {
 
     #[test]
     fn success_node_puts_code_and_msg_first() {
-        let ok: Result<Success, ApiError> =
-            Ok(Success::StateSync(zhima_proto::models::ZhimaDataStateDataSyncResponse::success()));
+        let ok: Result<Success, ApiError> = Ok(Success::StateSync(
+            zhima_proto::models::ZhimaDataStateDataSyncResponse::success(),
+        ));
         assert_eq!(
             node_json(Some(Api::StateSync), &ok).unwrap(),
             r#"{"code":"10000","msg":"Success","biz_result":"success"}"#
@@ -350,7 +432,10 @@ mod tests {
     fn system_errors_without_an_api_use_the_gateway_code() {
         let e: Result<Success, ApiError> = Err(ApiError::system("boom"));
         let text = node_json(None, &e).unwrap();
-        assert!(text.contains(r#""code":"20000""#) && text.contains("aop.unknow-error"), "{text}");
+        assert!(
+            text.contains(r#""code":"20000""#) && text.contains("aop.unknow-error"),
+            "{text}"
+        );
         assert!(!text.contains("boom"));
         let text = node_json(Some(Api::CumulationSync), &e).unwrap();
         assert!(text.contains(r#""sub_code":"SYSTEM_ERROR""#), "{text}");
@@ -359,9 +444,15 @@ mod tests {
     #[test]
     fn content_type_charset_is_found_case_insensitively() {
         let mut h = HeaderMap::new();
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded; Charset=GBK"));
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded; Charset=GBK"),
+        );
         assert_eq!(content_type_charset(&h), Some("GBK"));
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/x-www-form-urlencoded"));
+        h.insert(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
         assert_eq!(content_type_charset(&h), None);
     }
 }

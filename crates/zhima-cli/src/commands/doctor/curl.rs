@@ -20,13 +20,6 @@ pub struct CurlRequest {
     pub body: Option<Vec<u8>>,
 }
 
-impl CurlRequest {
-    /// The first header with this name (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
-    }
-}
-
 /// Options that take an argument but do not shape the signed request.
 const SKIPPED_WITH_VALUE: &[&str] = &[
     "-o", "--output", "-u", "--user", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie",
@@ -215,7 +208,7 @@ mod tests {
         let r = parse(line, &no_files).unwrap();
         assert_eq!(r.method, "POST");
         assert_eq!(r.url, "https://h.example/gateway.do?x=1");
-        assert_eq!(r.header("content-type"), Some("application/x-www-form-urlencoded;charset=utf-8"));
+        assert_eq!(r.headers, vec![("Content-Type".to_string(), "application/x-www-form-urlencoded;charset=utf-8".to_string())]);
         assert_eq!(r.body.as_deref(), Some(&b"a=1&@b=2"[..]));
     }
 

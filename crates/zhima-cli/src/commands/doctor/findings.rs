@@ -131,11 +131,6 @@ impl Findings {
         }
     }
 
-    /// Whether a finding with this code is present.
-    pub fn has(&self, code: Code) -> bool {
-        self.0.iter().any(|f| f.code == code)
-    }
-
     /// Whether any finding is an error.
     pub fn any_error(&self) -> bool {
         self.0.iter().any(|f| f.severity == Severity::Error)

@@ -8,7 +8,7 @@ use zhima_proto::models::{BizAction, DiscountType};
 use zhima_proto::money::Fen;
 
 use super::records::{self, collect, conversion, ms, parse, time};
-use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
+use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::ledger::{
     totals_from_events, AgreementTotals, DiscountLine, EventAmounts, LedgerEvent, RefundBudget,
     TotalsDelta,
@@ -116,11 +116,11 @@ pub(crate) fn load_snapshot(conn: &Connection, cmd: &CumulationCmd) -> Result<Cu
         Some(a) => records::template(conn, &a.template_no)?,
         None => None,
     };
-    let trade = match (&cmd.trade_no, cmd.has_alipay_trade) {
+    let trade = match (trade_no_of(cmd), cmd.has_alipay_trade) {
         (Some(no), true) => records::trade(conn, no)?,
         _ => None,
     };
-    let (payment, prior_refunds) = match (&cmd.pay_out_biz_no, cmd.action) {
+    let (payment, prior_refunds) = match (&cmd.pay_out_biz_no, cmd.biz_action) {
         (Some(pay_no), BizAction::OrderRefund) => (
             event_by_key(conn, &cmd.partner_id, pay_no)?,
             refunds_of(conn, &cmd.partner_id, pay_no)?,

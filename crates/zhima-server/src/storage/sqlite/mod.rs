@@ -31,7 +31,9 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::cumulation::{self, CumulationCmd, CumulationDecision, CumulationReceipt};
 use crate::domain::entities::{Agreement, App, AppAuthToken, Caller, Records, Template, Trade};
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
-use crate::domain::query::{self, AgreementQuery, CumulateQuery, CumulateSummary, Page};
+use crate::domain::query::{
+    self, AgreementQuery, AgreementSelector, CumulateQuery, CumulateSummary, Page,
+};
 use crate::domain::settle::{self as settle_rules, SettleCmd, SettleDecision, SettleReceipt};
 use crate::domain::state_sync::{
     self, MachineCache, ServiceConfig, StateDecision, StateMachines, StateSyncCmd, StateSyncReceipt,
@@ -289,18 +291,19 @@ impl Storage for SqliteStorage {
         caller: Caller,
     ) -> BoxFuture<'_, Result<CumulateSummary>> {
         self.read(move |c| {
-            let agreement = records::agreement(c, &q.agreement_no)?;
+            let agreement = records::agreement(c, &q.agreement_id)?;
             query::check_cumulate_access(&q, &caller, agreement.as_ref())?;
-            let totals = ledger::totals(c, &q.agreement_no, false)?;
+            let totals = ledger::totals(c, &q.agreement_id, false)?;
+            let page = Page::of_query(&q);
             let details = if q.need_detail {
-                Some(ledger::events_page(c, &q.agreement_no, q.page)?)
+                Some(ledger::events_page(c, &q.agreement_id, page)?)
             } else {
                 None
             };
             Ok(CumulateSummary {
-                agreement_no: q.agreement_no,
+                agreement_no: q.agreement_id,
                 totals,
-                page: q.page,
+                page,
                 details,
             })
         })
@@ -312,9 +315,14 @@ impl Storage for SqliteStorage {
         caller: Caller,
     ) -> BoxFuture<'_, Result<Agreement>> {
         self.read(move |c| {
-            let candidates = match &q.agreement_no {
-                Some(no) => records::agreement(c, no)?.into_iter().collect(),
-                None => records::agreements_of_user(c, q.user_id.as_deref(), q.open_id.as_deref())?,
+            let candidates = match &q.selector {
+                AgreementSelector::AgreementId(no) => {
+                    records::agreement(c, no)?.into_iter().collect()
+                }
+                AgreementSelector::User {
+                    alipay_user_id,
+                    open_id,
+                } => records::agreements_of_user(c, alipay_user_id.as_deref(), open_id.as_deref())?,
             };
             Ok(query::pick_agreement(&q, &caller, &candidates)?.clone())
         })

@@ -6,7 +6,7 @@ use zhima_proto::money::Fen;
 use super::ledger;
 use super::records::{self, collect, ms, parse, time};
 use crate::domain::audit::AuditEntry;
-use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
 use crate::error::Result;
 
 /// Loads the settlement with the same key, the agreement, its template and totals.
@@ -17,12 +17,17 @@ pub(crate) fn load_snapshot(conn: &Connection, cmd: &SettleCmd) -> Result<Settle
             ..Default::default()
         });
     }
-    let agreement = records::agreement(conn, &cmd.agreement_no)?;
+    let agreement = records::agreement(conn, &cmd.agreement_id)?;
     let template = match &agreement {
         Some(a) => records::template(conn, &a.template_no)?,
         None => None,
     };
-    let totals = ledger::totals(conn, &cmd.agreement_no, false)?;
+    let t = ledger::totals(conn, &cmd.agreement_id, false)?;
+    let totals = LedgerTotals {
+        trade_amount: t.trade_amount,
+        discount_amount: t.discount_amount,
+        task_count: t.task_count,
+    };
     Ok(SettleSnapshot {
         existing: None,
         agreement,
@@ -38,33 +43,28 @@ fn settlement(
 ) -> Result<Option<Settlement>> {
     let row = conn
         .prepare_cached(
-            "SELECT seq, agreement_no, user_id, open_id, withhold_plan_no, pay_amount, total_real_pay_amount,
-               total_discount_amount, total_task_count, action_type, fingerprint, ledger_trade_amount,
-               ledger_discount_amount, ledger_task_count, settled_at_ms
+            "SELECT seq, agreement_no, withhold_plan_no, pay_amount, action_type, request, fingerprint,
+               ledger_trade_amount, ledger_discount_amount, ledger_task_count, settled_at_ms
              FROM settlements WHERE partner_id = ?1 AND out_request_no = ?2",
         )?
         .query_row([partner_id, out_request_no], |r| {
-            let action: String = r.get(9)?;
+            let action: String = r.get(4)?;
             Ok(Settlement {
                 seq: r.get(0)?,
-                cmd: SettleCmd {
-                    agreement_no: r.get(1)?,
-                    partner_id: partner_id.to_owned(),
-                    user_id: r.get(2)?,
-                    open_id: r.get(3)?,
-                    out_request_no: out_request_no.to_owned(),
-                    withhold_plan_no: r.get(4)?,
-                    pay_amount: Fen(r.get(5)?),
-                    total_real_pay_amount: r.get::<_, Option<i64>>(6)?.map(Fen),
-                    total_discount_amount: r.get::<_, Option<i64>>(7)?.map(Fen),
-                    total_task_count: r.get(8)?,
-                    action_type: parse(&action)?,
+                partner_id: partner_id.to_owned(),
+                out_request_no: out_request_no.to_owned(),
+                agreement_no: r.get(1)?,
+                withhold_plan_no: r.get(2)?,
+                pay_amount: Fen(r.get(3)?),
+                action_type: parse(&action)?,
+                request_json: r.get(5)?,
+                fingerprint: r.get(6)?,
+                ledger: LedgerTotals {
+                    trade_amount: Fen(r.get(7)?),
+                    discount_amount: Fen(r.get(8)?),
+                    task_count: r.get(9)?,
                 },
-                fingerprint: r.get(10)?,
-                ledger_trade_amount: Fen(r.get(11)?),
-                ledger_discount_amount: Fen(r.get(12)?),
-                ledger_task_count: r.get(13)?,
-                settled_at: time(r.get(14)?)?,
+                settled_at: time(r.get(10)?)?,
             })
         })
         .optional()?;
@@ -73,33 +73,28 @@ fn settlement(
 
 /// Records the settlement and moves the agreement to `N`.
 pub(crate) fn record(conn: &Connection, s: &Settlement) -> Result<i64> {
-    let c = &s.cmd;
     conn.prepare_cached(
-        "INSERT INTO settlements (partner_id, out_request_no, agreement_no, user_id, open_id, withhold_plan_no,
-           pay_amount, total_real_pay_amount, total_discount_amount, total_task_count, action_type, fingerprint,
-           ledger_trade_amount, ledger_discount_amount, ledger_task_count, settled_at_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+        "INSERT INTO settlements (partner_id, out_request_no, agreement_no, withhold_plan_no, pay_amount,
+           action_type, request, fingerprint, ledger_trade_amount, ledger_discount_amount, ledger_task_count,
+           settled_at_ms)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
     )?
     .execute(params![
-        c.partner_id,
-        c.out_request_no,
-        c.agreement_no,
-        c.user_id,
-        c.open_id,
-        c.withhold_plan_no,
-        c.pay_amount.0,
-        c.total_real_pay_amount.map(|f| f.0),
-        c.total_discount_amount.map(|f| f.0),
-        c.total_task_count,
-        c.action_type.as_str(),
+        s.partner_id,
+        s.out_request_no,
+        s.agreement_no,
+        s.withhold_plan_no,
+        s.pay_amount.0,
+        s.action_type.as_str(),
+        s.request_json,
         s.fingerprint,
-        s.ledger_trade_amount.0,
-        s.ledger_discount_amount.0,
-        s.ledger_task_count,
+        s.ledger.trade_amount.0,
+        s.ledger.discount_amount.0,
+        s.ledger.task_count,
         ms(&s.settled_at),
     ])?;
     let seq = conn.last_insert_rowid();
-    records::mark_settled(conn, &c.agreement_no)?;
+    records::mark_settled(conn, &s.agreement_no)?;
     Ok(seq)
 }
 

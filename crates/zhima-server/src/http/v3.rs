@@ -1,0 +1,362 @@
+//! The v3 REST endpoints (PROTOCOL §B, PRODUCT §3).
+//!
+//! `Authorization: ALIPAY-SHA256withRSA …` is verified over the raw request-target (path and
+//! query exactly as received) and the raw body; a nonce is accepted once per skew window.
+//! Success is HTTP 200 with the bare response model; errors are
+//! `{"code","message","links":[{"link","desc"}]}` with the catalog's HTTP status. Every
+//! response, error or not, carries `alipay-timestamp`/`alipay-nonce`/`alipay-signature`
+//! (+ `alipay-sn` in cert mode) and `alipay-trace-id`.
+
+use std::sync::Arc;
+
+use axum::extract::Request;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use zhima_proto::aes::AesKey;
+use zhima_proto::catalog::{self, CumulationCode};
+use zhima_proto::models::Api;
+use zhima_proto::time::{now_alipay, parse_epoch_millis, to_epoch_millis};
+use zhima_proto::v3::{self, Authorization};
+
+use super::auth::{self, RequestCtx};
+use super::dispatch::{dispatch, Input, Success};
+use super::error::{ApiError, Fault, GatewayFault};
+use super::state::Shared;
+use super::{read_body, record, BodyError};
+use crate::domain::entities::Time;
+use crate::error::BizCode;
+
+/// What the answer needs besides the result.
+#[derive(Default)]
+struct Answer {
+    /// Cert-mode request: answer with `alipay-sn`.
+    cert_mode: bool,
+    /// Decrypted AES request: a success body is encrypted with this key.
+    aes: Option<AesKey>,
+    app_id: Option<String>,
+}
+
+/// Handles one v3 route.
+pub(crate) async fn endpoint(shared: Arc<Shared>, api: Api, req: Request) -> Response {
+    let ctx = RequestCtx::new();
+    let (parts, body) = req.into_parts();
+    let mut answer = Answer {
+        cert_mode: parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN),
+        ..Answer::default()
+    };
+    let limit = shared.settings.body_limit;
+    let work = async {
+        let body = read_body(body, limit).await?;
+        Ok(handle(&shared, &ctx, api, &parts, &body, &mut answer).await)
+    };
+    let (result, status) = match tokio::time::timeout(shared.settings.request_timeout, work).await {
+        Ok(Ok(result)) => {
+            let status = result.as_ref().map_or_else(status_of, |_| StatusCode::OK);
+            (result, status)
+        }
+        Ok(Err(BodyError::TooLarge)) => (
+            Err(ApiError::gateway_msg(
+                GatewayFault::InvalidParameter,
+                format!("请求报文超过{limit}字节"),
+            )),
+            StatusCode::PAYLOAD_TOO_LARGE,
+        ),
+        Ok(Err(BodyError::Broken(detail))) => {
+            let e = ApiError::system(format!("request body unreadable: {detail}"));
+            let status = status_of(&e);
+            (Err(e), status)
+        }
+        Err(_) => {
+            let e = ApiError::system(format!(
+                "request did not complete within {:?}",
+                shared.settings.request_timeout
+            ));
+            let status = status_of(&e);
+            (Err(e), status)
+        }
+    };
+    let label = format!("{} {}", parts.method, parts.uri.path());
+    respond(&shared, &ctx, &answer, label, result, status)
+}
+
+/// Answers an unknown `/v3/…` path or method in the v3 error format.
+pub(crate) fn unknown_route(shared: &Shared, parts: &Parts, status: StatusCode) -> Response {
+    let ctx = RequestCtx::new();
+    let answer = Answer {
+        cert_mode: parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN),
+        ..Answer::default()
+    };
+    let err = ApiError::gateway_msg(
+        GatewayFault::InvalidMethod,
+        format!("不存在的接口: {} {}", parts.method, parts.uri.path()),
+    );
+    respond(
+        shared,
+        &ctx,
+        &answer,
+        format!("{} {}", parts.method, parts.uri.path()),
+        Err(err),
+        status,
+    )
+}
+
+async fn handle(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    api: Api,
+    parts: &Parts,
+    body: &[u8],
+    answer: &mut Answer,
+) -> Result<Success, ApiError> {
+    use GatewayFault as F;
+    let body = std::str::from_utf8(body).map_err(|e| {
+        ApiError::gateway_msg(F::InvalidEncoding, "请求报文必须是UTF-8编码").log(e.to_string())
+    })?;
+    let auth = authorization(&parts.headers)?;
+    let fields = &auth.fields;
+    answer.app_id = Some(fields.app_id.clone());
+    answer.cert_mode |= fields.app_cert_sn.is_some();
+    let app = auth::load_app(shared, &fields.app_id).await?;
+    let ts = parse_epoch_millis(&fields.timestamp)
+        .map_err(|e| ApiError::gateway(F::InvalidTimestamp).log(e.to_string()))?;
+    auth::check_window(shared, &ts, &ctx.now)?;
+    let token = header(&parts.headers, v3::HEADER_APP_AUTH_TOKEN);
+    let partner_id = auth::acting_partner(shared, &app.app, token, &ctx.now).await?;
+    auth::check_app_cert_sn(&app.app, fields.app_cert_sn.as_deref())?;
+    let method = parts.method.as_str();
+    let target = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path(), |pq| pq.as_str());
+    if auth
+        .verify(&app.keys.public, method, target, body, token)
+        .is_err()
+    {
+        let content = auth.sign_content(method, target, body, token);
+        tracing::debug!(trace_id = %ctx.trace_id, string_to_sign = %content.escape_debug(), "v3 string-to-sign");
+        return Err(ApiError::gateway_msg(
+            F::InvalidSignature,
+            format!("{}{content}", catalog::INVALID_SIGNATURE_SUB_MSG_PREFIX),
+        )
+        .log(format!(
+            "signature does not verify with app {}'s public key (SHA-256 fingerprint {})",
+            fields.app_id,
+            app.keys.public.fingerprint()
+        )));
+    }
+    check_nonce(shared, ctx, &fields.app_id, &fields.nonce, &ts)?;
+    let plain;
+    let body = match header(&parts.headers, v3::HEADER_ENCRYPT_TYPE) {
+        None => body,
+        Some(encrypt_type) => {
+            let key = auth::content_key(&app, encrypt_type)?;
+            plain = auth::decrypt(&key, body)?;
+            answer.aes = Some(key);
+            plain.as_str()
+        }
+    };
+    let input = if parts.method == Method::GET {
+        let query = parts.uri.query().unwrap_or("");
+        Input::Query(
+            form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect(),
+        )
+    } else {
+        Input::Json(body)
+    };
+    dispatch(shared, api, input, auth::caller(&app.app, partner_id, ctx)).await
+}
+
+/// Parses the `Authorization` header.
+fn authorization(headers: &HeaderMap) -> Result<Authorization, ApiError> {
+    let value = header(headers, AUTHORIZATION.as_str()).ok_or_else(|| {
+        ApiError::gateway(GatewayFault::MissingSignature).log("no Authorization header")
+    })?;
+    Authorization::parse(value).map_err(|e| match e {
+        zhima_proto::Error::MissingSignature => ApiError::gateway(GatewayFault::MissingSignature),
+        other => ApiError::gateway_msg(
+            GatewayFault::InvalidSignature,
+            format!("Authorization格式错误: {other}"),
+        ),
+    })
+}
+
+/// Accepts a nonce once while its timestamp is inside the window.
+fn check_nonce(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    app_id: &str,
+    nonce: &str,
+    ts: &Time,
+) -> Result<(), ApiError> {
+    let skew_ms = shared.settings.clock_skew.num_milliseconds();
+    let fresh = shared.nonces.check_and_insert(
+        app_id,
+        nonce,
+        to_epoch_millis(ts).saturating_add(skew_ms),
+        to_epoch_millis(&ctx.now),
+    );
+    if fresh {
+        Ok(())
+    } else {
+        Err(
+            ApiError::gateway_msg(GatewayFault::InvalidSignature, "nonce reused").log(format!(
+                "app {app_id} reused nonce {nonce} within the timestamp window"
+            )),
+        )
+    }
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty())
+}
+
+/// The HTTP status of an error.
+fn status_of(e: &ApiError) -> StatusCode {
+    let code = match &e.fault {
+        Fault::Gateway { kind, .. } => kind.v3().http_status(),
+        Fault::Business(r) => match r.code {
+            BizCode::Cumulation(c) => c.http_status(),
+            BizCode::Zmdata(_) => 400,
+        },
+        Fault::System => CumulationCode::SystemError.http_status(),
+    };
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The v3 error body.
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    links: [Link<'a>; 1],
+}
+
+#[derive(Serialize)]
+struct Link<'a> {
+    link: &'a str,
+    desc: &'a str,
+}
+
+fn error_body(e: &ApiError, trace_id: &str) -> String {
+    let (code, message): (&str, &str) = match &e.fault {
+        Fault::Gateway { kind, msg } => {
+            let code = kind.v3();
+            (
+                code.as_str(),
+                msg.as_deref().unwrap_or(code.default_message()),
+            )
+        }
+        Fault::Business(r) => (r.code.as_str(), &r.sub_msg),
+        Fault::System => (
+            CumulationCode::SystemError.as_str(),
+            CumulationCode::SystemError.default_message(),
+        ),
+    };
+    let link = format!("https://open.alipay.com/api/errCheck?traceId={trace_id}");
+    serde_json::to_string(&ErrorBody {
+        code,
+        message,
+        links: [Link {
+            link: &link,
+            desc: "解决方案",
+        }],
+    })
+    .expect("strings serialise")
+}
+
+fn respond(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    answer: &Answer,
+    label: String,
+    result: Result<Success, ApiError>,
+    status: StatusCode,
+) -> Response {
+    let outcome = result
+        .as_ref()
+        .map_or_else(ApiError::outcome, |_| "10000".to_owned());
+    record(
+        shared,
+        ctx,
+        answer.app_id.clone(),
+        label,
+        &outcome,
+        result.as_ref().err(),
+    );
+    let body = match &result {
+        Ok(success) => {
+            let json = serde_json::to_string(success).expect("response models serialise");
+            match &answer.aes {
+                Some(key) => key.encrypt(json.as_bytes()),
+                None => json,
+            }
+        }
+        Err(e) => error_body(e, &ctx.trace_id),
+    };
+    let now_ms = to_epoch_millis(&now_alipay());
+    let nonce = uuid::Uuid::new_v4().simple().to_string();
+    let sn = shared.platform.sn_for(answer.cert_mode);
+    let signed = match v3::sign_response(&shared.platform.key, now_ms, &nonce, &body, sn) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!(trace_id = %ctx.trace_id, error = %e, "cannot sign a v3 response");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot sign the response",
+            )
+                .into_response();
+        }
+    };
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    let mut put = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            h.insert(HeaderName::from_static(name), v);
+        }
+    };
+    put("content-type", "application/json;charset=utf-8");
+    put(v3::HEADER_TIMESTAMP, &signed.timestamp);
+    put(v3::HEADER_NONCE, &signed.nonce);
+    put(v3::HEADER_SIGNATURE, &signed.signature);
+    if let Some(sn) = &signed.sn {
+        put(v3::HEADER_SN, sn);
+    }
+    put(v3::HEADER_TRACE_ID, &ctx.trace_id);
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Rejection;
+
+    #[test]
+    fn error_bodies_have_code_message_and_one_link() {
+        let e = ApiError::from(Rejection::new(
+            CumulationCode::InvalidCumulateType,
+            "累计类型不合法",
+        ));
+        assert_eq!(
+            error_body(&e, "0b12"),
+            r#"{"code":"INVALID_CUMULATE_TYPE","message":"累计类型不合法","links":[{"link":"https://open.alipay.com/api/errCheck?traceId=0b12","desc":"解决方案"}]}"#
+        );
+        assert_eq!(status_of(&e), StatusCode::BAD_REQUEST);
+        let e = ApiError::gateway_msg(GatewayFault::InvalidSignature, "nonce reused");
+        assert!(error_body(&e, "t")
+            .starts_with(r#"{"code":"invalid-signature","message":"nonce reused""#));
+        assert_eq!(status_of(&e), StatusCode::UNAUTHORIZED);
+        let e = ApiError::system("disk on fire");
+        assert!(!error_body(&e, "t").contains("disk"));
+        assert_eq!(status_of(&e), StatusCode::INTERNAL_SERVER_ERROR);
+        let e = ApiError::from(Rejection::new(CumulationCode::RequestAccessIllegal, "x"));
+        assert_eq!(status_of(&e), StatusCode::FORBIDDEN);
+    }
+}

@@ -1,0 +1,172 @@
+//! Exactly-once ingestion and group commit on a real SQLite database.
+
+mod storage_support;
+
+use std::sync::Arc;
+
+use serde_json::json;
+use storage_support::*;
+use tokio::task::JoinSet;
+use zhima_server::domain::query::Page;
+use zhima_server::storage::{SqliteStorage, Storage};
+
+async fn event_count(s: &SqliteStorage, agreement: &str) -> i64 {
+    let (totals, _) = s.ledger(agreement, Page { no: 1, size: 1 }).await.unwrap();
+    totals.event_count
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn fifty_concurrent_identical_commands_write_one_event() {
+    let (_dir, storage) = open().await;
+    let mut tasks = JoinSet::new();
+    for _ in 0..50 {
+        let s = Arc::clone(&storage);
+        tasks.spawn(async move { s.sync_cumulation(cmd(&sync_body("DUP-1")), caller()).await });
+    }
+    let receipts: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every copy succeeds")).collect();
+
+    assert_eq!(receipts.iter().filter(|r| !r.replayed).count(), 1, "exactly one copy is the original");
+    assert!(receipts.iter().all(|r| r.seq == receipts[0].seq && r.out_biz_no == "DUP-1"));
+    assert_eq!(event_count(&storage, AGREEMENT).await, 1);
+    let (totals, events) = storage.ledger(AGREEMENT, Page { no: 1, size: 100 }).await.unwrap();
+    assert_eq!((totals.trade_amount.0, totals.discount_amount.0), (357, 875));
+    assert_eq!(events.len(), 1);
+    assert!(storage.verify_invariants().await.unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn same_key_different_content_conflicts_and_writes_nothing() {
+    let (_dir, storage) = open().await;
+    storage.sync_cumulation(cmd(&sync_body("K-1")), caller()).await.unwrap();
+    let (before, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 100 }).await.unwrap();
+
+    let mut changed = sync_body("K-1");
+    changed["amount_type_data"]["trade_info"]["amount"] = json!("3.58");
+    let rej = rejection_of(storage.sync_cumulation(cmd(&changed), caller()).await);
+    assert_eq!(rej.code.as_str(), "IDEMPOTENT_ERROR");
+    assert!(rej.sub_msg.contains("K-1"), "{}", rej.sub_msg);
+
+    // Even a conflicting request aimed at another agreement writes nothing there.
+    let mut elsewhere = sync_body("K-1");
+    elsewhere["agreement_no"] = json!(AGREEMENT_2);
+    assert_eq!(code_of(storage.sync_cumulation(cmd(&elsewhere), caller()).await), "IDEMPOTENT_ERROR");
+
+    let (after, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 100 }).await.unwrap();
+    assert_eq!(before, after);
+    assert_eq!(event_count(&storage, AGREEMENT_2).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn semantically_equal_requests_replay() {
+    let (_dir, storage) = open().await;
+    let mut original = sync_body("SEM-1");
+    original["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!("8.50");
+    let first = storage.sync_cumulation(cmd(&original), caller()).await.unwrap();
+    // Same business content spelled differently: "8.5" for "8.50", an explicit
+    // has_alipay_trade=false (the Python SDK omits false values), other whitespace.
+    let mut same = sync_body("SEM-1");
+    same["has_alipay_trade"] = json!(false);
+    same["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!("8.5");
+    let text = serde_json::to_string_pretty(&same).unwrap();
+    let model = zhima_proto::validate::parse_cumulation(&text).unwrap();
+    let again = zhima_proto::validate::validate_cumulation(&model, now(), chrono::Duration::minutes(15)).unwrap();
+    let replay = storage.sync_cumulation(again, caller()).await.unwrap();
+    assert!(replay.replayed);
+    assert_eq!(replay.seq, first.seq);
+    assert_eq!(event_count(&storage, AGREEMENT).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_different_contents_for_one_key_accept_exactly_one() {
+    let (_dir, storage) = open().await;
+    let mut tasks = JoinSet::new();
+    for i in 0..40 {
+        let s = Arc::clone(&storage);
+        let mut body = sync_body("RACE-1");
+        body["amount_type_data"]["trade_info"]["amount"] = json!(if i % 2 == 0 { "1.00" } else { "2.00" });
+        tasks.spawn(async move { (i % 2, s.sync_cumulation(cmd(&body), caller()).await) });
+    }
+    let results = tasks.join_all().await;
+    let winners: Vec<_> = results.iter().filter(|(_, r)| matches!(r, Ok(r) if !r.replayed)).collect();
+    assert_eq!(winners.len(), 1);
+    let winning_parity = winners[0].0;
+    for (parity, r) in &results {
+        match r {
+            Ok(_) => assert_eq!(*parity, winning_parity, "only the winner's content may succeed"),
+            Err(e) => assert_eq!(e.rejection().map(|r| r.code.as_str()), Some("IDEMPOTENT_ERROR")),
+        }
+    }
+    assert_eq!(event_count(&storage, AGREEMENT).await, 1);
+    let (totals, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 1 }).await.unwrap();
+    assert_eq!(totals.trade_amount.0, if winning_parity == 0 { 100 } else { 200 });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn group_commit_batches_concurrent_commands() {
+    let (_dir, storage) = open().await;
+    let before = storage.stats();
+    let mut tasks = JoinSet::new();
+    for i in 0..300 {
+        let s = Arc::clone(&storage);
+        tasks.spawn(async move { s.sync_cumulation(cmd(&task_body(&format!("GC-{i}"), "打车1次")), caller()).await });
+    }
+    for r in tasks.join_all().await {
+        r.expect("distinct commands all succeed");
+    }
+    let after = storage.stats();
+    let jobs = after.write_jobs - before.write_jobs;
+    let commits = after.commits - before.commits;
+    assert_eq!(jobs, 300);
+    assert!(commits * 3 <= jobs, "300 concurrent commands took {commits} commits: not batched");
+    assert!(after.max_batch > 1);
+    assert_eq!(after.failed_commits, 0);
+    assert_eq!(event_count(&storage, AGREEMENT).await, 300);
+    assert!(storage.verify_invariants().await.unwrap().is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_failing_command_rolls_back_only_itself_within_a_batch() {
+    let (_dir, storage) = open().await;
+    let mut tasks = JoinSet::new();
+    for i in 0..60 {
+        let s = Arc::clone(&storage);
+        let mut body = task_body(&format!("MIX-{i}"), "签到");
+        if i % 3 == 0 {
+            body["agreement_no"] = json!("NO_SUCH_AGREEMENT");
+        }
+        tasks.spawn(async move { (i, s.sync_cumulation(cmd(&body), caller()).await) });
+    }
+    for (i, r) in tasks.join_all().await {
+        if i % 3 == 0 {
+            assert_eq!(code_of(r), "EASY_MEMBER_CONSULT_FAIL");
+        } else {
+            r.unwrap();
+        }
+    }
+    assert_eq!(event_count(&storage, AGREEMENT).await, 40);
+    let (totals, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 1 }).await.unwrap();
+    assert_eq!(totals.tasks.get("签到"), Some(&40));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_survives_reopening_and_migrations_are_idempotent() {
+    let (dir, storage) = open().await;
+    storage.sync_cumulation(cmd(&sync_body("DUR-1")), caller()).await.unwrap();
+    storage.flush().await.unwrap();
+    drop(storage);
+
+    let reopened = SqliteStorage::open(&zhima_server::storage::SqliteOptions::in_dir(dir.path())).unwrap();
+    let replay = reopened.sync_cumulation(cmd(&sync_body("DUR-1")), caller()).await.unwrap();
+    assert!(replay.replayed, "the event committed before the restart is found again");
+    assert_eq!(event_count(&reopened, AGREEMENT).await, 1);
+    // State machines are recompiled from the stored services on open.
+    assert!(reopened.state_machines().precheck(state_cmd("S-1", "P1", "BUY", r#"{"orderNo":"1"}"#), APP).is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsafe_no_fsync_mode_works_the_same() {
+    let (_dir, storage) = open_with(false).await;
+    let r = storage.sync_cumulation(cmd(&sync_body("NOF-1")), caller()).await.unwrap();
+    assert!(!r.replayed);
+    assert!(storage.sync_cumulation(cmd(&sync_body("NOF-1")), caller()).await.unwrap().replayed);
+}

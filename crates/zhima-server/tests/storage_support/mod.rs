@@ -1,0 +1,251 @@
+//! Shared fixtures for the storage and domain integration tests: a real SQLite database in a
+//! temporary directory, seeded with apps, templates, agreements and a trade, and builders that
+//! go through zhima-proto's real parsing and validation.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use chrono::Duration;
+use serde_json::{json, Value};
+use zhima_proto::models::agreement_query::AgreementStatus;
+use zhima_proto::money::Fen;
+use zhima_proto::time::parse_alipay_datetime;
+use zhima_proto::validate;
+use zhima_proto::SignType;
+use zhima_server::domain::cumulation::CumulationCmd;
+use zhima_server::domain::entities::{Agreement, App, AppAuthToken, Caller, Records, Template, TemplateMode, Time, Trade};
+use zhima_server::domain::settle::SettleCmd;
+use zhima_server::domain::state_sync::{CategoryConfig, ServiceConfig, StateConfig, StateSyncCmd};
+use zhima_server::storage::{SqliteOptions, SqliteStorage, Storage};
+
+pub const APP: &str = "2021000000000001";
+pub const ISV_APP: &str = "2021000000000002";
+pub const PARTNER: &str = "2088621805983504";
+pub const OTHER_PARTNER: &str = "2088621805983999";
+pub const USER: &str = "2088602002015001";
+pub const OTHER_USER: &str = "2088602002015002";
+/// Decoupled template `T_DEC`, settle_check on, tolerance 0.
+pub const AGREEMENT: &str = "A_DEC_1";
+/// A second decoupled agreement of the same user and partner.
+pub const AGREEMENT_2: &str = "A_DEC_2";
+/// Bound template `T_BOUND`.
+pub const BOUND_AGREEMENT: &str = "A_BOUND_1";
+/// Status `N`.
+pub const INVALID_AGREEMENT: &str = "A_DEC_N";
+/// Belongs to `OTHER_PARTNER`.
+pub const FOREIGN_AGREEMENT: &str = "A_FOREIGN";
+pub const TRADE: &str = "2020081722001435461000061785";
+pub const SERVICE: &str = "2019080700000000000001800100";
+
+pub fn t(s: &str) -> Time {
+    parse_alipay_datetime(s).expect("test time parses")
+}
+
+/// The fixed "now" of every test command.
+pub fn now() -> Time {
+    t("2024-06-01 12:00:00")
+}
+
+pub fn caller() -> Caller {
+    caller_for(APP, PARTNER)
+}
+
+pub fn caller_for(app_id: &str, partner_id: &str) -> Caller {
+    Caller { app_id: app_id.into(), partner_id: partner_id.into(), now: now() }
+}
+
+fn agreement(no: &str, template: &str, partner: &str, status: AgreementStatus) -> Agreement {
+    Agreement {
+        agreement_no: no.into(),
+        template_no: template.into(),
+        user_id: Some(USER.into()),
+        open_id: None,
+        partner_id: partner.into(),
+        status,
+        start_time: t("2024-01-01 00:00:00"),
+        end_time: t("2030-12-31 23:59:59"),
+    }
+}
+
+fn state(code: &str, initial: bool, terminal: bool, next: &[&str], schema: Option<&str>) -> StateConfig {
+    StateConfig {
+        code: code.into(),
+        initial,
+        terminal,
+        next: next.iter().map(|s| s.to_string()).collect(),
+        biz_data_schema: schema.map(str::to_owned),
+    }
+}
+
+/// The "promise" machine of PRODUCT §9 plus a middle state, open to `APP` only.
+pub fn promise_service() -> ServiceConfig {
+    ServiceConfig {
+        service_id: SERVICE.into(),
+        app_ids: vec![APP.into()],
+        categories: vec![CategoryConfig {
+            code: "WATCH_MOVIE".into(),
+            states: vec![
+                state(
+                    "BUY",
+                    true,
+                    false,
+                    &["CHECKED_IN", "REFUND"],
+                    Some(r#"{"type":"object","required":["orderNo"],"properties":{"orderNo":{"type":"string"},"buyCnt":{"type":"integer","minimum":1}}}"#),
+                ),
+                state("CHECKED_IN", false, false, &["CHECKED_IN", "WATCHED"], None),
+                state("WATCHED", false, true, &[], None),
+                state("REFUND", false, true, &[], None),
+            ],
+        }],
+    }
+}
+
+pub fn records() -> Records {
+    let app = |id: &str| App {
+        app_id: id.into(),
+        partner_id: PARTNER.into(),
+        public_key_pem: "-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n".into(),
+        app_cert_sn: None,
+        encrypt_key: None,
+        sign_types: vec![SignType::Rsa2, SignType::Rsa],
+        enabled: true,
+    };
+    let template = |no: &str, mode| Template {
+        template_no: no.into(),
+        mode,
+        obligation_times: Some(5),
+        obligation_amount: Some(Fen(10_000)),
+        period_days: Some(30),
+        settle_check: true,
+        settle_tolerance: Fen::ZERO,
+    };
+    Records {
+        apps: vec![app(APP), App { partner_id: OTHER_PARTNER.into(), ..app(ISV_APP) }],
+        app_auth_tokens: vec![AppAuthToken {
+            token: "token-1".into(),
+            app_id: ISV_APP.into(),
+            partner_id: PARTNER.into(),
+            expires_at: t("2030-01-01 00:00:00"),
+        }],
+        templates: vec![template("T_DEC", TemplateMode::Decoupled), template("T_BOUND", TemplateMode::Bound)],
+        agreements: vec![
+            agreement(AGREEMENT, "T_DEC", PARTNER, AgreementStatus::Valid),
+            agreement(AGREEMENT_2, "T_DEC", PARTNER, AgreementStatus::Valid),
+            agreement(BOUND_AGREEMENT, "T_BOUND", PARTNER, AgreementStatus::Valid),
+            agreement(INVALID_AGREEMENT, "T_DEC", PARTNER, AgreementStatus::Invalid),
+            agreement(FOREIGN_AGREEMENT, "T_DEC", OTHER_PARTNER, AgreementStatus::Valid),
+        ],
+        trades: vec![Trade {
+            trade_no: TRADE.into(),
+            buyer_user_id: USER.into(),
+            seller_partner_id: PARTNER.into(),
+            amount: Fen(357),
+        }],
+        state_services: vec![promise_service()],
+    }
+}
+
+/// A seeded durable (fsync) database in a fresh temporary directory.
+pub async fn open() -> (tempfile::TempDir, Arc<SqliteStorage>) {
+    open_with(true).await
+}
+
+pub async fn open_with(fsync: bool) -> (tempfile::TempDir, Arc<SqliteStorage>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let options = SqliteOptions { fsync, ..SqliteOptions::in_dir(dir.path()) };
+    let storage = Arc::new(SqliteStorage::open(&options).expect("open sqlite"));
+    storage.apply_records(&records()).await.expect("seed records");
+    (dir, storage)
+}
+
+/// A cumulation request body (v3 JSON) for `AGREEMENT`, as a merchant would send it.
+pub fn sync_body(out_biz_no: &str) -> Value {
+    json!({
+        "agreement_no": AGREEMENT,
+        "user_id": USER,
+        "partner_id": PARTNER,
+        "out_biz_no": out_biz_no,
+        "biz_action": "ORDER_PAID",
+        "biz_time": "2024-05-20 10:00:00",
+        "cumulate_data_type": "AMOUNT",
+        "request_from": "ExternalMerchantSource",
+        "amount_type_data": {
+            "name": "累计消费",
+            "trade_info": {"trade_no": TRADE, "amount": "3.57"},
+            "out_discount_infos": [
+                {"discount_name": "滴滴打车优惠001", "discount_type": "exclusiveBenefit", "discount_amount": "8.75"}
+            ]
+        }
+    })
+}
+
+/// A refund body of `pay_out_biz_no` with the given trade and discount amounts.
+pub fn refund_body(out_biz_no: &str, pay_out_biz_no: &str, trade: &str, discount: &str) -> Value {
+    let mut body = sync_body(out_biz_no);
+    body["biz_action"] = json!("ORDER_REFUND");
+    body["pay_out_biz_no"] = json!(pay_out_biz_no);
+    body["biz_time"] = json!("2024-05-21 10:00:00");
+    body["amount_type_data"]["trade_info"]["amount"] = json!(trade);
+    body["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!(discount);
+    body
+}
+
+/// A task body (decoupled TASK).
+pub fn task_body(out_biz_no: &str, task: &str) -> Value {
+    json!({
+        "agreement_no": AGREEMENT,
+        "user_id": USER,
+        "partner_id": PARTNER,
+        "out_biz_no": out_biz_no,
+        "biz_action": "ORDER_PAID",
+        "biz_time": "2024-05-20 10:00:00",
+        "cumulate_data_type": "TASK",
+        "request_from": "ExternalMerchantSource",
+        "task_type_data": {"name": task}
+    })
+}
+
+/// Parses and validates a body exactly as the HTTP layer does (rule 1).
+pub fn cmd(body: &Value) -> CumulationCmd {
+    let model = validate::parse_cumulation(&body.to_string()).expect("body parses");
+    validate::validate_cumulation(&model, now(), Duration::minutes(15)).expect("body validates")
+}
+
+pub fn settle_cmd(body: Value) -> SettleCmd {
+    let model = zhima_proto::models::from_json(&body.to_string()).expect("settle body parses");
+    validate::validate_settle_apply(&model).expect("settle body validates")
+}
+
+pub fn state_cmd(out_biz_no: &str, principal: &str, state: &str, biz_data: &str) -> StateSyncCmd {
+    state_cmd_in(SERVICE, "WATCH_MOVIE", out_biz_no, principal, state, biz_data)
+}
+
+pub fn state_cmd_in(service: &str, category: &str, out_biz_no: &str, principal: &str, state: &str, biz_data: &str) -> StateSyncCmd {
+    let body = json!({
+        "user_id": USER,
+        "out_biz_no": out_biz_no,
+        "out_principal_id": principal,
+        "biz_state_code": state,
+        "category_code": category,
+        "service_id": service,
+        "biz_data": biz_data,
+    });
+    let model = validate::parse_state_sync(&body.to_string()).expect("state body parses");
+    validate::validate_state_sync_shape(&model).expect("state body validates")
+}
+
+/// The business code of a rejection (panics on success or internal errors).
+pub fn code_of<T: std::fmt::Debug>(r: zhima_server::Result<T>) -> String {
+    match r {
+        Err(zhima_server::Error::Rejected(rej)) => rej.code.as_str().to_owned(),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// The rejection itself.
+pub fn rejection_of<T: std::fmt::Debug>(r: zhima_server::Result<T>) -> zhima_server::error::Rejection {
+    match r {
+        Err(zhima_server::Error::Rejected(rej)) => rej,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
