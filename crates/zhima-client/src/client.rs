@@ -96,7 +96,10 @@ impl ZhimaClient {
     /// assert_eq!(client.strategy(), RequestStrategy::Once);
     /// ```
     pub fn with_strategy(&self, strategy: RequestStrategy) -> Self {
-        Self { config: Arc::clone(&self.config), strategy }
+        Self {
+            config: Arc::clone(&self.config),
+            strategy,
+        }
     }
 
     /// The configured `app_id`.
@@ -134,7 +137,11 @@ impl ZhimaClient {
     pub async fn execute(&self, method: &str, biz_content: &str) -> Result<V1Response> {
         let config = self.config();
         let call = V1Call::new(config, method, biz_content);
-        let info = CallInfo { protocol: "v1", method, out_biz_no: idempotency_key(biz_content) };
+        let info = CallInfo {
+            protocol: "v1",
+            method,
+            out_biz_no: idempotency_key(biz_content),
+        };
         let (response, _) = transport::run(self.strategy, info, |attempt| {
             let call = &call;
             async move {
@@ -160,11 +167,23 @@ impl ZhimaClient {
     /// # Ok(())
     /// # }
     /// ```
-    pub async fn request(&self, method: Method, path_and_query: &str, body: Option<&str>) -> Result<V3Response> {
+    pub async fn request(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&str>,
+    ) -> Result<V3Response> {
         let config = self.config();
         let call = V3Call::new(config, method.clone(), path_and_query, body)?;
-        let label = format!("{method} {}", path_and_query.split('?').next().unwrap_or_default());
-        let info = CallInfo { protocol: "v3", method: &label, out_biz_no: body.and_then(idempotency_key) };
+        let label = format!(
+            "{method} {}",
+            path_and_query.split('?').next().unwrap_or_default()
+        );
+        let info = CallInfo {
+            protocol: "v3",
+            method: &label,
+            out_biz_no: body.and_then(idempotency_key),
+        };
         let (response, _) = transport::run(self.strategy, info, |attempt| {
             let call = &call;
             async move {

@@ -89,9 +89,9 @@ pub enum SignatureError {
 #[non_exhaustive]
 pub enum ApiError {
     /// A v1 gateway refusal: `code` other than `10000`.
-    V1(V1ApiError),
+    V1(Box<V1ApiError>),
     /// A v3 refusal: HTTP status ≥ 400 with a `{code,message,links}` body.
-    V3(V3ApiError),
+    V3(Box<V3ApiError>),
 }
 
 /// A v1 refusal node (`{"code":"40004","msg":"Business Failed","sub_code":…,"sub_msg":…}`).
@@ -175,7 +175,11 @@ impl ApiError {
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unverified = if self.is_verified() { "" } else { " (unsigned)" };
+        let unverified = if self.is_verified() {
+            ""
+        } else {
+            " (unsigned)"
+        };
         match self {
             ApiError::V1(e) => {
                 write!(f, "v1 refusal{unverified}: {} {}", e.code, e.msg)?;
@@ -188,7 +192,11 @@ impl fmt::Display for ApiError {
                 Ok(())
             }
             ApiError::V3(e) => {
-                write!(f, "v3 refusal{unverified}: HTTP {} {}: {}", e.status, e.code, e.message)
+                write!(
+                    f,
+                    "v3 refusal{unverified}: HTTP {} {}: {}",
+                    e.status, e.code, e.message
+                )
             }
         }
     }
@@ -254,7 +262,7 @@ mod tests {
     use super::*;
 
     fn v1(code: &str, sub_code: Option<&str>) -> Error {
-        Error::Api(ApiError::V1(V1ApiError {
+        Error::Api(ApiError::V1(Box::new(V1ApiError {
             code: code.into(),
             msg: String::new(),
             sub_code: sub_code.map(Into::into),
@@ -262,11 +270,11 @@ mod tests {
             node_json: "{}".into(),
             trace_id: None,
             verified: true,
-        }))
+        })))
     }
 
     fn v3(status: u16, code: &str) -> Error {
-        Error::Api(ApiError::V3(V3ApiError {
+        Error::Api(ApiError::V3(Box::new(V3ApiError {
             status,
             code: code.into(),
             message: String::new(),
@@ -274,7 +282,7 @@ mod tests {
             trace_id: None,
             body: String::new(),
             verified: true,
-        }))
+        })))
     }
 
     #[test]
@@ -287,8 +295,16 @@ mod tests {
         assert!(v3(400, "SYSTEM_ERROR").is_retryable());
         assert!(v3(503, "unknow-error").is_retryable());
         assert!(!v3(400, "INVALID_CUMULATE_TYPE").is_retryable());
-        assert!(Error::HttpStatus { status: 502, body_snippet: String::new() }.is_retryable());
-        assert!(!Error::HttpStatus { status: 404, body_snippet: String::new() }.is_retryable());
+        assert!(Error::HttpStatus {
+            status: 502,
+            body_snippet: String::new()
+        }
+        .is_retryable());
+        assert!(!Error::HttpStatus {
+            status: 404,
+            body_snippet: String::new()
+        }
+        .is_retryable());
         assert!(!Error::Signature(SignatureError::Mismatch).is_retryable());
         assert!(!Error::MalformedResponse("x".into()).is_retryable());
     }
@@ -297,7 +313,9 @@ mod tests {
     fn api_error_display_names_every_code() {
         let e = v1("40004", Some("ZMDATA.USER_ID_ERROR"));
         assert_eq!(e.to_string(), "v1 refusal: 40004 , ZMDATA.USER_ID_ERROR");
-        let Error::Api(api) = v3(400, "IDEMPOTENT_ERROR") else { unreachable!() };
+        let Error::Api(api) = v3(400, "IDEMPOTENT_ERROR") else {
+            unreachable!()
+        };
         assert_eq!(api.code(), "IDEMPOTENT_ERROR");
         assert_eq!(api.to_string(), "v3 refusal: HTTP 400 IDEMPOTENT_ERROR: ");
     }

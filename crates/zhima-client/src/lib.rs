@@ -71,7 +71,9 @@ pub use crate::core::config::{ClientBuilder, Endpoint, DEFAULT_CONNECT_TIMEOUT, 
 pub use crate::core::content::{Content, JsonStyle};
 pub use crate::core::v1::V1Response;
 pub use crate::core::v3::V3Response;
-pub use crate::error::{ApiError, Error, ErrorLink, Result, SignatureError, V1ApiError, V3ApiError};
+pub use crate::error::{
+    ApiError, Error, ErrorLink, Result, SignatureError, V1ApiError, V3ApiError,
+};
 pub use crate::transport::{RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY};
 /// The HTTP method type of [`ZhimaClient::request`].
 pub use reqwest::Method;

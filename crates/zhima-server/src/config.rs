@@ -798,3 +798,195 @@ terminal = true
 code = "CONTRACT_STATE_WATCH_MOVIE_REFUND"
 terminal = true
 "#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A bootstrapped sandbox (keys on disk) and its config text.
+    fn sandbox() -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        bootstrap_default(dir.path()).unwrap();
+        let path = dir.path().join(DEFAULT_CONFIG_FILE);
+        (dir, path)
+    }
+
+    /// The demo config with `extra` inserted after the line containing `after`.
+    fn with_line(after: &str, extra: &str) -> (String, usize) {
+        let mut lines: Vec<&str> = DEMO_CONFIG.lines().collect();
+        let at = lines.iter().position(|l| l.contains(after)).unwrap() + 1;
+        lines.insert(at, extra);
+        (lines.join("\n"), at + 1)
+    }
+
+    fn config_error(path: &Path, text: &str) -> String {
+        match Config::from_toml(path, text) {
+            Err(Error::Config(msg)) => msg,
+            other => panic!("expected a config error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bootstrap_creates_a_working_sandbox_then_reuses_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = bootstrap_default(dir.path()).unwrap();
+        for f in [
+            demo::PLATFORM_PUBLIC_KEY,
+            demo::APP_PRIVATE_KEY,
+            demo::APP_PRIVATE_KEY_PKCS8,
+        ] {
+            assert!(dir.path().join(f).is_file(), "{f}");
+        }
+        let r = &first.records;
+        assert_eq!(
+            (
+                r.apps.len(),
+                r.templates.len(),
+                r.agreements.len(),
+                r.trades.len()
+            ),
+            (1, 2, 2, 1)
+        );
+        assert_eq!(r.apps[0].app_id, demo::APP_ID);
+        assert_eq!(r.state_services[0].service_id, demo::SERVICE_ID);
+        assert_eq!(first.server.data_dir, dir.path().join("."));
+        assert_eq!(first.server.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(first.server.clock_skew, chrono::Duration::minutes(15));
+        assert_eq!(r.templates[0].obligation_amount, Some(Fen(10_000)));
+
+        // The app key pair on disk matches what the platform registered, in both PEM forms.
+        let app_key = PrivateKey::from_text(
+            &std::fs::read_to_string(dir.path().join(demo::APP_PRIVATE_KEY_PKCS8)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(app_key.public_key().to_spki_pem(), r.apps[0].public_key_pem);
+        let platform_public =
+            std::fs::read_to_string(dir.path().join(demo::PLATFORM_PUBLIC_KEY)).unwrap();
+        assert!(first
+            .platform
+            .private_key
+            .matches(&PublicKey::from_text(&platform_public).unwrap()));
+
+        // A second start loads the same sandbox instead of generating new keys.
+        let second = bootstrap_default(dir.path()).unwrap();
+        assert!(second
+            .platform
+            .private_key
+            .matches(&first.platform.private_key.public_key()));
+        assert_eq!(second.records, first.records);
+    }
+
+    #[test]
+    fn times_are_utc_plus_8() {
+        let (_dir, path) = sandbox();
+        let c = Config::load(&path).unwrap();
+        let expires = c.records.app_auth_tokens[0].expires_at;
+        assert_eq!(
+            expires.with_timezone(&chrono::Utc).to_rfc3339(),
+            "2029-12-31T16:00:00+00:00"
+        );
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let (_dir, path) = sandbox();
+        let (text, line) = with_line("sign_types", "colour = \"red\"");
+        let msg = config_error(&path, &text);
+        assert!(
+            msg.contains(&format!("line {line}")) && msg.contains("colour"),
+            "{msg}"
+        );
+        let (text, line) = with_line("[server]", "lisen = \"0.0.0.0:1\"");
+        let msg = config_error(&path, &text);
+        assert!(
+            msg.contains(&format!("line {line}")) && msg.contains("lisen"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_named_with_their_line() {
+        let (_dir, path) = sandbox();
+        let text = DEMO_CONFIG.replace(
+            "obligation_amount = \"100.00\"",
+            "obligation_amount = \"100.001\"",
+        );
+        let line = text.lines().position(|l| l.contains("100.001")).unwrap() + 1;
+        let msg = config_error(&path, &text);
+        assert!(
+            msg.contains(&format!("line {line}")) && msg.contains("100.001"),
+            "{msg}"
+        );
+
+        let text = DEMO_CONFIG.replace(
+            "expires_at = \"2030-01-01 00:00:00\"",
+            "expires_at = \"2030-01-01T00:00\"",
+        );
+        assert!(config_error(&path, &text).contains("yyyy-MM-dd HH:mm:ss"));
+        let text = DEMO_CONFIG.replace(
+            "sign_types = [\"RSA2\", \"RSA\"]",
+            "sign_types = [\"RSA3\"]",
+        );
+        assert!(config_error(&path, &text).contains("RSA3"));
+        let text = DEMO_CONFIG.replace("listen = \"127.0.0.1:8080\"", "listen = \"localhost\"");
+        assert!(config_error(&path, &text).contains("line 6"));
+    }
+
+    #[test]
+    fn references_and_files_are_checked() {
+        let (_dir, path) = sandbox();
+        let text = DEMO_CONFIG.replacen(
+            "template_no = \"ZMGO_T1\"\nuser_id",
+            "template_no = \"NOPE\"\nuser_id",
+            1,
+        );
+        let line = text.lines().position(|l| l.contains("\"NOPE\"")).unwrap() + 1;
+        let msg = config_error(&path, &text);
+        assert!(
+            msg.contains(&format!("line {line}")) && msg.contains("NOPE"),
+            "{msg}"
+        );
+
+        let text = DEMO_CONFIG.replace("keys/app_public.pem", "keys/missing.pem");
+        let msg = config_error(&path, &text);
+        assert!(
+            msg.contains("public_key_file") && msg.contains("missing.pem"),
+            "{msg}"
+        );
+
+        // A private key where a public key belongs is named as such.
+        let text = DEMO_CONFIG.replace(
+            "public_key_file = \"keys/app_public.pem\"",
+            "public_key_file = \"keys/app_private.pem\"",
+        );
+        assert!(config_error(&path, &text).contains("public_key_file"));
+
+        let text = DEMO_CONFIG.replace(
+            "app_ids = [\"2021000000000001\"]",
+            "app_ids = [\"2021000000000009\"]",
+        );
+        assert!(config_error(&path, &text).contains("2021000000000009"));
+        let text = DEMO_CONFIG.replace("code = \"CONTRACT_STATE_WATCH_MOVIE_WATCHED\"\nterminal = true", "code = \"CONTRACT_STATE_WATCH_MOVIE_WATCHED\"\nterminal = true\nnext = [\"CONTRACT_STATE_WATCH_MOVIE_BUY\"]");
+        assert!(config_error(&path, &text).contains("terminal"));
+    }
+
+    #[test]
+    fn paths_are_relative_to_the_file() {
+        let (dir, _) = sandbox();
+        // The same config loaded from a subdirectory fails to find keys/ there …
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let msg = config_error(&sub.join("zhima.toml"), DEMO_CONFIG);
+        assert!(
+            msg.contains(&sub.join("keys/platform_private.pem").display().to_string()),
+            "{msg}"
+        );
+        // … and finds them with a `../` prefix.
+        let text = DEMO_CONFIG.replace("\"keys/", "\"../keys/");
+        let c = Config::from_toml(&sub.join("zhima.toml"), &text).unwrap();
+        assert_eq!(
+            c.platform.private_key_file,
+            sub.join("../keys/platform_private.pem")
+        );
+    }
+}

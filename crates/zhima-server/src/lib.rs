@@ -1,7 +1,7 @@
 //! # zhima-server
 //!
 //! The platform behind `zhima serve`: configuration, durable storage, the Zhima GO and state
-//! sync domain rules, and (in `http`) the v1 gateway / v3 REST / admin surfaces.
+//! sync domain rules, and the v1 gateway / v3 REST / admin surfaces.
 //!
 //! ## Module map
 //!
@@ -11,11 +11,13 @@
 //! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the [`domain::ledger`] and its invariant |
 //! | [`storage`] | the object-safe [`storage::Storage`] trait and its SQLite backend (WAL, fsync, group commit) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
+//! | [`http`] | the HTTP surfaces on top of [`storage::Storage`] |
 //!
 //! ## How a write flows
-//! The HTTP layer authenticates the request, validates the body (zhima-proto `validate`),
-//! builds a domain command (e.g. [`domain::cumulation::CumulationCmd`]) and a
-//! [`domain::entities::Caller`], and calls the matching [`storage::Storage`] method. The
+//! The HTTP layer authenticates the request, validates the body with zhima-proto `validate`
+//! (whose validated values ARE the domain commands, e.g. [`domain::cumulation::CumulationCmd`]
+//! = `ValidCumulation`), resolves the [`domain::entities::Caller`], and calls the matching
+//! [`storage::Storage`] method. The
 //! backend loads a snapshot, asks the domain's pure `decide` function, writes the decision in
 //! the same transaction, and returns the receipt once it is durable:
 //!

@@ -23,13 +23,30 @@ async fn fifty_concurrent_identical_commands_write_one_event() {
         let s = Arc::clone(&storage);
         tasks.spawn(async move { s.sync_cumulation(cmd(&sync_body("DUP-1")), caller()).await });
     }
-    let receipts: Vec<_> = tasks.join_all().await.into_iter().map(|r| r.expect("every copy succeeds")).collect();
+    let receipts: Vec<_> = tasks
+        .join_all()
+        .await
+        .into_iter()
+        .map(|r| r.expect("every copy succeeds"))
+        .collect();
 
-    assert_eq!(receipts.iter().filter(|r| !r.replayed).count(), 1, "exactly one copy is the original");
-    assert!(receipts.iter().all(|r| r.seq == receipts[0].seq && r.out_biz_no == "DUP-1"));
+    assert_eq!(
+        receipts.iter().filter(|r| !r.replayed).count(),
+        1,
+        "exactly one copy is the original"
+    );
+    assert!(receipts
+        .iter()
+        .all(|r| r.seq == receipts[0].seq && r.out_biz_no == "DUP-1"));
     assert_eq!(event_count(&storage, AGREEMENT).await, 1);
-    let (totals, events) = storage.ledger(AGREEMENT, Page { no: 1, size: 100 }).await.unwrap();
-    assert_eq!((totals.trade_amount.0, totals.discount_amount.0), (357, 875));
+    let (totals, events) = storage
+        .ledger(AGREEMENT, Page { no: 1, size: 100 })
+        .await
+        .unwrap();
+    assert_eq!(
+        (totals.trade_amount.0, totals.discount_amount.0),
+        (357, 875)
+    );
     assert_eq!(events.len(), 1);
     assert!(storage.verify_invariants().await.unwrap().is_ok());
 }
@@ -37,8 +54,14 @@ async fn fifty_concurrent_identical_commands_write_one_event() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn same_key_different_content_conflicts_and_writes_nothing() {
     let (_dir, storage) = open().await;
-    storage.sync_cumulation(cmd(&sync_body("K-1")), caller()).await.unwrap();
-    let (before, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 100 }).await.unwrap();
+    storage
+        .sync_cumulation(cmd(&sync_body("K-1")), caller())
+        .await
+        .unwrap();
+    let (before, _) = storage
+        .ledger(AGREEMENT, Page { no: 1, size: 100 })
+        .await
+        .unwrap();
 
     let mut changed = sync_body("K-1");
     changed["amount_type_data"]["trade_info"]["amount"] = json!("3.58");
@@ -49,9 +72,15 @@ async fn same_key_different_content_conflicts_and_writes_nothing() {
     // Even a conflicting request aimed at another agreement writes nothing there.
     let mut elsewhere = sync_body("K-1");
     elsewhere["agreement_no"] = json!(AGREEMENT_2);
-    assert_eq!(code_of(storage.sync_cumulation(cmd(&elsewhere), caller()).await), "IDEMPOTENT_ERROR");
+    assert_eq!(
+        code_of(storage.sync_cumulation(cmd(&elsewhere), caller()).await),
+        "IDEMPOTENT_ERROR"
+    );
 
-    let (after, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 100 }).await.unwrap();
+    let (after, _) = storage
+        .ledger(AGREEMENT, Page { no: 1, size: 100 })
+        .await
+        .unwrap();
     assert_eq!(before, after);
     assert_eq!(event_count(&storage, AGREEMENT_2).await, 0);
 }
@@ -61,7 +90,10 @@ async fn semantically_equal_requests_replay() {
     let (_dir, storage) = open().await;
     let mut original = sync_body("SEM-1");
     original["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!("8.50");
-    let first = storage.sync_cumulation(cmd(&original), caller()).await.unwrap();
+    let first = storage
+        .sync_cumulation(cmd(&original), caller())
+        .await
+        .unwrap();
     // Same business content spelled differently: "8.5" for "8.50", an explicit
     // has_alipay_trade=false (the Python SDK omits false values), other whitespace.
     let mut same = sync_body("SEM-1");
@@ -69,7 +101,9 @@ async fn semantically_equal_requests_replay() {
     same["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!("8.5");
     let text = serde_json::to_string_pretty(&same).unwrap();
     let model = zhima_proto::validate::parse_cumulation(&text).unwrap();
-    let again = zhima_proto::validate::validate_cumulation(&model, now(), chrono::Duration::minutes(15)).unwrap();
+    let again =
+        zhima_proto::validate::validate_cumulation(&model, now(), chrono::Duration::minutes(15))
+            .unwrap();
     let replay = storage.sync_cumulation(again, caller()).await.unwrap();
     assert!(replay.replayed);
     assert_eq!(replay.seq, first.seq);
@@ -83,22 +117,38 @@ async fn racing_different_contents_for_one_key_accept_exactly_one() {
     for i in 0..40 {
         let s = Arc::clone(&storage);
         let mut body = sync_body("RACE-1");
-        body["amount_type_data"]["trade_info"]["amount"] = json!(if i % 2 == 0 { "1.00" } else { "2.00" });
+        body["amount_type_data"]["trade_info"]["amount"] =
+            json!(if i % 2 == 0 { "1.00" } else { "2.00" });
         tasks.spawn(async move { (i % 2, s.sync_cumulation(cmd(&body), caller()).await) });
     }
     let results = tasks.join_all().await;
-    let winners: Vec<_> = results.iter().filter(|(_, r)| matches!(r, Ok(r) if !r.replayed)).collect();
+    let winners: Vec<_> = results
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok(r) if !r.replayed))
+        .collect();
     assert_eq!(winners.len(), 1);
     let winning_parity = winners[0].0;
     for (parity, r) in &results {
         match r {
-            Ok(_) => assert_eq!(*parity, winning_parity, "only the winner's content may succeed"),
-            Err(e) => assert_eq!(e.rejection().map(|r| r.code.as_str()), Some("IDEMPOTENT_ERROR")),
+            Ok(_) => assert_eq!(
+                *parity, winning_parity,
+                "only the winner's content may succeed"
+            ),
+            Err(e) => assert_eq!(
+                e.rejection().map(|r| r.code.as_str()),
+                Some("IDEMPOTENT_ERROR")
+            ),
         }
     }
     assert_eq!(event_count(&storage, AGREEMENT).await, 1);
-    let (totals, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 1 }).await.unwrap();
-    assert_eq!(totals.trade_amount.0, if winning_parity == 0 { 100 } else { 200 });
+    let (totals, _) = storage
+        .ledger(AGREEMENT, Page { no: 1, size: 1 })
+        .await
+        .unwrap();
+    assert_eq!(
+        totals.trade_amount.0,
+        if winning_parity == 0 { 100 } else { 200 }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -108,7 +158,10 @@ async fn group_commit_batches_concurrent_commands() {
     let mut tasks = JoinSet::new();
     for i in 0..300 {
         let s = Arc::clone(&storage);
-        tasks.spawn(async move { s.sync_cumulation(cmd(&task_body(&format!("GC-{i}"), "打车1次")), caller()).await });
+        tasks.spawn(async move {
+            s.sync_cumulation(cmd(&task_body(&format!("GC-{i}"), "打车1次")), caller())
+                .await
+        });
     }
     for r in tasks.join_all().await {
         r.expect("distinct commands all succeed");
@@ -117,7 +170,10 @@ async fn group_commit_batches_concurrent_commands() {
     let jobs = after.write_jobs - before.write_jobs;
     let commits = after.commits - before.commits;
     assert_eq!(jobs, 300);
-    assert!(commits * 3 <= jobs, "300 concurrent commands took {commits} commits: not batched");
+    assert!(
+        commits * 3 <= jobs,
+        "300 concurrent commands took {commits} commits: not batched"
+    );
     assert!(after.max_batch > 1);
     assert_eq!(after.failed_commits, 0);
     assert_eq!(event_count(&storage, AGREEMENT).await, 300);
@@ -144,29 +200,87 @@ async fn a_failing_command_rolls_back_only_itself_within_a_batch() {
         }
     }
     assert_eq!(event_count(&storage, AGREEMENT).await, 40);
-    let (totals, _) = storage.ledger(AGREEMENT, Page { no: 1, size: 1 }).await.unwrap();
+    let (totals, _) = storage
+        .ledger(AGREEMENT, Page { no: 1, size: 1 })
+        .await
+        .unwrap();
     assert_eq!(totals.tasks.get("签到"), Some(&40));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_survives_reopening_and_migrations_are_idempotent() {
     let (dir, storage) = open().await;
-    storage.sync_cumulation(cmd(&sync_body("DUR-1")), caller()).await.unwrap();
+    storage
+        .sync_cumulation(cmd(&sync_body("DUR-1")), caller())
+        .await
+        .unwrap();
     storage.flush().await.unwrap();
     drop(storage);
 
-    let reopened = SqliteStorage::open(&zhima_server::storage::SqliteOptions::in_dir(dir.path())).unwrap();
-    let replay = reopened.sync_cumulation(cmd(&sync_body("DUR-1")), caller()).await.unwrap();
-    assert!(replay.replayed, "the event committed before the restart is found again");
+    let reopened =
+        SqliteStorage::open(&zhima_server::storage::SqliteOptions::in_dir(dir.path())).unwrap();
+    let replay = reopened
+        .sync_cumulation(cmd(&sync_body("DUR-1")), caller())
+        .await
+        .unwrap();
+    assert!(
+        replay.replayed,
+        "the event committed before the restart is found again"
+    );
     assert_eq!(event_count(&reopened, AGREEMENT).await, 1);
     // State machines are recompiled from the stored services on open.
-    assert!(reopened.state_machines().precheck(state_cmd("S-1", "P1", "BUY", r#"{"orderNo":"1"}"#), APP).is_ok());
+    assert!(reopened
+        .state_machines()
+        .precheck(state_cmd("S-1", "P1", "BUY", r#"{"orderNo":"1"}"#), APP)
+        .is_ok());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsafe_no_fsync_mode_works_the_same() {
     let (_dir, storage) = open_with(false).await;
-    let r = storage.sync_cumulation(cmd(&sync_body("NOF-1")), caller()).await.unwrap();
+    let r = storage
+        .sync_cumulation(cmd(&sync_body("NOF-1")), caller())
+        .await
+        .unwrap();
     assert!(!r.replayed);
-    assert!(storage.sync_cumulation(cmd(&sync_body("NOF-1")), caller()).await.unwrap().replayed);
+    assert!(
+        storage
+            .sync_cumulation(cmd(&sync_body("NOF-1")), caller())
+            .await
+            .unwrap()
+            .replayed
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_entries_ride_the_next_commit() {
+    use zhima_server::domain::audit::AuditEntry;
+    let (_dir, storage) = open().await;
+    for (i, outcome) in ["10000", "IDEMPOTENT_ERROR", "isv.invalid-signature"]
+        .iter()
+        .enumerate()
+    {
+        storage
+            .append_audit(AuditEntry {
+                at: now(),
+                app_id: (i != 2).then(|| APP.to_owned()),
+                method: "zhima.credit.pe.zmgo.cumulation.sync".into(),
+                outcome: (*outcome).into(),
+                latency_us: 1_000 + i as i64,
+            })
+            .await;
+    }
+    storage.flush().await.unwrap();
+    let recent = storage.recent_audit(2).await.unwrap();
+    let outcomes: Vec<_> = recent.iter().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(
+        outcomes,
+        ["isv.invalid-signature", "IDEMPOTENT_ERROR"],
+        "newest first"
+    );
+    assert_eq!(
+        (recent[0].app_id.as_deref(), recent[0].latency_us),
+        (None, 1_002)
+    );
+    assert_eq!(recent[1].at, now());
 }

@@ -109,11 +109,16 @@ struct KeyRef {
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     let input = build_input(&args)?;
-    let clock = Clock { now: parse_now(args.now.as_deref())?, skew: chrono::Duration::seconds(args.clock_skew_secs.into()) };
+    let clock = Clock {
+        now: parse_now(args.now.as_deref())?,
+        skew: chrono::Duration::seconds(args.clock_skew_secs.into()),
+    };
     let mut findings = Findings::default();
     let ring = KeyRing::load(&key_paths(&args), &mut findings)?;
     let vk = ring.verifying_key().ok_or_else(|| {
-        Failure::Usage("give the keys: --app-public-key and/or --app-private-key (or --data-dir)".into())
+        Failure::Usage(
+            "give the keys: --app-public-key and/or --app-private-key (or --data-dir)".into(),
+        )
     })?;
     let (api, string_to_sign, details) = match &input {
         Input::V1(req) => {
@@ -128,8 +133,14 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let ok = !findings.any_error();
     let report = Report {
         api,
-        details: details.into_iter().map(|(k, v)| (k.to_string(), v.into())).collect(),
-        verify_key: KeyRef { source: vk.source, fingerprint: vk.key.fingerprint() },
+        details: details
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.into()))
+            .collect(),
+        verify_key: KeyRef {
+            source: vk.source,
+            fingerprint: vk.key.fingerprint(),
+        },
         string_to_sign,
         findings: findings.sorted(),
         ok,
@@ -154,9 +165,18 @@ pub fn run(args: Args) -> Result<(), Failure> {
 fn key_paths(args: &Args) -> KeyPaths {
     let from_dir = |rel: &str| args.data_dir.as_ref().map(|d| d.join(rel));
     KeyPaths {
-        app_private: args.app_private_key.clone().or_else(|| from_dir(demo::APP_PRIVATE_KEY)),
-        app_public: args.app_public_key.clone().or_else(|| from_dir(demo::APP_PUBLIC_KEY)),
-        platform_public: args.platform_public_key.clone().or_else(|| from_dir(demo::PLATFORM_PUBLIC_KEY)),
+        app_private: args
+            .app_private_key
+            .clone()
+            .or_else(|| from_dir(demo::APP_PRIVATE_KEY)),
+        app_public: args
+            .app_public_key
+            .clone()
+            .or_else(|| from_dir(demo::APP_PUBLIC_KEY)),
+        platform_public: args
+            .platform_public_key
+            .clone()
+            .or_else(|| from_dir(demo::PLATFORM_PUBLIC_KEY)),
         app_cert: args.app_cert.clone(),
         root_cert: args.root_cert.clone(),
     }
@@ -165,7 +185,9 @@ fn key_paths(args: &Args) -> KeyPaths {
 fn parse_now(now: Option<&str>) -> Result<chrono::DateTime<chrono::FixedOffset>, Failure> {
     match now {
         None => Ok(zhima_proto::time::now_alipay()),
-        Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => parse_epoch_millis(s).map_err(|e| Failure::Usage(format!("--now: {e}"))),
+        Some(s) if s.bytes().all(|b| b.is_ascii_digit()) => {
+            parse_epoch_millis(s).map_err(|e| Failure::Usage(format!("--now: {e}")))
+        }
         Some(s) => parse_alipay_datetime(s).map_err(|e| Failure::Usage(format!("--now: {e}"))),
     }
 }
@@ -180,7 +202,9 @@ fn read_arg(arg: &str) -> Result<Vec<u8>, Failure> {
         return read_input(Path::new("-")).map(String::into_bytes);
     }
     match arg.strip_prefix('@') {
-        Some(file) => std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {file}: {e}"))),
+        Some(file) => {
+            std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
+        }
         None => Ok(arg.as_bytes().to_vec()),
     }
 }
@@ -192,27 +216,51 @@ fn parse_header(h: &str) -> Result<(String, String), Failure> {
 }
 
 fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn content_type_charset(headers: &[(String, String)]) -> Option<String> {
-    header(headers, "content-type")?
-        .split(';')
-        .find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))
+    header(headers, "content-type")?.split(';').find_map(|p| {
+        p.trim()
+            .strip_prefix("charset=")
+            .map(|c| c.trim_matches('"').to_string())
+    })
 }
 
 fn build_input(args: &Args) -> Result<Input, Failure> {
-    let mut headers = args.headers.iter().map(|h| parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+    let mut headers = args
+        .headers
+        .iter()
+        .map(|h| parse_header(h))
+        .collect::<Result<Vec<_>, _>>()?;
     if let Some(line) = &args.curl {
-        let text = String::from_utf8(read_arg(line)?).map_err(|_| Failure::Usage("the curl line is not UTF-8".into()))?;
+        let text = String::from_utf8(read_arg(line)?)
+            .map_err(|_| Failure::Usage("the curl line is not UTF-8".into()))?;
         let read_file = |f: &str| std::fs::read(f).map_err(|e| format!("cannot read {f}: {e}"));
         let req = curl::parse(&text, &read_file).map_err(Failure::Usage)?;
         headers.extend(req.headers.iter().cloned());
         let body = req.body.clone().unwrap_or_default();
-        return from_parts(&req.url, &req.method, body, headers, args.authorization.clone());
+        return from_parts(
+            &req.url,
+            &req.method,
+            body,
+            headers,
+            args.authorization.clone(),
+        );
     }
-    let body = args.body.as_deref().map(read_arg).transpose()?.unwrap_or_default();
-    let method = args.method.clone().unwrap_or_else(|| if body.is_empty() { "GET" } else { "POST" }.into());
+    let body = args
+        .body
+        .as_deref()
+        .map(read_arg)
+        .transpose()?
+        .unwrap_or_default();
+    let method = args
+        .method
+        .clone()
+        .unwrap_or_else(|| if body.is_empty() { "GET" } else { "POST" }.into());
     match (&args.url, &args.path) {
         (Some(url), _) => from_parts(url, &method, body, headers, args.authorization.clone()),
         (None, Some(path)) => {
@@ -241,7 +289,8 @@ fn from_parts(
     headers: Vec<(String, String)>,
     authorization: Option<String>,
 ) -> Result<Input, Failure> {
-    let authorization = authorization.or_else(|| header(&headers, "authorization").map(str::to_string));
+    let authorization =
+        authorization.or_else(|| header(&headers, "authorization").map(str::to_string));
     match authorization.filter(|a| a.starts_with("ALIPAY-")) {
         Some(auth) => {
             let target = curl::request_target(url).map_err(Failure::Usage)?;
@@ -263,7 +312,8 @@ fn v3_input(
     headers: &[(String, String)],
     authorization: String,
 ) -> Result<Input, Failure> {
-    let body = String::from_utf8(body).map_err(|_| Failure::Usage("a v3 body must be UTF-8 text".into()))?;
+    let body = String::from_utf8(body)
+        .map_err(|_| Failure::Usage("a v3 body must be UTF-8 text".into()))?;
     Ok(Input::V3(v3::V3Input {
         method: method.to_string(),
         target,
@@ -280,9 +330,24 @@ fn v3_input(
 // ------------------------------------------------------------------------------------------
 
 fn print_report(r: &Report) {
-    let details: Vec<String> = r.details.iter().map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or_default())).collect();
-    println!("{} request ({})", if r.api == "v1" { "v1 gateway" } else { "v3 REST" }, details.join(", "));
-    println!("verified with {} (SHA-256 fingerprint {})", r.verify_key.source, r.verify_key.fingerprint);
+    let details: Vec<String> = r
+        .details
+        .iter()
+        .map(|(k, v)| format!("{k} {}", v.as_str().unwrap_or_default()))
+        .collect();
+    println!(
+        "{} request ({})",
+        if r.api == "v1" {
+            "v1 gateway"
+        } else {
+            "v3 REST"
+        },
+        details.join(", ")
+    );
+    println!(
+        "verified with {} (SHA-256 fingerprint {})",
+        r.verify_key.source, r.verify_key.fingerprint
+    );
     if let Some(s) = &r.string_to_sign {
         println!("string-to-sign the platform rebuilds:");
         print_signed(s);
@@ -298,13 +363,24 @@ fn print_report(r: &Report) {
         if f.severity != Severity::Ok {
             println!("  fix: {}", f.fix);
         }
-        if let Some(s) = f.signed_string.as_ref().filter(|s| Some(*s) != r.string_to_sign.as_ref()) {
+        if let Some(s) = f
+            .signed_string
+            .as_ref()
+            .filter(|s| Some(*s) != r.string_to_sign.as_ref())
+        {
             println!("  the signature verifies over:");
             print_signed(s);
         }
     }
     println!();
-    println!("{}", if r.ok { "verdict: no problem found" } else { "verdict: the request has the problems above" });
+    println!(
+        "{}",
+        if r.ok {
+            "verdict: no problem found"
+        } else {
+            "verdict: the request has the problems above"
+        }
+    );
 }
 
 /// Prints a string-to-sign indented; v3 strings are multi-line, so line ends are made visible.

@@ -189,7 +189,11 @@ pub(crate) fn load_key_text(text: &str) -> Result<LoadedKey, zhima_proto::Error>
     } else {
         // Offsets in errors count from the start of the file, as the user sees it.
         let offset = text.len() - text.trim_start_matches('\u{feff}').trim_start().len();
-        (keys::decode_base64_lenient(trimmed, offset)?, None, TextEncoding::Base64)
+        (
+            keys::decode_base64_lenient(trimmed, offset)?,
+            None,
+            TextEncoding::Base64,
+        )
     };
     let kind = keys::classify_der(&der)?;
     let key = match kind {
@@ -200,7 +204,12 @@ pub(crate) fn load_key_text(text: &str) -> Result<LoadedKey, zhima_proto::Error>
         KeyKind::Certificate => AnyKey::Public(PublicKey::from_certificate_der(&der)?),
     };
     let label_problem = label.and_then(|l| label_problem(&l, kind));
-    Ok(LoadedKey { key, kind, encoding, label_problem })
+    Ok(LoadedKey {
+        key,
+        kind,
+        encoding,
+        label_problem,
+    })
 }
 
 /// The PEM label a kind should have.
@@ -227,7 +236,12 @@ fn label_problem(label: &str, kind: KeyKind) -> Option<String> {
 
 /// Writes `text` to `path`, refusing to replace a file unless `force`; secrets are created
 /// owner-only (0600) on Unix.
-pub(crate) fn write_output(path: &Path, text: &str, secret: bool, force: bool) -> Result<(), Failure> {
+pub(crate) fn write_output(
+    path: &Path,
+    text: &str,
+    secret: bool,
+    force: bool,
+) -> Result<(), Failure> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     if force {
@@ -291,10 +305,27 @@ fn gen(args: GenArgs) -> Result<(), Failure> {
         PrivateForm::Pkcs8 => KeyForm::Pkcs8,
     };
     let any = AnyKey::Private(key);
-    write_output(&private_path, &render(&any, form, args.encoding)?, true, args.force)?;
-    write_output(&public_path, &render(&any, KeyForm::Spki, args.encoding)?, false, args.force)?;
-    println!("private key: {} ({}, keep it secret)", private_path.display(), describe_form(form));
-    println!("public key:  {} (SPKI; register it with the platform)", public_path.display());
+    write_output(
+        &private_path,
+        &render(&any, form, args.encoding)?,
+        true,
+        args.force,
+    )?;
+    write_output(
+        &public_path,
+        &render(&any, KeyForm::Spki, args.encoding)?,
+        false,
+        args.force,
+    )?;
+    println!(
+        "private key: {} ({}, keep it secret)",
+        private_path.display(),
+        describe_form(form)
+    );
+    println!(
+        "public key:  {} (SPKI; register it with the platform)",
+        public_path.display()
+    );
     println!("fingerprint: {}", any.public_key().fingerprint());
     Ok(())
 }
@@ -332,6 +363,8 @@ fn render(key: &AnyKey, form: KeyForm, encoding: Encoding) -> Result<String, Fai
 #[derive(Serialize)]
 struct FileReport {
     path: String,
+    /// Machine-readable structure: pkcs1, pkcs8, spki, pkcs1_public or certificate.
+    format: &'static str,
     kind: &'static str,
     private: bool,
     encoding: &'static str,
@@ -360,6 +393,7 @@ fn inspect(args: InspectArgs) -> Result<(), Failure> {
         let key = load_key_file(path)?;
         files.push(FileReport {
             path: path.display().to_string(),
+            format: format_code(key.kind),
             kind: key.kind.describe(),
             private: key.kind.is_private(),
             encoding: encoding_name(key.encoding),
@@ -371,7 +405,9 @@ fn inspect(args: InspectArgs) -> Result<(), Failure> {
     }
     let mut pairs = Vec::new();
     for (private_path, private) in &loaded {
-        let AnyKey::Private(private) = &private.key else { continue };
+        let AnyKey::Private(private) = &private.key else {
+            continue;
+        };
         for (public_path, public) in &loaded {
             if let AnyKey::Public(public) = &public.key {
                 pairs.push(PairReport {
@@ -392,11 +428,25 @@ fn inspect(args: InspectArgs) -> Result<(), Failure> {
     let bad_file = report.files.iter().any(|f| f.problem.is_some());
     if bad_pair || bad_file {
         return Err(Failure::Other(
-            if bad_pair { "a private key and a public key do not match" } else { "a key file has a problem" }
-                .into(),
+            if bad_pair {
+                "a private key and a public key do not match"
+            } else {
+                "a key file has a problem"
+            }
+            .into(),
         ));
     }
     Ok(())
+}
+
+fn format_code(kind: KeyKind) -> &'static str {
+    match kind {
+        KeyKind::Pkcs1Private => "pkcs1",
+        KeyKind::Pkcs8Private => "pkcs8",
+        KeyKind::SpkiPublic => "spki",
+        KeyKind::Pkcs1Public => "pkcs1_public",
+        KeyKind::Certificate => "certificate",
+    }
 }
 
 fn print_inspect(report: &InspectReport) {

@@ -1,7 +1,9 @@
 //! `zhima.credit.pe.zmgo.agreement.query` / `GET /v3/zhima/credit/pe/zmgo/agreement/query`
 //! (芝麻GO协议查询).
 
-use zhima_proto::models::{ZhimaCreditPeZmgoAgreementQueryModel, ZhimaCreditPeZmgoAgreementQueryResponse};
+use zhima_proto::models::{
+    ZhimaCreditPeZmgoAgreementQueryModel, ZhimaCreditPeZmgoAgreementQueryResponse,
+};
 
 use crate::client::{Response, V1, V3};
 use crate::core::content::Content;

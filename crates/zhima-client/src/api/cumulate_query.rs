@@ -1,7 +1,9 @@
 //! `zhima.merchant.zmgo.cumulate.query` / `GET /v3/zhima/merchant/zmgo/cumulate/query`
 //! (芝麻GO累计数据查询).
 
-use zhima_proto::models::{ZhimaMerchantZmgoCumulateQueryModel, ZhimaMerchantZmgoCumulateQueryResponse};
+use zhima_proto::models::{
+    ZhimaMerchantZmgoCumulateQueryModel, ZhimaMerchantZmgoCumulateQueryResponse,
+};
 
 use crate::client::{Response, V1, V3};
 use crate::core::content::Content;

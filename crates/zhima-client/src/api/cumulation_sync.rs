@@ -1,7 +1,9 @@
 //! `zhima.credit.pe.zmgo.cumulation.sync` / `POST /v3/zhima/credit/pe/zmgo/cumulation/sync`
 //! (芝麻GO用户数据回传).
 
-use zhima_proto::models::{ZhimaCreditPeZmgoCumulationSyncModel, ZhimaCreditPeZmgoCumulationSyncResponse};
+use zhima_proto::models::{
+    ZhimaCreditPeZmgoCumulationSyncModel, ZhimaCreditPeZmgoCumulationSyncResponse,
+};
 
 use crate::client::{Response, V1, V3};
 use crate::core::content::Content;

@@ -19,7 +19,11 @@ impl V1<'_> {
     async fn call<M: ApiModel>(&self, content: Content<'_, M>) -> Result<Response<M::Response>> {
         let biz_content = content.render(self.client.config().v1_json)?;
         let reply = self.client.execute(M::V1_METHOD, &biz_content).await?;
-        Ok(Response { data: reply.parse()?, trace_id: reply.trace_id, attempts: reply.attempts })
+        Ok(Response {
+            data: reply.parse()?,
+            trace_id: reply.trace_id,
+            attempts: reply.attempts,
+        })
     }
 }
 
@@ -32,15 +36,25 @@ impl V3<'_> {
         let reply = match route.method {
             HttpMethod::Get => {
                 let query = query_string(&content)?;
-                let target = if query.is_empty() { route.path.to_string() } else { format!("{}?{query}", route.path) };
+                let target = if query.is_empty() {
+                    route.path.to_string()
+                } else {
+                    format!("{}?{query}", route.path)
+                };
                 self.client.request(Method::GET, &target, None).await?
             }
             HttpMethod::Post => {
                 let body = content.render(JsonStyle::Declared)?;
-                self.client.request(Method::POST, route.path, Some(&body)).await?
+                self.client
+                    .request(Method::POST, route.path, Some(&body))
+                    .await?
             }
         };
-        Ok(Response { data: reply.parse()?, trace_id: reply.trace_id, attempts: reply.attempts })
+        Ok(Response {
+            data: reply.parse()?,
+            trace_id: reply.trace_id,
+            attempts: reply.attempts,
+        })
     }
 }
 

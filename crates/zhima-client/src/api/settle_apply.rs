@@ -1,7 +1,9 @@
 //! `zhima.credit.pe.zmgo.settle.apply` / `POST /v3/zhima/credit/pe/zmgo/settle/apply`
 //! (芝麻GO结算申请).
 
-use zhima_proto::models::{ZhimaCreditPeZmgoSettleApplyModel, ZhimaCreditPeZmgoSettleApplyResponse};
+use zhima_proto::models::{
+    ZhimaCreditPeZmgoSettleApplyModel, ZhimaCreditPeZmgoSettleApplyResponse,
+};
 
 use crate::client::{Response, V1, V3};
 use crate::core::content::Content;

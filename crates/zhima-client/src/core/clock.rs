@@ -87,7 +87,10 @@ pub(crate) struct Sources {
 
 impl Default for Sources {
     fn default() -> Self {
-        Self { clock: Box::new(SystemClock), nonce: Box::new(UuidNonce) }
+        Self {
+            clock: Box::new(SystemClock),
+            nonce: Box::new(UuidNonce),
+        }
     }
 }
 

@@ -44,7 +44,10 @@ pub struct Endpoint {
 impl Endpoint {
     /// Alipay production: `https://openapi.alipay.com/gateway.do` and `https://openapi.alipay.com`.
     pub fn production() -> Self {
-        Self::custom("https://openapi.alipay.com/gateway.do", "https://openapi.alipay.com")
+        Self::custom(
+            "https://openapi.alipay.com/gateway.do",
+            "https://openapi.alipay.com",
+        )
     }
 
     /// Alipay's sandbox (沙箱环境), `https://openapi-sandbox.dl.alipaydev.com` for both protocols
@@ -82,13 +85,19 @@ impl Endpoint {
     }
 
     fn validate(&self) -> Result<()> {
-        for (what, url) in [("gateway URL", &self.gateway_url), ("v3 base URL", &self.v3_base_url)] {
-            let parsed = Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
+        for (what, url) in [
+            ("gateway URL", &self.gateway_url),
+            ("v3 base URL", &self.v3_base_url),
+        ] {
+            let parsed =
+                Url::parse(url).map_err(|e| Error::Config(format!("{what} {url:?}: {e}")))?;
             if !matches!(parsed.scheme(), "http" | "https") {
                 return Err(Error::Config(format!("{what} {url:?} is not http(s)")));
             }
             if parsed.query().is_some() || parsed.fragment().is_some() {
-                return Err(Error::Config(format!("{what} {url:?} must not have a query or fragment")));
+                return Err(Error::Config(format!(
+                    "{what} {url:?} must not have a query or fragment"
+                )));
             }
         }
         Ok(())
@@ -133,7 +142,10 @@ impl fmt::Debug for Credentials {
             .field("cert", &self.cert)
             .field("aes", &self.aes)
             .field("encrypt_requests", &self.encrypt_requests)
-            .field("app_auth_token", &self.app_auth_token.as_ref().map(|_| "<redacted>"))
+            .field(
+                "app_auth_token",
+                &self.app_auth_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -154,7 +166,11 @@ pub(crate) struct Config {
 /// What the builder was told about the platform's identity.
 enum PlatformTrust {
     Key(std::result::Result<PublicKey, String>),
-    Certs { app_cert: String, root_bundle: String, platform_cert: String },
+    Certs {
+        app_cert: String,
+        root_bundle: String,
+        platform_cert: String,
+    },
 }
 
 /// Builds a [`ZhimaClient`]. Inputs are checked in [`ClientBuilder::build`], which names the
@@ -243,7 +259,8 @@ impl ClientBuilder {
 
     /// The app private key as text: PKCS#1 or PKCS#8, PEM or bare base64 (required).
     pub fn app_private_key(mut self, text: impl AsRef<str>) -> Self {
-        self.app_key = Some(PrivateKey::from_text(text.as_ref()).map_err(|e| format!("app private key: {e}")));
+        self.app_key =
+            Some(PrivateKey::from_text(text.as_ref()).map_err(|e| format!("app private key: {e}")));
         self
     }
 
@@ -255,7 +272,8 @@ impl ClientBuilder {
 
     /// Key mode: the platform (Alipay) public key, SPKI PEM or bare base64, or a certificate.
     pub fn platform_public_key(mut self, text: impl AsRef<str>) -> Self {
-        let key = PublicKey::from_text(text.as_ref()).map_err(|e| format!("platform public key: {e}"));
+        let key =
+            PublicKey::from_text(text.as_ref()).map_err(|e| format!("platform public key: {e}"));
         self.platform = Some(PlatformTrust::Key(key));
         self
     }
@@ -373,19 +391,26 @@ impl ClientBuilder {
         let (platform_key, cert) = match self.platform {
             None => {
                 return Err(Error::Config(
-                    "a platform public key (key mode) or certificates (cert mode) are required".into(),
+                    "a platform public key (key mode) or certificates (cert mode) are required"
+                        .into(),
                 ))
             }
             Some(PlatformTrust::Key(key)) => (key.map_err(Error::Config)?, None),
-            Some(PlatformTrust::Certs { app_cert, root_bundle, platform_cert }) => {
-                let (key, mode) = load_cert_mode(&app_key, &app_cert, &root_bundle, &platform_cert)?;
+            Some(PlatformTrust::Certs {
+                app_cert,
+                root_bundle,
+                platform_cert,
+            }) => {
+                let (key, mode) =
+                    load_cert_mode(&app_key, &app_cert, &root_bundle, &platform_cert)?;
                 (key, Some(mode))
             }
         };
         if app_key.matches(&platform_key) {
             // The Java SDK refuses this too: it would accept responses forged with the app key.
             return Err(Error::Config(
-                "the platform public key is the app's own public key; use the Alipay public key".into(),
+                "the platform public key is the app's own public key; use the Alipay public key"
+                    .into(),
             ));
         }
         let aes = self.aes.transpose().map_err(Error::Config)?;
@@ -394,7 +419,8 @@ impl ClientBuilder {
             return Err(Error::Config("encrypt_requests needs an AES key".into()));
         }
         self.endpoint.validate()?;
-        let gateway_url = Url::parse(&self.endpoint.gateway_url).map_err(|e| Error::Config(e.to_string()))?;
+        let gateway_url =
+            Url::parse(&self.endpoint.gateway_url).map_err(|e| Error::Config(e.to_string()))?;
         let http = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
@@ -425,7 +451,10 @@ impl ClientBuilder {
             sources: self.sources,
             http,
         };
-        Ok(ZhimaClient::from_parts(std::sync::Arc::new(config), self.strategy))
+        Ok(ZhimaClient::from_parts(
+            std::sync::Arc::new(config),
+            self.strategy,
+        ))
     }
 }
 
@@ -445,12 +474,23 @@ fn load_cert_mode(
         .public_key
         .ok_or_else(|| Error::Config("app certificate does not hold an RSA key".into()))?;
     if !app_key.matches(&app_cert_key) {
-        return Err(Error::Config("the app certificate is not the certificate of the app private key".into()));
+        return Err(Error::Config(
+            "the app certificate is not the certificate of the app private key".into(),
+        ));
     }
-    let root_cert_sn = cert::root_cert_sn(root_bundle).map_err(cfg("Alipay root certificate bundle"))?;
-    let platform = cert::load_certificate(platform_cert).map_err(cfg("Alipay public-key certificate"))?;
-    let platform_key = platform
-        .public_key
-        .ok_or_else(|| Error::Config("Alipay public-key certificate does not hold an RSA key".into()))?;
-    Ok((platform_key, CertMode { app_cert_sn: app.sn, root_cert_sn, platform_cert_sn: platform.sn }))
+    let root_cert_sn =
+        cert::root_cert_sn(root_bundle).map_err(cfg("Alipay root certificate bundle"))?;
+    let platform =
+        cert::load_certificate(platform_cert).map_err(cfg("Alipay public-key certificate"))?;
+    let platform_key = platform.public_key.ok_or_else(|| {
+        Error::Config("Alipay public-key certificate does not hold an RSA key".into())
+    })?;
+    Ok((
+        platform_key,
+        CertMode {
+            app_cert_sn: app.sn,
+            root_cert_sn,
+            platform_cert_sn: platform.sn,
+        },
+    ))
 }

@@ -68,7 +68,8 @@ impl<M: Serialize> Content<'_, M> {
 }
 
 fn render_model<M: Serialize + ?Sized>(model: &M, style: JsonStyle) -> Result<String> {
-    let bad = |e: serde_json::Error| Error::InvalidRequest(format!("model does not serialise: {e}"));
+    let bad =
+        |e: serde_json::Error| Error::InvalidRequest(format!("model does not serialise: {e}"));
     match style {
         JsonStyle::Declared => serde_json::to_string(model).map_err(bad),
         // canonical_json sorts keys whatever serde_json's map type is; the models hold no
@@ -93,7 +94,9 @@ pub(crate) fn idempotency_key(json: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zhima_proto::models::{AmountTypeData, ZMGoTradeInfo, ZhimaCreditPeZmgoCumulationSyncModel};
+    use zhima_proto::models::{
+        AmountTypeData, ZMGoTradeInfo, ZhimaCreditPeZmgoCumulationSyncModel,
+    };
 
     fn model() -> ZhimaCreditPeZmgoCumulationSyncModel {
         ZhimaCreditPeZmgoCumulationSyncModel {
@@ -101,7 +104,10 @@ mod tests {
             agreement_no: Some("A1".into()),
             amount_type_data: Some(AmountTypeData {
                 name: Some("累计".into()),
-                trade_info: Some(ZMGoTradeInfo { trade_no: Some("T".into()), amount: Some("3.57".into()) }),
+                trade_info: Some(ZMGoTradeInfo {
+                    trade_no: Some("T".into()),
+                    amount: Some("3.57".into()),
+                }),
                 out_discount_infos: None,
             }),
             has_alipay_trade: Some(false),
@@ -122,14 +128,24 @@ mod tests {
             sorted,
             r#"{"agreement_no":"A1","amount_type_data":{"name":"累计","trade_info":{"amount":"3.57","trade_no":"T"}},"has_alipay_trade":false,"out_biz_no":"B1"}"#
         );
-        let raw: Content<'_, ZhimaCreditPeZmgoCumulationSyncModel> = Content::json(" {\"b\":1, \"a\":2}");
-        assert_eq!(raw.render(JsonStyle::SortedKeys).unwrap(), " {\"b\":1, \"a\":2}");
+        let raw: Content<'_, ZhimaCreditPeZmgoCumulationSyncModel> =
+            Content::json(" {\"b\":1, \"a\":2}");
+        assert_eq!(
+            raw.render(JsonStyle::SortedKeys).unwrap(),
+            " {\"b\":1, \"a\":2}"
+        );
     }
 
     #[test]
     fn idempotency_key_prefers_out_biz_no() {
-        assert_eq!(idempotency_key(r#"{"out_biz_no":"a","out_request_no":"b"}"#).as_deref(), Some("a"));
-        assert_eq!(idempotency_key(r#"{"out_request_no":"b"}"#).as_deref(), Some("b"));
+        assert_eq!(
+            idempotency_key(r#"{"out_biz_no":"a","out_request_no":"b"}"#).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            idempotency_key(r#"{"out_request_no":"b"}"#).as_deref(),
+            Some("b")
+        );
         assert_eq!(idempotency_key("not json"), None);
         assert_eq!(idempotency_key(r#"{"out_biz_no":1}"#), None);
     }

@@ -56,8 +56,9 @@ impl V1Response {
     /// # Ok::<(), zhima_client::Error>(())
     /// ```
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T> {
-        zhima_proto::models::from_json(&self.node_json)
-            .map_err(|e| Error::MalformedResponse(format!("{} node does not fit the model: {e}", self.method)))
+        zhima_proto::models::from_json(&self.node_json).map_err(|e| {
+            Error::MalformedResponse(format!("{} node does not fit the model: {e}", self.method))
+        })
     }
 }
 
@@ -73,16 +74,30 @@ impl<'a> V1Call<'a> {
     /// Encrypts the content once (AES-CBC with a zero IV is deterministic, so every attempt
     /// sends the same ciphertext).
     pub(crate) fn new(config: &Config, method: &'a str, biz_json: &str) -> Self {
-        match config.creds.aes.as_ref().filter(|_| config.creds.encrypt_requests) {
-            Some(key) => Self { method, biz_content: key.encrypt(biz_json.as_bytes()), encrypted: true },
-            None => Self { method, biz_content: biz_json.to_string(), encrypted: false },
+        match config
+            .creds
+            .aes
+            .as_ref()
+            .filter(|_| config.creds.encrypt_requests)
+        {
+            Some(key) => Self {
+                method,
+                biz_content: key.encrypt(biz_json.as_bytes()),
+                encrypted: true,
+            },
+            None => Self {
+                method,
+                biz_content: biz_json.to_string(),
+                encrypted: false,
+            },
         }
     }
 
     /// Builds and signs one attempt with the current time.
     pub(crate) fn request(&self, config: &Config) -> Result<reqwest::Request> {
         let params = self.params(config);
-        let signed = v1::build_request(&params, &config.creds.app_key, config.layout).map_err(Error::Sign)?;
+        let signed = v1::build_request(&params, &config.creds.app_key, config.layout)
+            .map_err(Error::Sign)?;
         let mut url = config.gateway_url.clone();
         url.set_query(Some(&signed.query));
         let content_type = match config.layout {
@@ -131,9 +146,17 @@ impl<'a> V1Call<'a> {
 
     /// Judges a response: HTTP 200 only, signature required on success, cert SN checked,
     /// then success or a typed refusal.
-    pub(crate) fn response(&self, config: &Config, raw: &RawResponse, attempts: u32) -> Result<V1Response> {
+    pub(crate) fn response(
+        &self,
+        config: &Config,
+        raw: &RawResponse,
+        attempts: u32,
+    ) -> Result<V1Response> {
         if raw.status != 200 {
-            return Err(Error::HttpStatus { status: raw.status, body_snippet: snippet(&raw.body) });
+            return Err(Error::HttpStatus {
+                status: raw.status,
+                body_snippet: snippet(&raw.body),
+            });
         }
         let trace_id = raw.header(TRACE_ID_HEADER).map(str::to_string);
         let node = v1::extract_signed_node(&raw.body, self.method)
@@ -160,7 +183,9 @@ impl<'a> V1Call<'a> {
         )
         .map_err(|e| match e {
             zhima_proto::Error::BadSignature => Error::Signature(SignatureError::Mismatch),
-            zhima_proto::Error::MissingSignature => Error::Signature(SignatureError::Missing("sign".into())),
+            zhima_proto::Error::MissingSignature => {
+                Error::Signature(SignatureError::Missing("sign".into()))
+            }
             other => Error::MalformedResponse(other.to_string()),
         })?;
         let head = NodeHead::parse(&verified.node_json)?;
@@ -187,7 +212,9 @@ fn unsigned(node: &v1::SignedNode<'_>, trace_id: Option<String>) -> Error {
         return missing();
     }
     match NodeHead::parse(node.content) {
-        Ok(head) if head.code != SUCCESS_CODE => head.refusal(node.content.to_string(), trace_id, false),
+        Ok(head) if head.code != SUCCESS_CODE => {
+            head.refusal(node.content.to_string(), trace_id, false)
+        }
         _ => missing(),
     }
 }
@@ -208,7 +235,7 @@ impl NodeHead {
     }
 
     fn refusal(self, node_json: String, trace_id: Option<String>, verified: bool) -> Error {
-        Error::Api(ApiError::V1(V1ApiError {
+        Error::Api(ApiError::V1(Box::new(V1ApiError {
             code: self.code,
             msg: self.msg.unwrap_or_default(),
             sub_code: self.sub_code.filter(|s| !s.is_empty()),
@@ -216,6 +243,6 @@ impl NodeHead {
             node_json,
             trace_id,
             verified,
-        }))
+        })))
     }
 }

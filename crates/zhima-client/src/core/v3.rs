@@ -12,7 +12,7 @@ use zhima_proto::v3::{self, AuthString, Authorization};
 
 use super::config::Config;
 use super::verify_signature_shape;
-use crate::error::{snippet, ApiError, ErrorLink, Error, Result, SignatureError, V3ApiError};
+use crate::error::{snippet, ApiError, Error, ErrorLink, Result, SignatureError, V3ApiError};
 use crate::transport::RawResponse;
 
 /// A verified v3 success (HTTP 2xx).
@@ -61,9 +61,16 @@ pub(crate) struct V3Call {
 
 impl V3Call {
     /// Resolves the URL and encrypts the body once (AES with a zero IV is deterministic).
-    pub(crate) fn new(config: &Config, method: Method, path_and_query: &str, body: Option<&str>) -> Result<Self> {
+    pub(crate) fn new(
+        config: &Config,
+        method: Method,
+        path_and_query: &str,
+        body: Option<&str>,
+    ) -> Result<Self> {
         if !path_and_query.starts_with('/') {
-            return Err(Error::InvalidRequest(format!("v3 path {path_and_query:?} must start with /")));
+            return Err(Error::InvalidRequest(format!(
+                "v3 path {path_and_query:?} must start with /"
+            )));
         }
         let url = Url::parse(&format!("{}{path_and_query}", config.v3_base_url))
             .map_err(|e| Error::InvalidRequest(format!("v3 path {path_and_query:?}: {e}")))?;
@@ -71,13 +78,26 @@ impl V3Call {
             Some(q) => format!("{}?{q}", url.path()),
             None => url.path().to_string(),
         };
-        let aes = config.creds.aes.as_ref().filter(|_| config.creds.encrypt_requests);
+        let aes = config
+            .creds
+            .aes
+            .as_ref()
+            .filter(|_| config.creds.encrypt_requests);
         let (body, encrypted) = match (body, aes) {
-            (Some(text), Some(key)) if !text.is_empty() => (Some(key.encrypt(text.as_bytes())), true),
+            (Some(text), Some(key)) if !text.is_empty() => {
+                (Some(key.encrypt(text.as_bytes())), true)
+            }
             (body, _) => (body.map(str::to_string), false),
         };
         let request_id = uuid::Uuid::new_v4().simple().to_string();
-        Ok(Self { method, url, request_uri, body, encrypted, request_id })
+        Ok(Self {
+            method,
+            url,
+            request_uri,
+            body,
+            encrypted,
+            request_id,
+        })
     }
 
     /// Builds and signs one attempt with the current time and a fresh nonce.
@@ -102,25 +122,42 @@ impl V3Call {
         let mut request = reqwest::Request::new(self.method.clone(), self.url.clone());
         let mut headers = vec![
             (AUTHORIZATION, auth.header_value()),
-            (HeaderName::from_static(v3::HEADER_REQUEST_ID), self.request_id.clone()),
+            (
+                HeaderName::from_static(v3::HEADER_REQUEST_ID),
+                self.request_id.clone(),
+            ),
             (ACCEPT, "application/json".to_string()),
         ];
         if let Some(token) = &creds.app_auth_token {
-            headers.push((HeaderName::from_static(v3::HEADER_APP_AUTH_TOKEN), token.clone()));
+            headers.push((
+                HeaderName::from_static(v3::HEADER_APP_AUTH_TOKEN),
+                token.clone(),
+            ));
         }
         if let Some(cert) = &creds.cert {
-            headers.push((HeaderName::from_static(v3::HEADER_ROOT_CERT_SN), cert.root_cert_sn.clone()));
+            headers.push((
+                HeaderName::from_static(v3::HEADER_ROOT_CERT_SN),
+                cert.root_cert_sn.clone(),
+            ));
         }
         if self.body.is_some() {
-            let content_type = if self.encrypted { "text/plain" } else { "application/json" };
+            let content_type = if self.encrypted {
+                "text/plain"
+            } else {
+                "application/json"
+            };
             headers.push((CONTENT_TYPE, content_type.to_string()));
         }
         if self.encrypted {
-            headers.push((HeaderName::from_static(v3::HEADER_ENCRYPT_TYPE), "AES".to_string()));
+            headers.push((
+                HeaderName::from_static(v3::HEADER_ENCRYPT_TYPE),
+                "AES".to_string(),
+            ));
         }
         for (name, value) in headers {
-            let value = HeaderValue::from_str(&value)
-                .map_err(|_| Error::InvalidRequest(format!("header {name} has characters HTTP cannot carry")))?;
+            let value = HeaderValue::from_str(&value).map_err(|_| {
+                Error::InvalidRequest(format!("header {name} has characters HTTP cannot carry"))
+            })?;
             request.headers_mut().insert(name, value);
         }
         *request.body_mut() = self.body.clone().map(Into::into);
@@ -129,35 +166,60 @@ impl V3Call {
 
     /// Judges a response: 2xx must be signed and verify; ≥ 400 is a refusal, verified when
     /// signed and marked unverified when not; anything else is an unexpected status.
-    pub(crate) fn response(&self, config: &Config, raw: &RawResponse, attempts: u32) -> Result<V3Response> {
+    pub(crate) fn response(
+        &self,
+        config: &Config,
+        raw: &RawResponse,
+        attempts: u32,
+    ) -> Result<V3Response> {
         let trace_id = raw.header(v3::HEADER_TRACE_ID).map(str::to_string);
         match raw.status {
             200..=299 => {
                 verify(config, raw)?;
-                let body = if self.encrypted { decrypt(config, &raw.body)? } else { raw.body.clone() };
-                Ok(V3Response { status: raw.status, body, trace_id, attempts })
+                let body = if self.encrypted {
+                    decrypt(config, &raw.body)?
+                } else {
+                    raw.body.clone()
+                };
+                Ok(V3Response {
+                    status: raw.status,
+                    body,
+                    trace_id,
+                    attempts,
+                })
             }
             400.. => {
-                let signed = raw.header(v3::HEADER_SIGNATURE).is_some_and(|s| !s.is_empty() && s != "null");
+                let signed = raw
+                    .header(v3::HEADER_SIGNATURE)
+                    .is_some_and(|s| !s.is_empty() && s != "null");
                 if signed {
                     verify(config, raw)?;
                 }
                 Err(self.refusal(config, raw, trace_id, signed))
             }
-            status => Err(Error::HttpStatus { status, body_snippet: snippet(&raw.body) }),
+            status => Err(Error::HttpStatus {
+                status,
+                body_snippet: snippet(&raw.body),
+            }),
         }
     }
 
     /// The typed refusal of an error response, or [`Error::HttpStatus`] when the body is not
     /// an error object (e.g. a proxy's HTML page).
-    fn refusal(&self, config: &Config, raw: &RawResponse, trace_id: Option<String>, verified: bool) -> Error {
+    fn refusal(
+        &self,
+        config: &Config,
+        raw: &RawResponse,
+        trace_id: Option<String>,
+        verified: bool,
+    ) -> Error {
         let body = if self.encrypted && !raw.body.trim_start().starts_with('{') {
             decrypt(config, &raw.body).unwrap_or_else(|_| raw.body.clone())
         } else {
             raw.body.clone()
         };
         match serde_json::from_str::<ErrorBody>(&body) {
-            Ok(e) if !e.code.is_empty() => Error::Api(ApiError::V3(V3ApiError {
+            Ok(e) if !e.code.is_empty() => Error::Api(ApiError::V3(Box::new(V3ApiError {
                 status: raw.status,
                 code: e.code,
                 message: e.message.unwrap_or_default(),
@@ -165,8 +227,11 @@ impl V3Call {
                 trace_id,
                 body,
                 verified,
-            })),
-            _ => Error::HttpStatus { status: raw.status, body_snippet: snippet(&raw.body) },
+            }))),
+            _ => Error::HttpStatus {
+                status: raw.status,
+                body_snippet: snippet(&raw.body),
+            },
         }
     }
 }
@@ -177,10 +242,19 @@ fn verify(config: &Config, raw: &RawResponse) -> Result<()> {
     let signature = raw
         .header(v3::HEADER_SIGNATURE)
         .filter(|s| !s.is_empty() && *s != "null")
-        .ok_or_else(|| Error::Signature(SignatureError::Missing(format!("{} header", v3::HEADER_SIGNATURE))))?;
+        .ok_or_else(|| {
+            Error::Signature(SignatureError::Missing(format!(
+                "{} header",
+                v3::HEADER_SIGNATURE
+            )))
+        })?;
     verify_signature_shape(signature, key)?;
     let sn = raw.header(v3::HEADER_SN);
-    let expected = config.creds.cert.as_ref().map(|c| c.platform_cert_sn.as_str());
+    let expected = config
+        .creds
+        .cert
+        .as_ref()
+        .map(|c| c.platform_cert_sn.as_str());
     if let Some(expected) = expected {
         if sn != Some(expected) {
             return Err(Error::Signature(SignatureError::CertSn {
@@ -200,7 +274,9 @@ fn verify(config: &Config, raw: &RawResponse) -> Result<()> {
     )
     .map_err(|e| match e {
         zhima_proto::Error::BadSignature => Error::Signature(SignatureError::Mismatch),
-        zhima_proto::Error::MissingSignature => Error::Signature(SignatureError::Missing(v3::HEADER_SIGNATURE.into())),
+        zhima_proto::Error::MissingSignature => {
+            Error::Signature(SignatureError::Missing(v3::HEADER_SIGNATURE.into()))
+        }
         // Missing alipay-timestamp / alipay-nonce: the signed header set is incomplete.
         zhima_proto::Error::V3Header(msg) => Error::Signature(SignatureError::Missing(msg)),
         other => Error::MalformedResponse(other.to_string()),
@@ -213,7 +289,8 @@ fn decrypt(config: &Config, body: &str) -> Result<String> {
         .aes
         .as_ref()
         .ok_or_else(|| Error::MalformedResponse("encrypted response but no AES key".into()))?;
-    key.decrypt_to_string(body).map_err(|e| Error::MalformedResponse(format!("encrypted body: {e}")))
+    key.decrypt_to_string(body)
+        .map_err(|e| Error::MalformedResponse(format!("encrypted body: {e}")))
 }
 
 /// A v3 error body. `links` is an array of `{link, desc}` on the wire (Node); the Java v3
@@ -228,10 +305,14 @@ struct ErrorBody {
 
 fn parse_links(value: serde_json::Value) -> Vec<ErrorLink> {
     match value {
-        serde_json::Value::Array(items) => {
-            items.into_iter().filter_map(|item| serde_json::from_value(item).ok()).collect()
-        }
-        serde_json::Value::String(link) => vec![ErrorLink { link, desc: String::new() }],
+        serde_json::Value::Array(items) => items
+            .into_iter()
+            .filter_map(|item| serde_json::from_value(item).ok())
+            .collect(),
+        serde_json::Value::String(link) => vec![ErrorLink {
+            link,
+            desc: String::new(),
+        }],
         _ => Vec::new(),
     }
 }

@@ -36,9 +36,17 @@ pub(crate) async fn send(http: &reqwest::Client, request: reqwest::Request) -> R
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-    let body = String::from_utf8(bytes.to_vec())
-        .map_err(|e| Error::MalformedResponse(format!("body is not UTF-8 (byte {})", e.utf8_error().valid_up_to())))?;
-    Ok(RawResponse { status, headers, body })
+    let body = String::from_utf8(bytes.to_vec()).map_err(|e| {
+        Error::MalformedResponse(format!(
+            "body is not UTF-8 (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok(RawResponse {
+        status,
+        headers,
+        body,
+    })
 }
 
 /// What a call is about, for its tracing span.
@@ -59,7 +67,11 @@ pub(crate) struct CallInfo<'a> {
 /// Everything happens inside a `zhima_call` span carrying the method, `out_biz_no`, the
 /// attempt count, the latency and the outcome. Only these facts are recorded — never keys,
 /// signatures, tokens or URLs.
-pub(crate) async fn run<T, F, Fut>(strategy: RequestStrategy, info: CallInfo<'_>, mut attempt: F) -> Result<(T, u32)>
+pub(crate) async fn run<T, F, Fut>(
+    strategy: RequestStrategy,
+    info: CallInfo<'_>,
+    mut attempt: F,
+) -> Result<(T, u32)>
 where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T>>,
@@ -81,11 +93,21 @@ where
             let attempt_started = Instant::now();
             let result = attempt(n).await;
             let outcome = result.as_ref().map_or_else(Error::outcome, |_| "ok");
-            tracing::debug!(attempt = n, latency_ms = millis(attempt_started), outcome, "attempt finished");
+            tracing::debug!(
+                attempt = n,
+                latency_ms = millis(attempt_started),
+                outcome,
+                "attempt finished"
+            );
             match result {
                 Err(e) if n < max && e.is_retryable() => {
                     let delay = strategy.backoff(n);
-                    tracing::info!(attempt = n, outcome, delay_ms = delay.as_millis() as u64, "retrying");
+                    tracing::info!(
+                        attempt = n,
+                        outcome,
+                        delay_ms = delay.as_millis() as u64,
+                        "retrying"
+                    );
                     tokio::time::sleep(delay).await;
                     n += 1;
                 }
@@ -101,7 +123,14 @@ where
     span.record("latency_ms", millis(started));
     span.record("outcome", outcome);
     // An event inside the span so subscribers that only print events still see the summary.
-    span.in_scope(|| tracing::info!(attempts, latency_ms = millis(started), outcome, "call finished"));
+    span.in_scope(|| {
+        tracing::info!(
+            attempts,
+            latency_ms = millis(started),
+            outcome,
+            "call finished"
+        )
+    });
     result.map(|v| (v, attempts))
 }
 

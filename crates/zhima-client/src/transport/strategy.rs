@@ -51,7 +51,11 @@ pub enum RequestStrategy {
 impl RequestStrategy {
     /// `Retry` with `max_attempts` and the default delays (200 ms base, 5 s cap).
     pub fn retry(max_attempts: u32) -> Self {
-        RequestStrategy::Retry { max_attempts, base_delay: DEFAULT_BASE_DELAY, max_delay: DEFAULT_MAX_DELAY }
+        RequestStrategy::Retry {
+            max_attempts,
+            base_delay: DEFAULT_BASE_DELAY,
+            max_delay: DEFAULT_MAX_DELAY,
+        }
     }
 
     /// Attempts in total, at least 1.
@@ -66,13 +70,19 @@ impl RequestStrategy {
     /// base_delay · 2^(failed-1))`, then a uniformly random value in `[d/2, d]` so that many
     /// clients failing together do not retry in lockstep.
     pub fn backoff(&self, failed: u32) -> Duration {
-        let RequestStrategy::Retry { base_delay, max_delay, .. } = *self else {
+        let RequestStrategy::Retry {
+            base_delay,
+            max_delay,
+            ..
+        } = *self
+        else {
             return Duration::ZERO;
         };
         let exp = failed.saturating_sub(1).min(31);
         let full = base_delay.saturating_mul(1u32 << exp).min(max_delay);
         let half = full / 2;
-        let jitter_nanos = rand::thread_rng().gen_range(0..=(full - half).as_nanos().min(u64::MAX as u128) as u64);
+        let jitter_nanos =
+            rand::thread_rng().gen_range(0..=(full - half).as_nanos().min(u64::MAX as u128) as u64);
         half + Duration::from_nanos(jitter_nanos)
     }
 }
@@ -90,11 +100,20 @@ mod tests {
         };
         for _ in 0..50 {
             let d1 = s.backoff(1);
-            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100), "{d1:?}");
+            assert!(
+                d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100),
+                "{d1:?}"
+            );
             let d3 = s.backoff(3);
-            assert!(d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400), "{d3:?}");
+            assert!(
+                d3 >= Duration::from_millis(200) && d3 <= Duration::from_millis(400),
+                "{d3:?}"
+            );
             let d9 = s.backoff(9);
-            assert!(d9 >= Duration::from_millis(350) && d9 <= Duration::from_millis(700), "{d9:?}");
+            assert!(
+                d9 >= Duration::from_millis(350) && d9 <= Duration::from_millis(700),
+                "{d9:?}"
+            );
         }
         assert_eq!(RequestStrategy::Once.backoff(1), Duration::ZERO);
         assert_eq!(RequestStrategy::retry(0).max_attempts(), 1);

@@ -4,7 +4,7 @@
 //! success, different → `IDEMPOTENT_ERROR`; `REQUEST_ACCESS_ILLEGAL`; the agreement exists,
 //! belongs to the partner (and user, when sent) and is not already `N` →
 //! `EASY_MEMBER_CONSULT_FAIL`; with the template's `settle_check`, the totals the merchant sent
-//! must be within tolerance of the ledger → `SETTLE_AMOUNT_CHECK_FAIL` **[ours]**, whose
+//! must be within tolerance of the ledger → `SETTLE_AMOUNT_CHECK_FAIL` (**ours**), whose
 //! sub_msg names each field, claimed vs ledger (zhima-proto `check_settle_totals`). Success
 //! records the settlement and moves the agreement to `N`.
 

@@ -168,7 +168,7 @@ impl From<Error> for ApiError {
 impl<C: Into<BizCode>> From<Violation<C>> for ApiError {
     fn from(v: Violation<C>) -> Self {
         ApiError {
-            fault: Fault::Business(Rejection::new(v.code, v.sub_msg)),
+            fault: Fault::Business(Rejection::from(v)),
             log: None,
         }
     }

@@ -56,12 +56,14 @@ impl ServeProcess {
         let out_buf = stdout.clone();
         thread::spawn(move || {
             for line in BufReader::new(out).lines().map_while(Result::ok) {
+                {
+                    let mut buf = out_buf.lock().unwrap_or_else(|p| p.into_inner());
+                    buf.push_str(&line);
+                    buf.push('\n');
+                }
                 if let Some(url) = line.strip_prefix(LISTENING_PREFIX) {
                     let _ = url_tx.send(url.trim().to_owned());
                 }
-                let mut buf = out_buf.lock().unwrap_or_else(|p| p.into_inner());
-                buf.push_str(&line);
-                buf.push('\n');
             }
         });
         let err = child.stderr.take().expect("stderr is piped");
@@ -130,6 +132,19 @@ impl ServeProcess {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Waits up to `timeout` for stdout to contain `needle` (the banner follows the
+    /// listening line); returns stdout so far either way.
+    pub fn wait_stdout(&self, needle: &str, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let out = self.stdout();
+            if out.contains(needle) || Instant::now() >= deadline {
+                return out;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     /// stderr so far.

@@ -106,14 +106,13 @@ async fn handle(
     body: &[u8],
     env: &mut Envelope,
 ) -> Result<Success, ApiError> {
-    let lossy = lossy_params(query.as_bytes(), body);
-    env.refine(&lossy);
     let (params, charset_error) =
         match GatewayParams::parse(query.as_bytes(), body, content_type_charset(headers)) {
             Ok(p) => (p, None),
-            // Keep going with the lossy reading so earlier checks still decide first.
-            Err(e) => (lossy, Some(e.to_string())),
+            // Keep going with a lossy reading so that earlier checks still decide first.
+            Err(e) => (lossy_params(query.as_bytes(), body), Some(e.to_string())),
         };
+    env.refine(&params);
     check_and_dispatch(shared, ctx, &params, charset_error, env).await
 }
 
@@ -353,7 +352,10 @@ fn system_rejection(api: Api) -> Rejection {
         Api::StateSync => ZmdataCode::SystemError.into(),
         _ => CumulationCode::SystemError.into(),
     };
-    Rejection::new(code, code.default_message())
+    Rejection {
+        code,
+        sub_msg: code.default_message().to_owned(),
+    }
 }
 
 fn to_json<T: Serialize>(v: &T) -> serde_json::Result<String> {
@@ -398,15 +400,18 @@ mod tests {
 
     #[test]
     fn failure_nodes_follow_the_alipay_layout() {
-        let r = Rejection::new(ZmdataCode::BizStateCodeError, "业务状态码错误");
+        let r = Rejection {
+            code: ZmdataCode::BizStateCodeError.into(),
+            sub_msg: "业务状态码错误".into(),
+        };
         assert_eq!(
             business_node(Api::StateSync, &r).unwrap(),
             r#"{"code":"40004","msg":"Business Failed","sub_code":"ZMDATA.BIZ_STATE_CODE_ERROR","sub_msg":"业务状态码错误","biz_result":"failed"}"#
         );
-        let r = Rejection::new(
-            CumulationCode::IdempotentError,
-            "幂等冲突，请更换out_biz_no",
-        );
+        let r = Rejection {
+            code: CumulationCode::IdempotentError.into(),
+            sub_msg: "幂等冲突，请更换out_biz_no".into(),
+        };
         assert_eq!(
             business_node(Api::CumulationSync, &r).unwrap(),
             r#"{"code":"40004","msg":"Business Failed","sub_code":"IDEMPOTENT_ERROR","sub_msg":"幂等冲突，请更换out_biz_no","fail_reason":"幂等冲突，请更换out_biz_no"}"#

@@ -340,10 +340,10 @@ mod tests {
 
     #[test]
     fn error_bodies_have_code_message_and_one_link() {
-        let e = ApiError::from(Rejection::new(
-            CumulationCode::InvalidCumulateType,
-            "累计类型不合法",
-        ));
+        let e = ApiError::from(Rejection {
+            code: CumulationCode::InvalidCumulateType.into(),
+            sub_msg: "累计类型不合法".into(),
+        });
         assert_eq!(
             error_body(&e, "0b12"),
             r#"{"code":"INVALID_CUMULATE_TYPE","message":"累计类型不合法","links":[{"link":"https://open.alipay.com/api/errCheck?traceId=0b12","desc":"解决方案"}]}"#

@@ -67,21 +67,32 @@ pub struct Keys {
 fn vectors_dir() -> PathBuf {
     std::env::var_os("ZHIMA_SPEC_DIR")
         .map(|d| PathBuf::from(d).join("vectors"))
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors"))
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors")
+        })
 }
 
 pub fn keys() -> &'static Keys {
     static KEYS: OnceLock<Keys> = OnceLock::new();
     KEYS.get_or_init(|| {
         let path = vectors_dir().join("keys.json");
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let v: Value = serde_json::from_str(&text).unwrap();
-        let s = |p: &str| v.pointer(p).and_then(Value::as_str).unwrap_or_else(|| panic!("keys.json{p}")).to_owned();
+        let s = |p: &str| {
+            v.pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or_else(|| panic!("keys.json{p}"))
+                .to_owned()
+        };
         let platform_private_pem = s("/platform/private_key_pkcs1_pem");
         let platform = PrivateKey::from_text(&platform_private_pem).unwrap();
         let aes_b64 = s("/aes_key_base64");
-        let (app_cert_pem, platform_cert_pem, root_bundle_pem) =
-            (s("/certs/app_cert_pem"), s("/certs/platform_cert_pem"), s("/certs/root_bundle_pem"));
+        let (app_cert_pem, platform_cert_pem, root_bundle_pem) = (
+            s("/certs/app_cert_pem"),
+            s("/certs/platform_cert_pem"),
+            s("/certs/root_bundle_pem"),
+        );
         Keys {
             app: PrivateKey::from_text(&s("/app/private_key_pkcs1_pem")).unwrap(),
             app_public_pem: s("/app/public_key_spki_pem"),
@@ -242,14 +253,24 @@ impl TestServer {
         storage.apply_records(&config.records).await.unwrap();
         let mut settings = Settings::from_config(&config);
         tweak(&mut settings);
-        let server = Server::new(storage.clone(), zhima_server::http::Platform::from_config(&config), settings);
+        let server = Server::new(
+            storage.clone(),
+            zhima_server::http::Platform::from_config(&config),
+            settings,
+        );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let handle = tokio::spawn(server.serve(listener, async {
             let _ = rx.await;
         }));
-        TestServer { base, storage, shutdown: Some(tx), handle: Some(handle), _dir: dir }
+        TestServer {
+            base,
+            storage,
+            shutdown: Some(tx),
+            handle: Some(handle),
+            _dir: dir,
+        }
     }
 
     /// Signals shutdown and waits for `serve` to return.
@@ -287,10 +308,20 @@ pub async fn raw_http(addr: &str, request: &[u8]) -> (u16, Vec<(String, String)>
     stream.write_all(request).await.unwrap();
     let mut buf = Vec::new();
     stream.read_to_end(&mut buf).await.unwrap();
-    let split = buf.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let split = buf
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
     let head = String::from_utf8_lossy(&buf[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+    let status: u16 = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -330,7 +361,11 @@ impl V1 {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect();
-        V1 { params, key: keys().app.clone(), after_sign: Vec::new() }
+        V1 {
+            params,
+            key: keys().app.clone(),
+            after_sign: Vec::new(),
+        }
     }
 
     pub fn set(mut self, key: &str, value: &str) -> V1 {
@@ -345,21 +380,29 @@ impl V1 {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.params.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.params
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     /// Replaces `key` after the signature was computed (tampering, or dropping `sign`).
     pub fn after_sign(mut self, key: &str, value: Option<&str>) -> V1 {
-        self.after_sign.push((key.to_owned(), value.map(str::to_owned)));
+        self.after_sign
+            .push((key.to_owned(), value.map(str::to_owned)));
         self
     }
 
     pub fn sign_type(&self) -> SignType {
-        self.get("sign_type").and_then(|s| s.parse().ok()).unwrap_or_default()
+        self.get("sign_type")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default()
     }
 
     pub fn charset(&self) -> Charset {
-        self.get("charset").and_then(|c| Charset::from_label(c).ok()).unwrap_or_default()
+        self.get("charset")
+            .and_then(|c| Charset::from_label(c).ok())
+            .unwrap_or_default()
     }
 
     /// The `(query, body)` to send: everything but `biz_content` in the query (Python SDK
@@ -378,8 +421,18 @@ impl V1 {
             }
         }
         let style = v1::FormStyle::Python;
-        let query = v1::form_encode_pairs(params.iter().filter(|(k, _)| *k != "biz_content"), charset, style).unwrap();
-        let body = v1::form_encode_pairs(params.iter().filter(|(k, _)| *k == "biz_content"), charset, style).unwrap();
+        let query = v1::form_encode_pairs(
+            params.iter().filter(|(k, _)| *k != "biz_content"),
+            charset,
+            style,
+        )
+        .unwrap();
+        let body = v1::form_encode_pairs(
+            params.iter().filter(|(k, _)| *k == "biz_content"),
+            charset,
+            style,
+        )
+        .unwrap();
         (query, body)
     }
 
@@ -387,7 +440,13 @@ impl V1 {
         let (query, body) = self.wire();
         let resp = client()
             .post(format!("{}/gateway.do?{query}", server.base))
-            .header("content-type", format!("application/x-www-form-urlencoded;charset={}", self.charset().as_str()))
+            .header(
+                "content-type",
+                format!(
+                    "application/x-www-form-urlencoded;charset={}",
+                    self.charset().as_str()
+                ),
+            )
             .body(body)
             .send()
             .await
@@ -407,11 +466,18 @@ impl V1Reply {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let bytes = resp.bytes().await.unwrap().to_vec();
-        V1Reply { status, headers, bytes }
+        V1Reply {
+            status,
+            headers,
+            bytes,
+        }
     }
 
     pub fn content_type(&self) -> &str {
-        self.headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("")
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
     }
 
     /// The body decoded in `charset`.
@@ -421,17 +487,35 @@ impl V1Reply {
 
     /// Verifies the envelope (signature with the platform key, as `sign_type`, over the
     /// bytes in `charset`) and returns the node as JSON.
-    pub fn verify(&self, method: &str, sign_type: SignType, charset: Charset, aes: Option<&AesKey>) -> Value {
+    pub fn verify(
+        &self,
+        method: &str,
+        sign_type: SignType,
+        charset: Charset,
+        aes: Option<&AesKey>,
+    ) -> Value {
         assert_eq!(self.status, 200, "v1 answers are always HTTP 200");
         let text = self.text(charset);
-        let verified = v1::verify_response(&text, method, &keys().platform_public, sign_type, charset, aes)
-            .unwrap_or_else(|e| panic!("response does not verify ({e}): {text}"));
+        let verified = v1::verify_response(
+            &text,
+            method,
+            &keys().platform_public,
+            sign_type,
+            charset,
+            aes,
+        )
+        .unwrap_or_else(|e| panic!("response does not verify ({e}): {text}"));
         serde_json::from_str(&verified.node_json).unwrap()
     }
 
     /// Verifies a UTF-8 RSA2 answer of the request `call`.
     pub fn node(&self, call: &V1) -> Value {
-        self.verify(call.get("method").unwrap_or(""), call.sign_type(), call.charset(), None)
+        self.verify(
+            call.get("method").unwrap_or(""),
+            call.sign_type(),
+            call.charset(),
+            None,
+        )
     }
 }
 
@@ -461,6 +545,8 @@ pub struct V3 {
     pub headers: Vec<(String, String)>,
     /// Replaces the body after signing.
     pub tampered_body: Option<String>,
+    /// Sends to another path/query than the signed one.
+    pub tampered_target: Option<String>,
     pub no_authorization: bool,
 }
 
@@ -487,6 +573,7 @@ impl V3 {
             encrypt: false,
             headers: Vec::new(),
             tampered_body: None,
+            tampered_target: None,
             no_authorization: false,
         }
     }
@@ -508,8 +595,20 @@ impl V3 {
             timestamp: self.timestamp_ms.to_string(),
             extra: Vec::new(),
         };
-        let auth = Authorization::sign(&self.key, fields, self.method, &self.target, &body, self.token.as_deref()).unwrap();
-        let url = format!("{}{}", server.base, self.target);
+        let auth = Authorization::sign(
+            &self.key,
+            fields,
+            self.method,
+            &self.target,
+            &body,
+            self.token.as_deref(),
+        )
+        .unwrap();
+        let url = format!(
+            "{}{}",
+            server.base,
+            self.tampered_target.as_deref().unwrap_or(&self.target)
+        );
         let mut req = match self.method {
             "GET" => client().get(&url),
             _ => client().post(&url),
@@ -517,7 +616,14 @@ impl V3 {
         if !self.no_authorization {
             req = req.header("authorization", auth.header_value());
         }
-        req = req.header("content-type", if self.encrypt { "text/plain" } else { "application/json" });
+        req = req.header(
+            "content-type",
+            if self.encrypt {
+                "text/plain"
+            } else {
+                "application/json"
+            },
+        );
         if let Some(t) = &self.token {
             req = req.header(v3::HEADER_APP_AUTH_TOKEN, t);
         }
@@ -544,7 +650,11 @@ impl V3Reply {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
         let body = resp.text().await.unwrap();
-        V3Reply { status, headers, body }
+        V3Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
@@ -562,8 +672,15 @@ impl V3Reply {
             expected_sn,
             &self.body,
         )
-        .unwrap_or_else(|e| panic!("v3 response does not verify ({e}): {} {}", self.status, self.body));
-        assert!(self.header(v3::HEADER_TRACE_ID).is_some_and(|t| !t.is_empty()));
+        .unwrap_or_else(|e| {
+            panic!(
+                "v3 response does not verify ({e}): {} {}",
+                self.status, self.body
+            )
+        });
+        assert!(self
+            .header(v3::HEADER_TRACE_ID)
+            .is_some_and(|t| !t.is_empty()));
     }
 
     /// Verifies and parses a JSON body.
@@ -575,11 +692,20 @@ impl V3Reply {
     /// Asserts a signed v3 error with this status and code; returns the message.
     pub fn assert_error(&self, status: u16, code: &str) -> String {
         let v = self.json();
-        assert_eq!((self.status, v["code"].as_str().unwrap_or("")), (status, code), "{}", self.body);
+        assert_eq!(
+            (self.status, v["code"].as_str().unwrap_or("")),
+            (status, code),
+            "{}",
+            self.body
+        );
         let links = v["links"].as_array().expect("links array");
         assert_eq!(links.len(), 1, "{}", self.body);
         let trace = self.header(v3::HEADER_TRACE_ID).unwrap();
-        assert!(links[0]["link"].as_str().unwrap().ends_with(trace), "{}", self.body);
+        assert!(
+            links[0]["link"].as_str().unwrap().ends_with(trace),
+            "{}",
+            self.body
+        );
         assert_eq!(links[0]["desc"], "解决方案");
         v["message"].as_str().unwrap().to_owned()
     }

@@ -13,7 +13,9 @@ use zhima_proto::time::parse_alipay_datetime;
 use zhima_proto::validate;
 use zhima_proto::SignType;
 use zhima_server::domain::cumulation::CumulationCmd;
-use zhima_server::domain::entities::{Agreement, App, AppAuthToken, Caller, Records, Template, TemplateMode, Time, Trade};
+use zhima_server::domain::entities::{
+    Agreement, App, AppAuthToken, Caller, Records, Template, TemplateMode, Time, Trade,
+};
 use zhima_server::domain::settle::SettleCmd;
 use zhima_server::domain::state_sync::{CategoryConfig, ServiceConfig, StateConfig, StateSyncCmd};
 use zhima_server::storage::{SqliteOptions, SqliteStorage, Storage};
@@ -51,7 +53,11 @@ pub fn caller() -> Caller {
 }
 
 pub fn caller_for(app_id: &str, partner_id: &str) -> Caller {
-    Caller { app_id: app_id.into(), partner_id: partner_id.into(), now: now() }
+    Caller {
+        app_id: app_id.into(),
+        partner_id: partner_id.into(),
+        now: now(),
+    }
 }
 
 fn agreement(no: &str, template: &str, partner: &str, status: AgreementStatus) -> Agreement {
@@ -67,7 +73,13 @@ fn agreement(no: &str, template: &str, partner: &str, status: AgreementStatus) -
     }
 }
 
-fn state(code: &str, initial: bool, terminal: bool, next: &[&str], schema: Option<&str>) -> StateConfig {
+fn state(
+    code: &str,
+    initial: bool,
+    terminal: bool,
+    next: &[&str],
+    schema: Option<&str>,
+) -> StateConfig {
     StateConfig {
         code: code.into(),
         initial,
@@ -90,7 +102,9 @@ pub fn promise_service() -> ServiceConfig {
                     true,
                     false,
                     &["CHECKED_IN", "REFUND"],
-                    Some(r#"{"type":"object","required":["orderNo"],"properties":{"orderNo":{"type":"string"},"buyCnt":{"type":"integer","minimum":1}}}"#),
+                    Some(
+                        r#"{"type":"object","required":["orderNo"],"properties":{"orderNo":{"type":"string"},"buyCnt":{"type":"integer","minimum":1}}}"#,
+                    ),
                 ),
                 state("CHECKED_IN", false, false, &["CHECKED_IN", "WATCHED"], None),
                 state("WATCHED", false, true, &[], None),
@@ -120,20 +134,39 @@ pub fn records() -> Records {
         settle_tolerance: Fen::ZERO,
     };
     Records {
-        apps: vec![app(APP), App { partner_id: OTHER_PARTNER.into(), ..app(ISV_APP) }],
+        apps: vec![
+            app(APP),
+            App {
+                partner_id: OTHER_PARTNER.into(),
+                ..app(ISV_APP)
+            },
+        ],
         app_auth_tokens: vec![AppAuthToken {
             token: "token-1".into(),
             app_id: ISV_APP.into(),
             partner_id: PARTNER.into(),
             expires_at: t("2030-01-01 00:00:00"),
         }],
-        templates: vec![template("T_DEC", TemplateMode::Decoupled), template("T_BOUND", TemplateMode::Bound)],
+        templates: vec![
+            template("T_DEC", TemplateMode::Decoupled),
+            template("T_BOUND", TemplateMode::Bound),
+        ],
         agreements: vec![
             agreement(AGREEMENT, "T_DEC", PARTNER, AgreementStatus::Valid),
             agreement(AGREEMENT_2, "T_DEC", PARTNER, AgreementStatus::Valid),
             agreement(BOUND_AGREEMENT, "T_BOUND", PARTNER, AgreementStatus::Valid),
-            agreement(INVALID_AGREEMENT, "T_DEC", PARTNER, AgreementStatus::Invalid),
-            agreement(FOREIGN_AGREEMENT, "T_DEC", OTHER_PARTNER, AgreementStatus::Valid),
+            agreement(
+                INVALID_AGREEMENT,
+                "T_DEC",
+                PARTNER,
+                AgreementStatus::Invalid,
+            ),
+            agreement(
+                FOREIGN_AGREEMENT,
+                "T_DEC",
+                OTHER_PARTNER,
+                AgreementStatus::Valid,
+            ),
         ],
         trades: vec![Trade {
             trade_no: TRADE.into(),
@@ -152,9 +185,15 @@ pub async fn open() -> (tempfile::TempDir, Arc<SqliteStorage>) {
 
 pub async fn open_with(fsync: bool) -> (tempfile::TempDir, Arc<SqliteStorage>) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let options = SqliteOptions { fsync, ..SqliteOptions::in_dir(dir.path()) };
+    let options = SqliteOptions {
+        fsync,
+        ..SqliteOptions::in_dir(dir.path())
+    };
     let storage = Arc::new(SqliteStorage::open(&options).expect("open sqlite"));
-    storage.apply_records(&records()).await.expect("seed records");
+    storage
+        .apply_records(&records())
+        .await
+        .expect("seed records");
     (dir, storage)
 }
 
@@ -217,10 +256,24 @@ pub fn settle_cmd(body: Value) -> SettleCmd {
 }
 
 pub fn state_cmd(out_biz_no: &str, principal: &str, state: &str, biz_data: &str) -> StateSyncCmd {
-    state_cmd_in(SERVICE, "WATCH_MOVIE", out_biz_no, principal, state, biz_data)
+    state_cmd_in(
+        SERVICE,
+        "WATCH_MOVIE",
+        out_biz_no,
+        principal,
+        state,
+        biz_data,
+    )
 }
 
-pub fn state_cmd_in(service: &str, category: &str, out_biz_no: &str, principal: &str, state: &str, biz_data: &str) -> StateSyncCmd {
+pub fn state_cmd_in(
+    service: &str,
+    category: &str,
+    out_biz_no: &str,
+    principal: &str,
+    state: &str,
+    biz_data: &str,
+) -> StateSyncCmd {
     let body = json!({
         "user_id": USER,
         "out_biz_no": out_biz_no,
@@ -243,7 +296,9 @@ pub fn code_of<T: std::fmt::Debug>(r: zhima_server::Result<T>) -> String {
 }
 
 /// The rejection itself.
-pub fn rejection_of<T: std::fmt::Debug>(r: zhima_server::Result<T>) -> zhima_server::error::Rejection {
+pub fn rejection_of<T: std::fmt::Debug>(
+    r: zhima_server::Result<T>,
+) -> zhima_server::error::Rejection {
     match r {
         Err(zhima_server::Error::Rejected(rej)) => rej,
         other => panic!("expected a rejection, got {other:?}"),

@@ -35,6 +35,37 @@ pub struct Hypothesis {
 }
 
 impl Hypothesis {
+    /// "The client signed `text` (UTF-8, SHA256withRSA) with the private half of `key`".
+    pub fn new(
+        code: Code,
+        explanation: impl Into<String>,
+        fix: impl Into<String>,
+        key: &PublicKey,
+        text: impl Into<String>,
+    ) -> Self {
+        let text = text.into();
+        let bytes = text.as_bytes().to_vec();
+        Self {
+            code,
+            explanation: explanation.into(),
+            fix: fix.into(),
+            key: key.clone(),
+            sign_type: SignType::Rsa2,
+            text,
+            bytes,
+        }
+    }
+
+    /// With another algorithm.
+    pub fn sign_type(self, sign_type: SignType) -> Self {
+        Self { sign_type, ..self }
+    }
+
+    /// With the string's bytes in another charset.
+    pub fn bytes(self, bytes: Vec<u8>) -> Self {
+        Self { bytes, ..self }
+    }
+
     fn holds(&self, sign: &str) -> bool {
         self.key.verify(self.sign_type, &self.bytes, sign).is_ok()
     }
@@ -80,7 +111,9 @@ fn within(diff: Duration, skew: Duration) -> bool {
 
 /// v1 `timestamp`: `yyyy-MM-dd HH:mm:ss`, UTC+8 wall time, within the skew.
 pub fn check_v1_timestamp(ts: Option<&str>, clock: &Clock, findings: &mut Findings) {
-    let Some(ts) = ts.filter(|t| !t.is_empty()) else { return };
+    let Some(ts) = ts.filter(|t| !t.is_empty()) else {
+        return;
+    };
     let t = match parse_alipay_datetime(ts) {
         Ok(t) => t,
         Err(e) => {
@@ -106,7 +139,11 @@ pub fn check_v1_timestamp(ts: Option<&str>, clock: &Clock, findings: &mut Findin
             direction(diff),
             format_alipay_datetime(&clock.now),
             human(clock.skew),
-            if utc_hint { ". It is exactly 8 hours behind: it was written in UTC" } else { "" }
+            if utc_hint {
+                ". It is exactly 8 hours behind: it was written in UTC"
+            } else {
+                ""
+            }
         ),
         if utc_hint {
             "format the timestamp in UTC+8 (Asia/Shanghai), not UTC: e.g. run the SDK with \
@@ -134,10 +171,13 @@ pub fn check_v3_timestamp(ts: &str, clock: &Clock, findings: &mut Findings) {
     if within(diff, clock.skew) {
         return;
     }
-    let seconds_hint = ts.parse::<i64>().ok().and_then(|n| n.checked_mul(1000)).and_then(|ms| {
-        zhima_proto::time::from_epoch_millis(ms).ok()
-    });
-    let seconds_hint = seconds_hint.is_some_and(|t| within(t.signed_duration_since(clock.now), clock.skew));
+    let seconds_hint = ts
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(1000))
+        .and_then(|ms| zhima_proto::time::from_epoch_millis(ms).ok());
+    let seconds_hint =
+        seconds_hint.is_some_and(|t| within(t.signed_duration_since(clock.now), clock.skew));
     findings.add(Finding::error(
         Code::ClockSkew,
         format!(
@@ -148,7 +188,11 @@ pub fn check_v3_timestamp(ts: &str, clock: &Clock, findings: &mut Findings) {
             direction(diff),
             format_alipay_datetime(&clock.now),
             human(clock.skew),
-            if seconds_hint { ". Read as seconds it would be now: it is in seconds, not milliseconds" } else { "" }
+            if seconds_hint {
+                ". Read as seconds it would be now: it is in seconds, not milliseconds"
+            } else {
+                ""
+            }
         ),
         if seconds_hint {
             "v3 timestamps are epoch milliseconds (System.currentTimeMillis(), Date.now())"
@@ -183,7 +227,9 @@ pub fn check_app_cert_sn(sent: Option<&str>, ring: &KeyRing, findings: &mut Find
 
 /// `alipay_root_cert_sn` (v1 param / v3 header) against the root bundle given.
 pub fn check_root_cert_sn(sent: Option<&str>, ring: &KeyRing, findings: &mut Findings) {
-    let Some(expected) = &ring.root_cert_sn else { return };
+    let Some(expected) = &ring.root_cert_sn else {
+        return;
+    };
     let sent = sent.unwrap_or_default();
     if sent != expected {
         findings.add(Finding::error(
@@ -208,17 +254,26 @@ mod tests {
     #[test]
     fn utc_instead_of_utc8_is_recognised() {
         let now = parse_alipay_datetime("2024-05-20 10:00:00").unwrap();
-        let clock = Clock { now, skew: Duration::minutes(15) };
+        let clock = Clock {
+            now,
+            skew: Duration::minutes(15),
+        };
         let mut f = Findings::default();
         check_v1_timestamp(Some("2024-05-20 02:00:05"), &clock, &mut f);
         let f = f.sorted();
         assert_eq!(f[0].code, Code::ClockSkew);
-        assert!(f[0].explanation.contains("written in UTC"), "{}", f[0].explanation);
+        assert!(
+            f[0].explanation.contains("written in UTC"),
+            "{}",
+            f[0].explanation
+        );
         let mut f = Findings::default();
         check_v1_timestamp(Some("2024-05-20 10:14:00"), &clock, &mut f);
         assert!(f.sorted().is_empty());
         let mut f = Findings::default();
         check_v3_timestamp("1716170400", &clock, &mut f);
-        assert!(f.sorted()[0].explanation.contains("seconds, not milliseconds"));
+        assert!(f.sorted()[0]
+            .explanation
+            .contains("seconds, not milliseconds"));
     }
 }

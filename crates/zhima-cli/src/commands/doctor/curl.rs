@@ -22,12 +22,52 @@ pub struct CurlRequest {
 
 /// Options that take an argument but do not shape the signed request.
 const SKIPPED_WITH_VALUE: &[&str] = &[
-    "-o", "--output", "-u", "--user", "-A", "--user-agent", "-e", "--referer", "-b", "--cookie",
-    "-c", "--cookie-jar", "-m", "--max-time", "--connect-timeout", "-x", "--proxy", "--cacert",
-    "--capath", "-E", "--cert", "--key", "-w", "--write-out", "--retry", "--retry-delay",
-    "--retry-max-time", "-r", "--range", "--resolve", "--connect-to", "-K", "--config",
-    "--limit-rate", "-y", "--speed-time", "-Y", "--speed-limit", "--interface", "--trace",
-    "--trace-ascii", "-D", "--dump-header", "--max-redirs", "-U", "--proxy-user",
+    "-o",
+    "--output",
+    "-u",
+    "--user",
+    "-A",
+    "--user-agent",
+    "-e",
+    "--referer",
+    "-b",
+    "--cookie",
+    "-c",
+    "--cookie-jar",
+    "-m",
+    "--max-time",
+    "--connect-timeout",
+    "-x",
+    "--proxy",
+    "--cacert",
+    "--capath",
+    "-E",
+    "--cert",
+    "--key",
+    "-w",
+    "--write-out",
+    "--retry",
+    "--retry-delay",
+    "--retry-max-time",
+    "-r",
+    "--range",
+    "--resolve",
+    "--connect-to",
+    "-K",
+    "--config",
+    "--limit-rate",
+    "-y",
+    "--speed-time",
+    "-Y",
+    "--speed-limit",
+    "--interface",
+    "--trace",
+    "--trace-ascii",
+    "-D",
+    "--dump-header",
+    "--max-redirs",
+    "-U",
+    "--proxy-user",
 ];
 
 /// How one data option turns its argument into body bytes.
@@ -63,7 +103,10 @@ pub fn parse(
 ) -> Result<CurlRequest, String> {
     let words = shell_words::split(line).map_err(|e| format!("cannot split the curl line: {e}"))?;
     let mut words = words.into_iter().peekable();
-    if words.peek().is_some_and(|w| w == "curl" || w.ends_with("/curl")) {
+    if words
+        .peek()
+        .is_some_and(|w| w == "curl" || w.ends_with("/curl"))
+    {
         words.next();
     }
     let mut method = None;
@@ -74,7 +117,9 @@ pub fn parse(
     let mut json = false;
     while let Some(word) = words.next() {
         let mut value_of = |flag: &str| -> Result<String, String> {
-            words.next().ok_or_else(|| format!("curl option {flag} needs a value"))
+            words
+                .next()
+                .ok_or_else(|| format!("curl option {flag} needs a value"))
         };
         // Short options glued to their value: -XPOST, -d'a=b', -H'K: V'.
         let (flag, glued) = match word.as_str() {
@@ -91,12 +136,16 @@ pub fn parse(
             "-X" | "--request" => method = Some(value(&flag)?),
             "-H" | "--header" => {
                 let h = value(&flag)?;
-                let (k, v) = h.split_once(':').ok_or_else(|| format!("header {h:?} has no ':'"))?;
+                let (k, v) = h
+                    .split_once(':')
+                    .ok_or_else(|| format!("header {h:?} has no ':'"))?;
                 headers.push((k.trim().to_string(), v.trim().to_string()));
             }
             "--url" => url = Some(value(&flag)?),
             "-G" | "--get" => get = true,
-            "-F" | "--form" => return Err("multipart (-F) requests are not gateway requests".into()),
+            "-F" | "--form" => {
+                return Err("multipart (-F) requests are not gateway requests".into())
+            }
             f if data_kind(f).is_some() => {
                 let kind = data_kind(f).expect("checked above");
                 json |= kind == DataKind::Json;
@@ -119,11 +168,20 @@ pub fn parse(
             url = format!("{url}{sep}{}", String::from_utf8_lossy(&query));
         }
     }
-    if json && !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+    if json
+        && !headers
+            .iter()
+            .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+    {
         headers.push(("Content-Type".into(), "application/json".into()));
     }
     let method = method.unwrap_or_else(|| if body.is_some() { "POST" } else { "GET" }.into());
-    Ok(CurlRequest { method, url, headers, body })
+    Ok(CurlRequest {
+        method,
+        url,
+        headers,
+        body,
+    })
 }
 
 fn data_bytes(
@@ -134,7 +192,10 @@ fn data_bytes(
     match kind {
         DataKind::Raw => Ok(arg.as_bytes().to_vec()),
         DataKind::Ascii => match arg.strip_prefix('@') {
-            Some(file) => Ok(read_file(file)?.into_iter().filter(|b| *b != b'\r' && *b != b'\n').collect()),
+            Some(file) => Ok(read_file(file)?
+                .into_iter()
+                .filter(|b| *b != b'\r' && *b != b'\n')
+                .collect()),
             None => Ok(arg.as_bytes().to_vec()),
         },
         DataKind::Binary | DataKind::Json => match arg.strip_prefix('@') {
@@ -150,22 +211,27 @@ fn url_encode_arg(
     arg: &str,
     read_file: &dyn Fn(&str) -> Result<Vec<u8>, String>,
 ) -> Result<Vec<u8>, String> {
-    let encode = |text: &str| {
-        form_encode(text, Charset::Utf8, FormStyle::Whatwg).map_err(|e| e.to_string())
-    };
+    let encode =
+        |text: &str| form_encode(text, Charset::Utf8, FormStyle::Whatwg).map_err(|e| e.to_string());
     let eq = arg.find('=');
     let at = arg.find('@');
     let (name, content) = match (eq, at) {
         (Some(i), _) if at.is_none_or(|a| i < a) => (&arg[..i], arg[i + 1..].to_string()),
         (_, Some(i)) => {
             let bytes = read_file(&arg[i + 1..])?;
-            let text = String::from_utf8(bytes).map_err(|_| "--data-urlencode file is not UTF-8".to_string())?;
+            let text = String::from_utf8(bytes)
+                .map_err(|_| "--data-urlencode file is not UTF-8".to_string())?;
             (&arg[..i], text)
         }
         _ => ("", arg.to_string()),
     };
     let encoded = encode(&content)?;
-    Ok(if name.is_empty() { encoded } else { format!("{name}={encoded}") }.into_bytes())
+    Ok(if name.is_empty() {
+        encoded
+    } else {
+        format!("{name}={encoded}")
+    }
+    .into_bytes())
 }
 
 /// The request target of a URL exactly as written: path plus `?query`, no fragment.
@@ -182,13 +248,20 @@ pub fn request_target(url: &str) -> Result<String, String> {
         None => "/",
     };
     let target = target.split('#').next().unwrap_or_default();
-    Ok(if target.starts_with('?') { format!("/{target}") } else { target.to_string() })
+    Ok(if target.starts_with('?') {
+        format!("/{target}")
+    } else {
+        target.to_string()
+    })
 }
 
 /// The raw query of a URL (the text after `?`, without the fragment).
 pub fn raw_query(url: &str) -> Result<String, String> {
     let target = request_target(url)?;
-    Ok(target.split_once('?').map(|(_, q)| q.to_string()).unwrap_or_default())
+    Ok(target
+        .split_once('?')
+        .map(|(_, q)| q.to_string())
+        .unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -208,7 +281,13 @@ mod tests {
         let r = parse(line, &no_files).unwrap();
         assert_eq!(r.method, "POST");
         assert_eq!(r.url, "https://h.example/gateway.do?x=1");
-        assert_eq!(r.headers, vec![("Content-Type".to_string(), "application/x-www-form-urlencoded;charset=utf-8".to_string())]);
+        assert_eq!(
+            r.headers,
+            vec![(
+                "Content-Type".to_string(),
+                "application/x-www-form-urlencoded;charset=utf-8".to_string()
+            )]
+        );
         assert_eq!(r.body.as_deref(), Some(&b"a=1&@b=2"[..]));
     }
 
@@ -218,10 +297,20 @@ mod tests {
         assert_eq!(r.body.as_deref(), Some(&b"a=1&b=2"[..]));
         let r = parse("curl --data-binary @body.txt https://h/x", &no_files).unwrap();
         assert_eq!(r.body.as_deref(), Some(&b"a=1\r\n&b=2\n"[..]));
-        let r = parse("curl --data-urlencode 'biz={\"k\": \"流\"}' https://h/x", &no_files).unwrap();
-        assert_eq!(String::from_utf8(r.body.unwrap()).unwrap(), "biz=%7B%22k%22%3A+%22%E6%B5%81%22%7D");
+        let r = parse(
+            "curl --data-urlencode 'biz={\"k\": \"流\"}' https://h/x",
+            &no_files,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(r.body.unwrap()).unwrap(),
+            "biz=%7B%22k%22%3A+%22%E6%B5%81%22%7D"
+        );
         let r = parse("curl -G -d a=1 'https://h/x?b=2'", &no_files).unwrap();
-        assert_eq!((r.method.as_str(), r.url.as_str(), r.body), ("GET", "https://h/x?b=2&a=1", None));
+        assert_eq!(
+            (r.method.as_str(), r.url.as_str(), r.body),
+            ("GET", "https://h/x?b=2&a=1", None)
+        );
         assert!(parse("curl -d @missing https://h/x", &no_files).is_err());
         assert!(parse("curl -H 'broken' https://h/x", &no_files).is_err());
         assert!(parse("curl -d 'unterminated https://h/x", &no_files).is_err());
@@ -230,7 +319,10 @@ mod tests {
 
     #[test]
     fn request_target_is_raw() {
-        assert_eq!(request_target("http://127.0.0.1:8080/v3/a/b?x=a%20b&y=+").unwrap(), "/v3/a/b?x=a%20b&y=+");
+        assert_eq!(
+            request_target("http://127.0.0.1:8080/v3/a/b?x=a%20b&y=+").unwrap(),
+            "/v3/a/b?x=a%20b&y=+"
+        );
         assert_eq!(request_target("https://h?x=1#frag").unwrap(), "/?x=1");
         assert_eq!(raw_query("https://h/gateway.do").unwrap(), "");
         assert!(request_target("not a url").is_err());

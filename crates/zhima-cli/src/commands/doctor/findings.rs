@@ -95,17 +95,29 @@ pub struct Finding {
 impl Finding {
     /// An error finding.
     pub fn error(code: Code, explanation: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self { code, severity: Severity::Error, explanation: explanation.into(), fix: fix.into(), signed_string: None }
+        Self {
+            code,
+            severity: Severity::Error,
+            explanation: explanation.into(),
+            fix: fix.into(),
+            signed_string: None,
+        }
     }
 
     /// An informational finding (nothing to fix).
     pub fn ok(code: Code, explanation: impl Into<String>) -> Self {
-        Self { severity: Severity::Ok, ..Self::error(code, explanation, "nothing to fix") }
+        Self {
+            severity: Severity::Ok,
+            ..Self::error(code, explanation, "nothing to fix")
+        }
     }
 
     /// A warning finding.
     pub fn warning(code: Code, explanation: impl Into<String>, fix: impl Into<String>) -> Self {
-        Self { severity: Severity::Warning, ..Self::error(code, explanation, fix) }
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(code, explanation, fix)
+        }
     }
 
     /// Attaches the string the signature verifies over.
@@ -138,7 +150,7 @@ impl Findings {
 
     /// Errors first, then warnings, then the rest; stable within a severity.
     pub fn sorted(mut self) -> Vec<Finding> {
-        self.0.sort_by(|a, b| b.severity.cmp(&a.severity));
+        self.0.sort_by_key(|f| std::cmp::Reverse(f.severity));
         self.0
     }
 }

@@ -23,11 +23,19 @@ struct Style {
 struct StyleFormatter(Style);
 
 impl Formatter for StyleFormatter {
-    fn begin_array_value<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_array_value<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.separator(w, first)
     }
 
-    fn begin_object_key<W: ?Sized + io::Write>(&mut self, w: &mut W, first: bool) -> io::Result<()> {
+    fn begin_object_key<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> io::Result<()> {
         self.separator(w, first)
     }
 
@@ -35,7 +43,11 @@ impl Formatter for StyleFormatter {
         w.write_all(if self.0.spaced { b": " } else { b":" })
     }
 
-    fn write_string_fragment<W: ?Sized + io::Write>(&mut self, w: &mut W, fragment: &str) -> io::Result<()> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
         if !self.0.ascii && !self.0.escape_slash {
             return w.write_all(fragment.as_bytes());
         }
@@ -55,7 +67,11 @@ impl Formatter for StyleFormatter {
         Ok(())
     }
 
-    fn write_char_escape<W: ?Sized + io::Write>(&mut self, w: &mut W, escape: CharEscape) -> io::Result<()> {
+    fn write_char_escape<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        escape: CharEscape,
+    ) -> io::Result<()> {
         CompactFormatter.write_char_escape(w, escape)
     }
 }
@@ -83,16 +99,56 @@ fn transcode<F: Formatter>(text: &str, formatter: F) -> Option<String> {
 /// Serialisations of the same JSON value other than `text` itself, each with a description.
 /// Empty when `text` is not JSON.
 pub fn variants(text: &str) -> Vec<(String, String)> {
-    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return Vec::new();
+    };
     let sorted = zhima_proto::models::canonical_json(&value);
     let mut out: Vec<(String, String)> = Vec::new();
-    for (order, source) in [("in the same key order", text), ("with keys sorted", sorted.as_str())] {
+    for (order, source) in [
+        ("in the same key order", text),
+        ("with keys sorted", sorted.as_str()),
+    ] {
         let styles = [
-            ("compact", Style { spaced: false, ascii: false, escape_slash: false }),
-            ("with Python json.dumps separators (\", \" and \": \")", Style { spaced: true, ascii: false, escape_slash: false }),
-            ("with Python json.dumps defaults (spaced, non-ASCII as \\uXXXX)", Style { spaced: true, ascii: true, escape_slash: false }),
-            ("compact with non-ASCII as \\uXXXX", Style { spaced: false, ascii: true, escape_slash: false }),
-            ("compact with '/' escaped as '\\/' (Java SDK)", Style { spaced: false, ascii: false, escape_slash: true }),
+            (
+                "compact",
+                Style {
+                    spaced: false,
+                    ascii: false,
+                    escape_slash: false,
+                },
+            ),
+            (
+                "with Python json.dumps separators (\", \" and \": \")",
+                Style {
+                    spaced: true,
+                    ascii: false,
+                    escape_slash: false,
+                },
+            ),
+            (
+                "with Python json.dumps defaults (spaced, non-ASCII as \\uXXXX)",
+                Style {
+                    spaced: true,
+                    ascii: true,
+                    escape_slash: false,
+                },
+            ),
+            (
+                "compact with non-ASCII as \\uXXXX",
+                Style {
+                    spaced: false,
+                    ascii: true,
+                    escape_slash: false,
+                },
+            ),
+            (
+                "compact with '/' escaped as '\\/' (Java SDK)",
+                Style {
+                    spaced: false,
+                    ascii: false,
+                    escape_slash: true,
+                },
+            ),
         ];
         for (name, style) in styles {
             if let Some(v) = transcode(source, StyleFormatter(style)) {
@@ -101,7 +157,10 @@ pub fn variants(text: &str) -> Vec<(String, String)> {
         }
         for indent in [&b"  "[..], b"    "] {
             if let Some(v) = transcode(source, PrettyFormatter::with_indent(indent)) {
-                out.push((format!("pretty-printed with {}-space indent, {order}", indent.len()), v));
+                out.push((
+                    format!("pretty-printed with {}-space indent, {order}", indent.len()),
+                    v,
+                ));
             }
         }
     }
@@ -124,15 +183,27 @@ mod tests {
             r#"{"b": "流/x", "a": [1, {"d": 2, "c": 3}]}"#,
             r#"{"b":"流\/x","a":[1,{"d":2,"c":3}]}"#,
         ] {
-            assert!(all.iter().any(|v| v == expected), "missing {expected} in {all:#?}");
+            assert!(
+                all.iter().any(|v| v == expected),
+                "missing {expected} in {all:#?}"
+            );
         }
-        assert!(!all.iter().any(|v| v == text), "the original is not a variant");
+        assert!(
+            !all.iter().any(|v| v == text),
+            "the original is not a variant"
+        );
         assert!(variants("not json").is_empty());
     }
 
     #[test]
     fn astral_characters_become_surrogate_pairs() {
-        let all: Vec<String> = variants(r#"{"e":"😀"}"#).into_iter().map(|(_, v)| v).collect();
-        assert!(all.iter().any(|v| v == r#"{"e":"\ud83d\ude00"}"#), "{all:?}");
+        let all: Vec<String> = variants(r#"{"e":"😀"}"#)
+            .into_iter()
+            .map(|(_, v)| v)
+            .collect();
+        assert!(
+            all.iter().any(|v| v == r#"{"e":"\ud83d\ude00"}"#),
+            "{all:?}"
+        );
     }
 }

@@ -65,8 +65,11 @@ impl KeyRing {
             },
         };
         let app_public = public_slot(paths.app_public.as_deref(), "--app-public-key", findings)?;
-        let platform_public =
-            public_slot(paths.platform_public.as_deref(), "--platform-public-key", findings)?;
+        let platform_public = public_slot(
+            paths.platform_public.as_deref(),
+            "--platform-public-key",
+            findings,
+        )?;
         let app_cert = match &paths.app_cert {
             None => None,
             Some(path) => Some(
@@ -81,7 +84,13 @@ impl KeyRing {
                     .map_err(|e| Failure::Other(format!("{}: {e}", path.display())))?,
             ),
         };
-        let ring = KeyRing { app_private, app_public, platform_public, app_cert, root_cert_sn };
+        let ring = KeyRing {
+            app_private,
+            app_public,
+            platform_public,
+            app_cert,
+            root_cert_sn,
+        };
         ring.check_slots(findings);
         Ok(ring)
     }
@@ -95,13 +104,21 @@ impl KeyRing {
     /// app certificate's key, else the public half of the app private key.
     pub fn verifying_key(&self) -> Option<VerifyingKey> {
         if let Some(key) = &self.app_public {
-            return Some(VerifyingKey { key: key.clone(), source: "the app public key" });
+            return Some(VerifyingKey {
+                key: key.clone(),
+                source: "the app public key",
+            });
         }
         if let Some(key) = self.app_cert.as_ref().and_then(|c| c.public_key.clone()) {
-            return Some(VerifyingKey { key, source: "the app certificate's key" });
+            return Some(VerifyingKey {
+                key,
+                source: "the app certificate's key",
+            });
         }
-        self.signer_public()
-            .map(|key| VerifyingKey { key, source: "the public half of the app private key" })
+        self.signer_public().map(|key| VerifyingKey {
+            key,
+            source: "the public half of the app private key",
+        })
     }
 
     /// Whether the registered app key is the platform's key (the app slot holds the platform key).
@@ -111,7 +128,10 @@ impl KeyRing {
 
     fn check_slots(&self, findings: &mut Findings) {
         let signer = self.signer_public();
-        let app = self.app_public.clone().or_else(|| self.app_cert.as_ref().and_then(|c| c.public_key.clone()));
+        let app = self
+            .app_public
+            .clone()
+            .or_else(|| self.app_cert.as_ref().and_then(|c| c.public_key.clone()));
         if let (Some(signer), Some(app)) = (&signer, &app) {
             if signer != app {
                 findings.add(Finding::warning(
@@ -127,7 +147,9 @@ impl KeyRing {
                 ));
             }
         }
-        let Some(platform) = &self.platform_public else { return };
+        let Some(platform) = &self.platform_public else {
+            return;
+        };
         if self.app_slot_holds_platform_key() && signer.as_ref().is_some_and(|s| s != platform) {
             findings.add(Finding::error(
                 Code::WrongKeySlot,
@@ -171,7 +193,10 @@ fn load_slot(path: &Path, slot: &str, findings: &mut Findings) -> Result<AnyKey,
                      the header)",
                     path.display()
                 ),
-                false => format!("fix the header, or rewrite the file: `zhima keys convert {} --to spki`", path.display()),
+                false => format!(
+                    "fix the header, or rewrite the file: `zhima keys convert {} --to spki`",
+                    path.display()
+                ),
             },
         ));
     }
@@ -179,14 +204,21 @@ fn load_slot(path: &Path, slot: &str, findings: &mut Findings) -> Result<AnyKey,
 }
 
 /// Loads a public-key slot; a private key there is reported (and its public half used).
-fn public_slot(path: Option<&Path>, slot: &str, findings: &mut Findings) -> Result<Option<PublicKey>, Failure> {
+fn public_slot(
+    path: Option<&Path>,
+    slot: &str,
+    findings: &mut Findings,
+) -> Result<Option<PublicKey>, Failure> {
     let Some(path) = path else { return Ok(None) };
     Ok(Some(match load_slot(path, slot, findings)? {
         AnyKey::Public(k) => k,
         AnyKey::Private(k) => {
             findings.add(Finding::warning(
                 Code::WrongKeyKind,
-                format!("{} ({slot}) is a private key; a public key belongs there", path.display()),
+                format!(
+                    "{} ({slot}) is a private key; a public key belongs there",
+                    path.display()
+                ),
                 "give the public key (`zhima keys convert <private> --to spki`); never hand a \
                  private key to anyone, the platform included",
             ));

@@ -28,27 +28,52 @@ pub struct V1Summary {
 }
 
 /// Diagnoses one v1 request.
-pub fn diagnose(input: &V1Input, ring: &KeyRing, vk: &VerifyingKey, clock: &Clock, findings: &mut Findings) -> V1Summary {
-    let params = match GatewayParams::parse(&input.query, &input.body, input.content_type_charset.as_deref()) {
+pub fn diagnose(
+    input: &V1Input,
+    ring: &KeyRing,
+    vk: &VerifyingKey,
+    clock: &Clock,
+    findings: &mut Findings,
+) -> V1Summary {
+    let params = match GatewayParams::parse(
+        &input.query,
+        &input.body,
+        input.content_type_charset.as_deref(),
+    ) {
         Ok(p) => p,
         Err(e) => {
             findings.add(unparseable(&e.to_string()));
-            return V1Summary { string_to_sign: None, details: Vec::new() };
+            return V1Summary {
+                string_to_sign: None,
+                details: Vec::new(),
+            };
         }
     };
     let content = params.sign_content();
     let declared = declared_sign_type(&params, findings);
     let details = vec![
-        ("method", params.get("method").unwrap_or("(none)").to_string()),
-        ("app_id", params.get("app_id").unwrap_or("(none)").to_string()),
-        ("sign_type", params.get("sign_type").unwrap_or("(none)").to_string()),
+        (
+            "method",
+            params.get("method").unwrap_or("(none)").to_string(),
+        ),
+        (
+            "app_id",
+            params.get("app_id").unwrap_or("(none)").to_string(),
+        ),
+        (
+            "sign_type",
+            params.get("sign_type").unwrap_or("(none)").to_string(),
+        ),
         ("charset", params.charset().to_string()),
     ];
     for key in ["app_id", "method", "timestamp", "version"] {
         if params.get_non_empty(key).is_none() {
             findings.add(Finding::error(
                 Code::MissingParam,
-                format!("the request has no {key} (isv.missing-{})", key.replace('_', "-")),
+                format!(
+                    "the request has no {key} (isv.missing-{})",
+                    key.replace('_', "-")
+                ),
                 format!("send {key}; every SDK sets it"),
             ));
         }
@@ -57,7 +82,10 @@ pub fn diagnose(input: &V1Input, ring: &KeyRing, vk: &VerifyingKey, clock: &Cloc
     checks::check_app_cert_sn(params.get("app_cert_sn"), ring, findings);
     checks::check_root_cert_sn(params.get("alipay_root_cert_sn"), ring, findings);
     check_signature(&params, &content, declared, ring, vk, findings);
-    V1Summary { string_to_sign: Some(content), details }
+    V1Summary {
+        string_to_sign: Some(content),
+        details,
+    }
 }
 
 fn unparseable(message: &str) -> Finding {
@@ -68,7 +96,11 @@ fn unparseable(message: &str) -> Finding {
             "encode the values in the charset the request declares, or declare charset=GBK",
         );
     }
-    Finding::error(Code::BadRequest, format!("cannot read the request as the gateway does: {message}"), "send form-urlencoded parameters")
+    Finding::error(
+        Code::BadRequest,
+        format!("cannot read the request as the gateway does: {message}"),
+        "send form-urlencoded parameters",
+    )
 }
 
 /// The declared `sign_type`, reporting a missing or unknown one (RSA2 is assumed then).
@@ -131,11 +163,22 @@ fn check_signature(
     if vk.key.verify(declared, &bytes, &sign).is_ok() {
         findings.add(Finding::ok(
             Code::SignatureOk,
-            format!("signature OK: it verifies with {} ({}) over the rebuilt string", vk.source, short(&vk.key)),
+            format!(
+                "signature OK: it verifies with {} ({}) over the rebuilt string",
+                vk.source,
+                short(&vk.key)
+            ),
         ));
         return;
     }
-    let hypotheses = Hypotheses { params, content, declared, charset, vk: &vk.key }.all(ring);
+    let hypotheses = Hypotheses {
+        params,
+        content,
+        declared,
+        charset,
+        vk: &vk.key,
+    }
+    .all(ring);
     if !checks::explain(hypotheses, &sign, findings) {
         findings.add(unexplained(vk));
     }
@@ -179,13 +222,43 @@ impl Hypotheses<'_> {
 
     /// A hypothesis over `text` in the declared charset, verified with the app key.
     fn over(&self, code: Code, text: String, explanation: String, fix: &str) -> Option<Hypothesis> {
-        let bytes = self.charset.encode(&text).ok()?;
-        Some(Hypothesis { code, explanation, fix: fix.into(), key: self.vk.clone(), sign_type: self.declared, text, bytes })
+        self.signed(code, self.vk, self.declared, text, explanation, fix)
     }
 
-    fn with_key(&self, code: Code, key: PublicKey, sign_type: SignType, explanation: String, fix: &str) -> Option<Hypothesis> {
-        let bytes = self.charset.encode(self.content).ok()?;
-        Some(Hypothesis { code, explanation, fix: fix.into(), key, sign_type, text: self.content.into(), bytes })
+    /// "The client signed `text` in the declared charset with `key`'s private half and `st`".
+    fn signed(
+        &self,
+        code: Code,
+        key: &PublicKey,
+        st: SignType,
+        text: String,
+        explanation: String,
+        fix: &str,
+    ) -> Option<Hypothesis> {
+        let bytes = self.charset.encode(&text).ok()?;
+        Some(
+            Hypothesis::new(code, explanation, fix, key, text)
+                .sign_type(st)
+                .bytes(bytes),
+        )
+    }
+
+    fn with_key(
+        &self,
+        code: Code,
+        key: PublicKey,
+        sign_type: SignType,
+        explanation: String,
+        fix: &str,
+    ) -> Option<Hypothesis> {
+        self.signed(
+            code,
+            &key,
+            sign_type,
+            self.content.to_string(),
+            explanation,
+            fix,
+        )
     }
 
     fn key_slots(&self, ring: &KeyRing, out: &mut Vec<Hypothesis>) {
@@ -224,36 +297,74 @@ impl Hypotheses<'_> {
             ),
             "make sign_type match the algorithm: RSA2 = SHA256withRSA (recommended), RSA = SHA1withRSA",
         ));
+        // Signed consistently under the other sign_type, then the parameter was changed.
+        let sent = self.params.get_non_empty("sign_type").unwrap_or_default();
+        if sent == self.declared.as_str() {
+            let text = v1::sign_content(self.params.iter().map(|(k, v)| {
+                if k == "sign_type" {
+                    (k, actual.as_str())
+                } else {
+                    (k, v)
+                }
+            }));
+            out.extend(self.signed(
+                Code::SignTypeMismatch,
+                self.vk,
+                actual,
+                text,
+                format!(
+                    "the string was signed with sign_type={actual} ({}), but the request sends sign_type={sent}",
+                    actual.algorithm_name()
+                ),
+                "send the sign_type that was signed, or sign again after changing it",
+            ));
+        }
         let other_charset = match self.charset {
             Charset::Utf8 => Charset::Gbk,
             Charset::Gbk => Charset::Utf8,
         };
         if let Ok(bytes) = other_charset.encode(self.content) {
             if bytes != self.charset.encode(self.content).unwrap_or_default() {
-                out.push(Hypothesis {
-                    code: Code::CharsetMismatch,
-                    explanation: format!("the string was signed as {other_charset} bytes but the request declares charset={}", self.charset),
-                    fix: "sign the bytes of the string in the charset the request declares (utf-8 unless you send charset=GBK)".into(),
-                    key: self.vk.clone(),
-                    sign_type: self.declared,
-                    text: self.content.into(),
-                    bytes,
-                });
+                out.push(
+                    Hypothesis::new(
+                        Code::CharsetMismatch,
+                        format!("the string was signed as {other_charset} bytes but the request declares charset={}", self.charset),
+                        "sign the bytes of the string in the charset the request declares (utf-8 unless you send charset=GBK)",
+                        self.vk,
+                        self.content,
+                    )
+                    .sign_type(self.declared)
+                    .bytes(bytes),
+                );
             }
         }
     }
 
     fn url_encoded(&self, out: &mut Vec<Hypothesis>) {
-        let styles: [(&str, fn(String) -> String, FormStyle); 3] = [
-            ("Python quote_plus / Java URLEncoder", |s| s, FormStyle::Python),
-            ("WHATWG URLSearchParams", |s| s, FormStyle::Whatwg),
-            ("percent-encoding with %20 for spaces", |s| s.replace('+', "%20"), FormStyle::Python),
+        // (description, style, spaces as %20 rather than +)
+        let styles = [
+            (
+                "Python quote_plus / Java URLEncoder",
+                FormStyle::Python,
+                false,
+            ),
+            ("WHATWG URLSearchParams", FormStyle::Whatwg, false),
+            (
+                "percent-encoding with %20 for spaces",
+                FormStyle::Python,
+                true,
+            ),
         ];
-        for (name, post, style) in styles {
+        for (name, style, pct20) in styles {
+            let post = |e: String| if pct20 { e.replace('+', "%20") } else { e };
             let encoded: Option<Vec<(String, String)>> = self
                 .params
                 .iter()
-                .map(|(k, v)| form_encode(v, self.charset, style).ok().map(|e| (k.to_string(), post(e))))
+                .map(|(k, v)| {
+                    form_encode(v, self.charset, style)
+                        .ok()
+                        .map(|e| (k.to_string(), post(e)))
+                })
                 .collect();
             let Some(encoded) = encoded else { continue };
             let text = v1::sign_content(encoded.iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -272,8 +383,16 @@ impl Hypotheses<'_> {
         let mut all: Vec<(&str, &str)> = self.params.iter().filter(|(k, _)| *k != "sign").collect();
         if all.iter().any(|(_, v)| v.is_empty()) {
             all.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            let text = all.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&");
-            let empties: Vec<&str> = all.iter().filter(|(_, v)| v.is_empty()).map(|(k, _)| *k).collect();
+            let text = all
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&");
+            let empties: Vec<&str> = all
+                .iter()
+                .filter(|(_, v)| v.is_empty())
+                .map(|(k, _)| *k)
+                .collect();
             out.extend(self.over(
                 Code::EmptyParamsSigned,
                 text,
@@ -293,11 +412,17 @@ impl Hypotheses<'_> {
     }
 
     fn biz_content(&self, out: &mut Vec<Hypothesis>) {
-        let Some(biz) = self.params.get_non_empty("biz_content") else { return };
+        let Some(biz) = self.params.get_non_empty("biz_content") else {
+            return;
+        };
         for (description, variant) in super::json_variants::variants(biz) {
-            let text = v1::sign_content(
-                self.params.iter().map(|(k, v)| if k == "biz_content" { (k, variant.as_str()) } else { (k, v) }),
-            );
+            let text = v1::sign_content(self.params.iter().map(|(k, v)| {
+                if k == "biz_content" {
+                    (k, variant.as_str())
+                } else {
+                    (k, v)
+                }
+            }));
             out.extend(self.over(
                 Code::BizContentReserialised,
                 text,

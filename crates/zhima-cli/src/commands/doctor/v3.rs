@@ -37,8 +37,17 @@ pub struct V3Summary {
 }
 
 /// Diagnoses one v3 request.
-pub fn diagnose(input: &V3Input, ring: &KeyRing, vk: &VerifyingKey, clock: &Clock, findings: &mut Findings) -> V3Summary {
-    let details = vec![("method", input.method.clone()), ("request target", input.target.clone())];
+pub fn diagnose(
+    input: &V3Input,
+    ring: &KeyRing,
+    vk: &VerifyingKey,
+    clock: &Clock,
+    findings: &mut Findings,
+) -> V3Summary {
+    let details = vec![
+        ("method", input.method.clone()),
+        ("request target", input.target.clone()),
+    ];
     let auth = match Authorization::parse(&input.authorization) {
         Ok(a) => a,
         Err(e) => {
@@ -47,20 +56,42 @@ pub fn diagnose(input: &V3Input, ring: &KeyRing, vk: &VerifyingKey, clock: &Cloc
                 format!("the Authorization header cannot be read: {e}"),
                 "send Authorization: ALIPAY-SHA256withRSA app_id=…,nonce=…,timestamp=<epoch ms>,sign=<base64>",
             ));
-            return V3Summary { string_to_sign: None, details };
+            return V3Summary {
+                string_to_sign: None,
+                details,
+            };
         }
     };
-    let content = auth.sign_content(&input.method, &input.target, &input.body, input.app_auth_token.as_deref());
+    let content = auth.sign_content(
+        &input.method,
+        &input.target,
+        &input.body,
+        input.app_auth_token.as_deref(),
+    );
     checks::check_v3_timestamp(&auth.fields.timestamp, clock, findings);
     checks::check_app_cert_sn(auth.fields.app_cert_sn.as_deref(), ring, findings);
     checks::check_root_cert_sn(input.root_cert_sn.as_deref(), ring, findings);
-    if vk.key.verify(SignType::Rsa2, content.as_bytes(), &auth.sign).is_ok() {
+    if vk
+        .key
+        .verify(SignType::Rsa2, content.as_bytes(), &auth.sign)
+        .is_ok()
+    {
         findings.add(Finding::ok(
             Code::SignatureOk,
-            format!("signature OK: it verifies with {} ({}) over the rebuilt string", vk.source, short(&vk.key)),
+            format!(
+                "signature OK: it verifies with {} ({}) over the rebuilt string",
+                vk.source,
+                short(&vk.key)
+            ),
         ));
     } else {
-        let hypotheses = Hypotheses { input, auth: &auth, content: &content, vk: &vk.key }.all(ring);
+        let hypotheses = Hypotheses {
+            input,
+            auth: &auth,
+            content: &content,
+            vk: &vk.key,
+        }
+        .all(ring);
         if !checks::explain(hypotheses, &auth.sign, findings) {
             findings.add(Finding::error(
                 Code::SignatureUnexplained,
@@ -76,7 +107,10 @@ pub fn diagnose(input: &V3Input, ring: &KeyRing, vk: &VerifyingKey, clock: &Cloc
             ));
         }
     }
-    V3Summary { string_to_sign: Some(content), details }
+    V3Summary {
+        string_to_sign: Some(content),
+        details,
+    }
 }
 
 struct Hypotheses<'a> {
@@ -97,14 +131,9 @@ impl Hypotheses<'_> {
         out
     }
 
-    fn make(&self, code: Code, key: &PublicKey, st: SignType, text: String, bytes: Vec<u8>, explanation: String, fix: &str) -> Hypothesis {
-        Hypothesis { code, explanation, fix: fix.into(), key: key.clone(), sign_type: st, text, bytes }
-    }
-
     /// A hypothesis that the client signed `text` (UTF-8, SHA256withRSA, app key).
     fn over(&self, code: Code, text: String, explanation: String, fix: &str) -> Hypothesis {
-        let bytes = text.as_bytes().to_vec();
-        self.make(code, self.vk, SignType::Rsa2, text, bytes, explanation, fix)
+        Hypothesis::new(code, explanation, fix, self.vk, text)
     }
 
     fn with_parts(&self, method: &str, target: &str, body: &str, token: Option<&str>) -> String {
@@ -112,67 +141,79 @@ impl Hypotheses<'_> {
     }
 
     fn key_slots(&self, ring: &KeyRing, out: &mut Vec<Hypothesis>) {
-        let bytes = self.content.as_bytes().to_vec();
         if let Some(signer) = ring.signer_public().filter(|s| s != self.vk) {
             let (code, explanation) = if ring.app_slot_holds_platform_key() {
                 (Code::WrongKeySlot, "the request is signed with your app private key, but the registered app public key is the platform's own public key".to_string())
             } else {
                 (Code::KeyPairMismatch, format!("the request is signed with the app private key given (public half {}), which is not the pair of the registered app public key ({})", short(&signer), short(self.vk)))
             };
-            out.push(self.make(code, &signer, SignType::Rsa2, self.content.into(), bytes.clone(), explanation, "register the public half of the private key you sign with, or sign with the private key whose public key is registered"));
+            out.push(Hypothesis::new(code, explanation, "register the public half of the private key you sign with, or sign with the private key whose public key is registered", &signer, self.content));
         }
         if let Some(platform) = ring.platform_public.as_ref().filter(|p| *p != self.vk) {
-            out.push(self.make(
+            out.push(Hypothesis::new(
                 Code::WrongKeySlot,
-                platform,
-                SignType::Rsa2,
-                self.content.into(),
-                bytes,
-                "the request is signed with the platform's private key (it verifies with the platform public key): the app key and the platform key were swapped".into(),
+                "the request is signed with the platform's private key (it verifies with the platform public key): the app key and the platform key were swapped",
                 "sign with the app private key; the platform key only signs responses",
+                platform,
+                self.content,
             ));
         }
     }
 
     fn algorithm_and_charset(&self, out: &mut Vec<Hypothesis>) {
-        out.push(self.make(
-            Code::SignTypeMismatch,
-            self.vk,
-            SignType::Rsa,
-            self.content.into(),
-            self.content.as_bytes().to_vec(),
-            "the request was signed with SHA1withRSA (RSA); v3 only knows SHA256withRSA".into(),
-            "sign the v3 string-to-sign with SHA256withRSA (the scheme is ALIPAY-SHA256withRSA)",
-        ));
+        out.push(
+            Hypothesis::new(
+                Code::SignTypeMismatch,
+                "the request was signed with SHA1withRSA (RSA); v3 only knows SHA256withRSA",
+                "sign the v3 string-to-sign with SHA256withRSA (the scheme is ALIPAY-SHA256withRSA)",
+                self.vk,
+                self.content,
+            )
+            .sign_type(SignType::Rsa),
+        );
         if let Ok(gbk) = zhima_proto::v1::Charset::Gbk.encode(self.content) {
             if gbk != self.content.as_bytes() {
-                out.push(self.make(
-                    Code::CharsetMismatch,
-                    self.vk,
-                    SignType::Rsa2,
-                    self.content.into(),
-                    gbk,
-                    "the string was signed as GBK bytes; v3 signs UTF-8".into(),
-                    "sign the UTF-8 bytes of the string-to-sign",
-                ));
+                out.push(
+                    Hypothesis::new(
+                        Code::CharsetMismatch,
+                        "the string was signed as GBK bytes; v3 signs UTF-8",
+                        "sign the UTF-8 bytes of the string-to-sign",
+                        self.vk,
+                        self.content,
+                    )
+                    .bytes(gbk),
+                );
             }
         }
     }
 
     fn targets(&self, out: &mut Vec<Hypothesis>) {
         let target = self.input.target.as_str();
-        let (path, query) = target.split_once('?').map_or((target, None), |(p, q)| (p, Some(q)));
+        let (path, query) = target
+            .split_once('?')
+            .map_or((target, None), |(p, q)| (p, Some(q)));
         let mut encoded_variants: Vec<(String, &str)> = Vec::new();
         if let Ok(decoded) = percent_decode_str(target).decode_utf8() {
             encoded_variants.push((decoded.into_owned(), "the percent-decoded request target"));
         }
         if let Some(q) = query {
-            encoded_variants.push((format!("{path}?{}", q.replace('+', "%20")), "the query with %20 for spaces"));
-            encoded_variants.push((format!("{path}?{}", q.replace("%20", "+")), "the query with + for spaces"));
+            encoded_variants.push((
+                format!("{path}?{}", q.replace('+', "%20")),
+                "the query with %20 for spaces",
+            ));
+            encoded_variants.push((
+                format!("{path}?{}", q.replace("%20", "+")),
+                "the query with + for spaces",
+            ));
         }
         for (variant, what) in encoded_variants {
             if variant != target {
-                let text = self.with_parts(&self.input.method, &variant, &self.input.body, self.input.app_auth_token.as_deref());
+                let text = self.with_parts(
+                    &self.input.method,
+                    &variant,
+                    &self.input.body,
+                    self.input.app_auth_token.as_deref(),
+                );
                 out.push(self.over(
                     Code::ValuesUrlEncoded,
                     text,
@@ -189,7 +230,12 @@ impl Hypotheses<'_> {
             other_targets.push((url.clone(), "the full URL"));
         }
         for (variant, what) in other_targets {
-            let text = self.with_parts(&self.input.method, &variant, &self.input.body, self.input.app_auth_token.as_deref());
+            let text = self.with_parts(
+                &self.input.method,
+                &variant,
+                &self.input.body,
+                self.input.app_auth_token.as_deref(),
+            );
             out.push(self.over(
                 Code::RequestTargetMismatch,
                 text,
@@ -219,8 +265,17 @@ impl Hypotheses<'_> {
             ));
         }
         let layouts = [
-            (self.content.replace('\n', "\r\n"), "with CRLF line ends instead of \\n"),
-            (self.content.strip_suffix('\n').unwrap_or(self.content).to_string(), "without the final \\n"),
+            (
+                self.content.replace('\n', "\r\n"),
+                "with CRLF line ends instead of \\n",
+            ),
+            (
+                self.content
+                    .strip_suffix('\n')
+                    .unwrap_or(self.content)
+                    .to_string(),
+                "without the final \\n",
+            ),
         ];
         for (text, what) in layouts {
             out.push(self.over(
@@ -234,7 +289,12 @@ impl Hypotheses<'_> {
 
     fn bodies(&self, out: &mut Vec<Hypothesis>) {
         for (description, variant) in super::json_variants::variants(&self.input.body) {
-            let text = self.with_parts(&self.input.method, &self.input.target, &variant, self.input.app_auth_token.as_deref());
+            let text = self.with_parts(
+                &self.input.method,
+                &self.input.target,
+                &variant,
+                self.input.app_auth_token.as_deref(),
+            );
             out.push(self.over(
                 Code::BodyReserialised,
                 text,

@@ -1,11 +1,11 @@
 //! The embedded SQLite backend (PRODUCT §6): WAL, `synchronous=FULL`, group commit.
 //!
-//! - **Writes** go to one writer thread ([`writer`]) that owns the only write connection and
+//! - **Writes** go to one writer thread (`writer`) that owns the only write connection and
 //!   commits batches of commands, each command in its own savepoint; a caller's success is
 //!   returned only after its batch's `COMMIT` (fsync) returned.
-//! - **Reads** run on a small pool of read-only connections ([`readers`]) on tokio's blocking
+//! - **Reads** run on a small pool of read-only connections (`readers`) on tokio's blocking
 //!   pool, each query in one read transaction, never queued behind the writer.
-//! - **Schema** is versioned with `PRAGMA user_version` ([`schema`], SQL in `migrations/sqlite`).
+//! - **Schema** is versioned with `PRAGMA user_version` (`schema`, SQL in `migrations/sqlite`).
 //!
 //! Domain decisions are made by the shared pure functions in [`crate::domain`]; the modules
 //! here only load snapshots and write decisions.

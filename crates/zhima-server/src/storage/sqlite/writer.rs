@@ -14,6 +14,7 @@
 //! batch (even those whose answer was a rejection) rather than returning answers that were
 //! computed against state that never became durable.
 
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use crate::error::{Error, Result};
 /// What a job leaves behind to run once the batch's fate is known (`None` = committed).
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
 /// A queued unit of work: runs inside its savepoint and returns its completion.
-type Job = Box<dyn FnOnce(&Connection) -> Completion + Send>;
+type Job = Box<dyn FnOnce(&Connection, &Cell<bool>) -> Completion + Send>;
 
 /// Upper bound of jobs per transaction, so one batch cannot hold the write lock for long.
 const MAX_BATCH: usize = 512;
@@ -42,7 +43,7 @@ pub(crate) struct WriterCounters {
     max_batch: AtomicU64,
 }
 
-/// A snapshot of [`WriterCounters`].
+/// A snapshot of the writer's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct WriterStats {
     /// Transactions committed (each one fsync with `synchronous=FULL`).
@@ -94,8 +95,8 @@ impl Writer {
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        let job: Job = Box::new(move |conn| {
-            let outcome = run_in_savepoint(conn, f);
+        let job: Job = Box::new(move |conn, poisoned| {
+            let outcome = run_in_savepoint(conn, poisoned, f);
             Box::new(move |commit_error: Option<&str>| {
                 let outcome = match commit_error {
                     None => outcome,
@@ -120,8 +121,8 @@ impl Writer {
     where
         F: FnOnce(&Connection) -> Result<()> + Send + 'static,
     {
-        let job: Job = Box::new(move |conn| {
-            if let Err(e) = run_in_savepoint(conn, f) {
+        let job: Job = Box::new(move |conn, poisoned| {
+            if let Err(e) = run_in_savepoint(conn, poisoned, f) {
                 tracing::warn!(error = %e, "queued write failed");
             }
             Box::new(|commit_error: Option<&str>| {
@@ -141,19 +142,31 @@ impl Writer {
     }
 }
 
-/// Runs `f` in a savepoint: released on `Ok`, rolled back on `Err` or panic.
-fn run_in_savepoint<T>(conn: &Connection, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-    conn.execute_batch("SAVEPOINT job")?;
+/// Runs `f` in a savepoint: released on `Ok`, rolled back on `Err` or panic. If the savepoint
+/// cannot be closed cleanly, `poisoned` is set and the whole batch is rolled back, so nothing
+/// of a job whose caller saw an error is ever committed.
+fn run_in_savepoint<T>(
+    conn: &Connection,
+    poisoned: &Cell<bool>,
+    f: impl FnOnce(&Connection) -> Result<T>,
+) -> Result<T> {
+    conn.prepare_cached("SAVEPOINT job")?.execute([])?;
     let outcome = catch_unwind(AssertUnwindSafe(|| f(conn)))
         .unwrap_or_else(|_| Err(Error::internal("a storage job panicked")));
-    let end = if outcome.is_ok() {
-        "RELEASE job"
-    } else {
-        "ROLLBACK TO job; RELEASE job"
+    let released = match &outcome {
+        Ok(_) => conn
+            .prepare_cached("RELEASE job")
+            .and_then(|mut s| s.execute([])),
+        Err(_) => conn
+            .execute_batch("ROLLBACK TO job; RELEASE job")
+            .map(|()| 0),
     };
-    match conn.execute_batch(end) {
-        Ok(()) => outcome,
-        Err(e) => Err(Error::internal(format!("savepoint {end:?} failed: {e}"))),
+    match released {
+        Ok(_) => outcome,
+        Err(e) => {
+            poisoned.set(true);
+            Err(Error::internal(format!("cannot close the savepoint: {e}")))
+        }
     }
 }
 
@@ -178,12 +191,19 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, counters: &WriterCounters) {
         counters.failed_commits.fetch_add(1, Ordering::Relaxed);
         tracing::error!(error = %e, "cannot begin a write transaction");
         // The jobs never ran: dropping them drops their reply channels, so every caller gets
-        // an internal error ("dropped a job") and nothing was written.
+        // an internal error ("dropped a job") and nothing was written. A transaction left open
+        // by an earlier failure is closed so the next batch can start.
         drop(batch);
+        let _ = conn.execute_batch("ROLLBACK");
         return;
     }
-    let completions: Vec<Completion> = batch.into_iter().map(|job| job(conn)).collect();
-    let commit = conn.execute_batch("COMMIT").map_err(|e| e.to_string());
+    let poisoned = Cell::new(false);
+    let completions: Vec<Completion> = batch.into_iter().map(|job| job(conn, &poisoned)).collect();
+    let commit = if poisoned.get() {
+        Err("a job left the transaction in an unknown state; the batch was rolled back".to_owned())
+    } else {
+        conn.execute_batch("COMMIT").map_err(|e| e.to_string())
+    };
     if commit.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
         counters.failed_commits.fetch_add(1, Ordering::Relaxed);
@@ -195,5 +215,70 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, counters: &WriterCounters) {
     let commit_error = commit.err();
     for complete in completions {
         complete(commit_error.as_deref());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn writer() -> Writer {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t (v INTEGER NOT NULL)")
+            .unwrap();
+        Writer::spawn(conn).unwrap()
+    }
+
+    async fn values(w: &Writer) -> Vec<i64> {
+        w.execute(|c| {
+            let mut s = c.prepare("SELECT v FROM t ORDER BY v")?;
+            let rows = s.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<i64>>>()?)
+        })
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn failing_and_panicking_jobs_roll_back_only_themselves() {
+        let w = writer();
+        let insert =
+            |v: i64| move |c: &Connection| Ok(c.execute("INSERT INTO t VALUES (?1)", [v])?);
+        let fail = |c: &Connection| -> Result<usize> {
+            c.execute("INSERT INTO t VALUES (100)", [])?;
+            Err(Error::rejected(
+                zhima_proto::catalog::CumulationCode::RefundIllegal,
+                "no",
+            ))
+        };
+        let panic = |c: &Connection| -> Result<usize> {
+            c.execute("INSERT INTO t VALUES (200)", [])?;
+            panic!("job bug")
+        };
+        // Queued together, these normally share one transaction.
+        let (a, b, c, d) = tokio::join!(
+            w.execute(insert(1)),
+            w.execute(fail),
+            w.execute(panic),
+            w.execute(insert(2))
+        );
+        assert!(a.is_ok() && d.is_ok());
+        assert!(matches!(b, Err(Error::Rejected(_))));
+        assert!(matches!(c, Err(Error::Internal(m)) if m.contains("panicked")));
+        assert_eq!(values(&w).await, [1, 2]);
+        assert_eq!(w.stats().failed_commits, 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn queued_writes_are_committed_by_the_next_batch() {
+        let w = writer();
+        w.enqueue(|c| Ok(c.execute("INSERT INTO t VALUES (7)", []).map(|_| ())?))
+            .await;
+        w.enqueue(|c| Ok(c.execute("INSERT INTO t VALUES (NULL)", []).map(|_| ())?))
+            .await; // fails alone
+        assert_eq!(values(&w).await, [7]);
+        let stats = w.stats();
+        assert_eq!(stats.jobs, 3);
+        assert!(stats.commits >= 1 && stats.commits <= 3);
     }
 }

@@ -1,0 +1,127 @@
+//! The pure cumulation rules and ledger arithmetic, without storage.
+
+mod storage_support;
+
+use serde_json::json;
+use storage_support::*;
+use zhima_server::domain::cumulation::{decide, CumulationDecision, CumulationSnapshot};
+use zhima_server::domain::ledger::{totals_from_events, AgreementTotals, LedgerEvent};
+
+fn snapshot() -> CumulationSnapshot {
+    let r = records();
+    let agreement = r
+        .agreements
+        .iter()
+        .find(|a| a.agreement_no == AGREEMENT)
+        .cloned();
+    let template = r
+        .templates
+        .iter()
+        .find(|t| t.template_no == "T_DEC")
+        .cloned();
+    CumulationSnapshot {
+        agreement,
+        template,
+        ..Default::default()
+    }
+}
+
+fn accept(
+    body: &serde_json::Value,
+    snap: &CumulationSnapshot,
+) -> (LedgerEvent, zhima_server::domain::ledger::TotalsDelta) {
+    match decide(&cmd(body), &caller(), snap) {
+        CumulationDecision::Append(a) => (a.event, a.delta),
+        other => panic!("expected acceptance, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_stored_identical_request_replays_whatever_the_state() {
+    let (event, _) = accept(&sync_body("X-1"), &snapshot());
+    // The agreement is gone and the caller acts for another partner: still the original success.
+    let snap = CumulationSnapshot {
+        existing: Some(LedgerEvent { seq: 7, ..event }),
+        ..Default::default()
+    };
+    match decide(
+        &cmd(&sync_body("X-1")),
+        &caller_for(ISV_APP, OTHER_PARTNER),
+        &snap,
+    ) {
+        CumulationDecision::Replay(r) => {
+            assert!(r.replayed);
+            assert_eq!(
+                (r.seq, r.agreement_no.as_str(), r.user_id.as_deref()),
+                (7, AGREEMENT, Some(USER))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut changed = sync_body("X-1");
+    changed["ext_info"] = json!("{\"number\":\"1\"}");
+    match decide(&cmd(&changed), &caller(), &snap) {
+        CumulationDecision::Reject(r) => assert_eq!(r.code.as_str(), "IDEMPOTENT_ERROR"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn rejections_describe_the_failing_rule_and_write_nothing() {
+    let mut snap = snapshot();
+    snap.template = None;
+    match decide(&cmd(&sync_body("X-2")), &caller(), &snap) {
+        CumulationDecision::Reject(r) => {
+            assert_eq!(r.code.as_str(), "EASY_MEMBER_CONSULT_FAIL");
+            assert!(
+                r.sub_msg.starts_with("芝麻GO协议不存在或状态无效: "),
+                "{}",
+                r.sub_msg
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn incremental_totals_equal_the_recomputation() {
+    let snap = snapshot();
+    let mut incremental = AgreementTotals::default();
+    let mut events = Vec::new();
+    for (i, body) in [
+        sync_body("E-1"),
+        task_body("E-2", "签到"),
+        task_body("E-3", "签到"),
+        sync_body("E-4"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let (mut e, d) = accept(body, &snap);
+        e.seq = i as i64 + 1;
+        incremental.apply(&d);
+        events.push(e);
+    }
+    // Refund E-1 completely: the payment stops counting in aggr_times.
+    let mut refund_snap = snapshot();
+    refund_snap.payment = Some(events[0].clone());
+    let (e, d) = accept(&refund_body("E-5", "E-1", "3.57", "8.75"), &refund_snap);
+    assert_eq!(d.fully_refunded, 1);
+    incremental.apply(&d);
+    events.push(e);
+
+    let mut recomputed = totals_from_events(&events).remove(AGREEMENT).unwrap();
+    incremental.normalize();
+    recomputed.normalize();
+    assert_eq!(incremental, recomputed);
+    assert_eq!(
+        (
+            incremental.trade_amount.0,
+            incremental.discount_amount.0,
+            incremental.task_count
+        ),
+        (357, 875, 2)
+    );
+    assert_eq!((incremental.event_count, incremental.aggr_times()), (5, 3));
+    assert_eq!(incremental.tasks.get("签到"), Some(&2));
+}
