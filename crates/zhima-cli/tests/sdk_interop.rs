@@ -43,10 +43,6 @@ fn extra(what: &'static str, biz: Value, want: Want) -> Case {
     Case { extra: true, ..case(what, biz, want) }
 }
 
-/// The cases `ch` runs.
-fn for_channel(ch: Channel, cases: Vec<Case>) -> impl Iterator<Item = Case> {
-    cases.into_iter().filter(move |c| ch == Channel::PyV1 || !c.extra)
-}
 
 /// `v` with `key` set to `value` (`Value::Null` removes it).
 fn with(mut v: Value, key: &str, value: Value) -> Value {
@@ -59,6 +55,37 @@ fn with(mut v: Value, key: &str, value: Value) -> Value {
     v
 }
 
+/// Cases in phases: the cases of one phase are independent and run concurrently; a phase
+/// starts when the previous one is done (replays, transitions and refunds need their
+/// predecessors).
+type Phases = Vec<Vec<Case>>;
+
+/// Driver runs in flight per test (CPU-bound SDK start-up, so a few overlap well).
+const PARALLEL: usize = 4;
+
+/// Runs `phases` through `ch`, checking every answer with `check`.
+async fn run_phases(ch: Channel, sandbox: &Sandbox, server: &Server, method: &'static str, phases: Phases, check: fn(&Case, &Outcome, &str)) {
+    for phase in phases {
+        let phase: Vec<Case> = phase.into_iter().filter(|c| ch == Channel::PyV1 || !c.extra).collect();
+        let mut pending: Vec<(usize, Value)> = phase.iter().enumerate().map(|(i, c)| (i, ch.input(sandbox, server, method, &c.biz))).collect();
+        let mut results: Vec<Option<Outcome>> = phase.iter().map(|_| None).collect();
+        let mut running = tokio::task::JoinSet::new();
+        loop {
+            while running.len() < PARALLEL {
+                let Some((i, input)) = pending.pop() else { break };
+                running.spawn(async move { (i, ch.send(&input).await) });
+            }
+            let Some(done) = running.join_next().await else { break };
+            let (i, out) = done.expect("driver task");
+            results[i] = Some(out);
+        }
+        for (c, out) in phase.iter().zip(results) {
+            let what = format!("{ch:?} {method}: {} ({})", c.what, c.biz);
+            check(c, &out.expect("every case ran"), &what);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // State sync
 // ---------------------------------------------------------------------------------------
@@ -66,63 +93,60 @@ fn with(mut v: Value, key: &str, value: Value) -> Value {
 const BIZ_STATE: &str = "ZMDATA.BIZ_STATE_CODE_ERROR";
 const BIZ_DATA: &str = "ZMDATA.BIZ_DATA_ERROR";
 
-fn state_cases(lane: &str) -> Vec<Case> {
+fn state_phases(lane: &str) -> Phases {
     let id = |s: &str| format!("{lane}-{s}");
     let order = json!({"orderNo": "o-1", "buyCnt": 2});
     let buy = |no: &str, principal: &str, data: &Value| state_sync(&id(no), &id(principal), BUY, data);
     let valid = |no: &str| buy(no, "m3", &order);
     vec![
-        case("first BUY of an instance", buy("s1", "m1", &order), Want::Ok),
-        case("the same request again (replay)", buy("s1", "m1", &order), Want::Ok),
-        case("same out_biz_no, other content", buy("s1", "m1", &json!({"orderNo": "o-2"})), Want::Code("ZMDATA.OUT_BIZ_NO_REPEAT")),
-        case("BUY -> WATCHED", state_sync(&id("s2"), &id("m1"), WATCHED, &json!({})), Want::Ok),
-        Case {
-            sub_msg_has: Some(WATCHED),
-            ..case("WATCHED is terminal", state_sync(&id("s3"), &id("m1"), REFUNDED, &json!({})), Want::Code(BIZ_STATE))
-        },
-        extra("replay of s1 after the instance moved on", buy("s1", "m1", &order), Want::Ok),
-        case("a new instance must start in an initial state", state_sync(&id("s4"), &id("m2"), WATCHED, &json!({})), Want::Code(BIZ_STATE)),
-        case("user_id is not 2088 + 12 digits", with(valid("s5"), "user_id", json!("2088123")), Want::Code("ZMDATA.USER_ID_ERROR")),
-        case("empty out_biz_no", with(valid("s6"), "out_biz_no", json!("")), Want::Code("ZMDATA.OUT_BIZ_NO_NULL")),
-        case("out_principal_id longer than 128", with(valid("s7"), "out_principal_id", json!("p".repeat(129))), Want::Code("ZMDATA.OUT_PRINCIPAL_ID_ERROR")),
-        case("unknown service_id", with(valid("s8"), "service_id", json!("2019080700000000000009999999")), Want::Code("ZMDAT.SERVICE_ID_ERROR")),
-        extra("service not open to this app", with(valid("s9"), "service_id", json!(OTHER_SERVICE_ID)), Want::Code("ZMDAT.SERVICE_ID_ERROR")),
-        case("category not in the service", with(valid("s10"), "category_code", json!("WATCH_TV")), Want::Code("ZMDATA.CATEGORY_CODE_ERROR")),
-        case("state not in the category", with(valid("s11"), "biz_state_code", json!("CONTRACT_STATE_UNKNOWN")), Want::Code(BIZ_STATE)),
-        Case {
-            sub_msg_has: Some("orderNo"),
-            ..case("biz_data misses the required orderNo", buy("s12", "m4", &json!({"buyCnt": 1})), Want::Code(BIZ_DATA))
-        },
-        Case {
-            sub_msg_has: Some("buyCnt"),
-            ..extra("biz_data below the schema minimum", buy("s13", "m4", &json!({"orderNo": "x", "buyCnt": 0})), Want::Code(BIZ_DATA))
-        },
-        extra("biz_data is not a JSON object", with(buy("s14", "m4", &order), "biz_data", json!("[1,2]")), Want::Code(BIZ_DATA)),
-        extra("biz_data longer than 4096", buy("s15", "m4", &json!({"orderNo": "x".repeat(4100)})), Want::Code(BIZ_DATA)),
-        // Nothing of the rejected requests was written: m4 can still start, s12 is still free.
-        extra("the rejected instance can still start", buy("s12", "m4", &order), Want::Ok),
+        vec![
+            case("first BUY of an instance", buy("s1", "m1", &order), Want::Ok),
+            case("a new instance must start in an initial state", state_sync(&id("s4"), &id("m2"), WATCHED, &json!({})), Want::Code(BIZ_STATE)),
+            case("user_id is not 2088 + 12 digits", with(valid("s5"), "user_id", json!("2088123")), Want::Code("ZMDATA.USER_ID_ERROR")),
+            case("empty out_biz_no", with(valid("s6"), "out_biz_no", json!("")), Want::Code("ZMDATA.OUT_BIZ_NO_NULL")),
+            case("out_principal_id longer than 128", with(valid("s7"), "out_principal_id", json!("p".repeat(129))), Want::Code("ZMDATA.OUT_PRINCIPAL_ID_ERROR")),
+            case("unknown service_id", with(valid("s8"), "service_id", json!("2019080700000000000009999999")), Want::Code("ZMDAT.SERVICE_ID_ERROR")),
+            extra("service not open to this app", with(valid("s9"), "service_id", json!(OTHER_SERVICE_ID)), Want::Code("ZMDAT.SERVICE_ID_ERROR")),
+            case("category not in the service", with(valid("s10"), "category_code", json!("WATCH_TV")), Want::Code("ZMDATA.CATEGORY_CODE_ERROR")),
+            case("state not in the category", with(valid("s11"), "biz_state_code", json!("CONTRACT_STATE_UNKNOWN")), Want::Code(BIZ_STATE)),
+            Case {
+                sub_msg_has: Some("orderNo"),
+                ..case("biz_data misses the required orderNo", buy("s12", "m4", &json!({"buyCnt": 1})), Want::Code(BIZ_DATA))
+            },
+            Case {
+                sub_msg_has: Some("buyCnt"),
+                ..extra("biz_data below the schema minimum", buy("s13", "m4", &json!({"orderNo": "x", "buyCnt": 0})), Want::Code(BIZ_DATA))
+            },
+            extra("biz_data is not a JSON object", with(buy("s14", "m4", &order), "biz_data", json!("[1,2]")), Want::Code(BIZ_DATA)),
+            extra("biz_data longer than 4096", buy("s15", "m4", &json!({"orderNo": "x".repeat(4100)})), Want::Code(BIZ_DATA)),
+        ],
+        vec![
+            case("the same request again (replay)", buy("s1", "m1", &order), Want::Ok),
+            case("same out_biz_no, other content", buy("s1", "m1", &json!({"orderNo": "o-2"})), Want::Code("ZMDATA.OUT_BIZ_NO_REPEAT")),
+            case("BUY -> WATCHED", state_sync(&id("s2"), &id("m1"), WATCHED, &json!({})), Want::Ok),
+            // Nothing of the rejected requests was written: m4 can still start, s12 is free.
+            extra("the rejected instance can still start", buy("s12", "m4", &order), Want::Ok),
+        ],
+        vec![
+            Case {
+                sub_msg_has: Some(WATCHED),
+                ..case("WATCHED is terminal", state_sync(&id("s3"), &id("m1"), REFUNDED, &json!({})), Want::Code(BIZ_STATE))
+            },
+            extra("replay of s1 after the instance moved on", buy("s1", "m1", &order), Want::Ok),
+        ],
     ]
 }
 
-async fn run_state_cases(ch: Channel, sandbox: &Sandbox, server: &Server) {
-    for c in for_channel(ch, state_cases(ch.lane())) {
-        let what = format!("{ch:?} state sync: {} ({})", c.what, c.biz);
-        let out = ch.call(sandbox, server, STATE_SYNC, &c.biz).await;
-        match c.want {
-            Want::Ok => assert_eq!(out.success(&what)["biz_result"], "success", "{what}"),
-            Want::Code(code) => {
-                out.assert_v1_code("40004", code, &what);
-                check_sub_msg(&out, c.sub_msg_has, &what);
+fn check_state(c: &Case, out: &Outcome, what: &str) {
+    match c.want {
+        Want::Ok => assert_eq!(out.success(what)["biz_result"], "success", "{what}"),
+        Want::Code(code) => {
+            out.assert_v1_code("40004", code, what);
+            if let (Some(needle), Outcome::Failure { raw, .. }) = (c.sub_msg_has, out) {
+                let sub_msg = raw["sub_msg"].as_str().unwrap_or_default();
+                assert!(sub_msg.contains(needle), "{what}: sub_msg should name {needle}: {raw}");
             }
         }
-    }
-}
-
-#[track_caller]
-fn check_sub_msg(out: &Outcome, needle: Option<&str>, what: &str) {
-    if let (Some(needle), Outcome::Failure { raw, .. }) = (needle, out) {
-        let sub_msg = raw["sub_msg"].as_str().unwrap_or_default();
-        assert!(sub_msg.contains(needle), "{what}: sub_msg should name {needle}: {raw}");
     }
 }
 
@@ -130,7 +154,7 @@ async fn state_sync_test(ch: Channel) {
     ensure_sdks();
     let sandbox = Sandbox::new(&[]);
     let server = Server::start(&sandbox);
-    run_state_cases(ch, &sandbox, &server).await;
+    run_phases(ch, &sandbox, &server, STATE_SYNC, state_phases(ch.lane()), check_state).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,7 +177,7 @@ const BEFORE_T0: &str = "2024-05-31 10:00:00";
 const DISCOUNT: (&str, &str, i64) = ("exclusiveDiscount", "会员折扣", 250);
 const COUPON: (&str, &str, i64) = ("exclusiveBenefit", "用车券", 100);
 
-fn cumulation_cases(lane: &str) -> Vec<Case> {
+fn cumulation_phases(lane: &str) -> Phases {
     use Want::{Code, Ok};
     let d = agreement(lane, Kind::Decoupled);
     let b = agreement(lane, Kind::Bound);
@@ -164,71 +188,73 @@ fn cumulation_cases(lane: &str) -> Vec<Case> {
     let fresh = |s: &str| paid_amount(&d, &o(s), 100, &[DISCOUNT], T0);
     let bound = |s: &str, trade: &str| paid_bound(&b, &o(s), trade, true, 357, &[COUPON], T0);
     let future = zhima_proto::time::format_alipay_datetime(&(zhima_proto::time::now_alipay() + chrono::Duration::days(1)));
+    let mut bad_trade = fresh("p7");
+    bad_trade["amount_type_data"]["trade_info"]["amount"] = json!("1.234");
+    let mut bad_discount = fresh("p8");
+    bad_discount["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!("abc");
     vec![
-        case("AMOUNT payment", pay1.clone(), Ok),
-        case("the same payment again (replay)", pay1.clone(), Ok),
-        case("same out_biz_no, other amount", paid_amount(&d, &o("pay1"), 1001, &[DISCOUNT], T0), Code("IDEMPOTENT_ERROR")),
-        case("TASK payment", task1.clone(), Ok),
-        case("AMOUNT_TASK payment on a known Alipay trade", bound1.clone(), Ok),
-        case("AMOUNT_TASK without has_alipay_trade skips the trade check", paid_bound(&b, &o("bound2"), TRADE_UNKNOWN, false, 100, &[("memberPoint", "积分", 10)], T0), Ok),
-        case("partial AMOUNT refund", refund_of(&pay1, &o("ref1"), 300, &[50], T1), Ok),
-        case("refund above what is left of the trade amount", refund_of(&pay1, &o("ref2"), 701, &[0], T1), Code("REFUND_ILLEGAL")),
-        extra("refund above what is left of the discount", refund_of(&pay1, &o("ref3"), 0, &[201], T1), Code("REFUND_ILLEGAL")),
-        case("refund dated before its payment", refund_of(&pay1, &o("ref4"), 100, &[0], BEFORE_T0), Code("REFUND_TIME_ILLEGAL")),
-        case("refund of an unknown payment", with(refund_of(&pay1, &o("ref5"), 100, &[0], T1), "pay_out_biz_no", json!(o("nope"))), Code("PAY_ORDER_NOT_EXIST")),
-        case("TASK refund", refund_of(&task1, &o("taskref"), 0, &[], T1), Ok),
-        extra("second TASK refund of the same payment", refund_of(&task1, &o("taskref2"), 0, &[], T1), Code("REFUND_ILLEGAL")),
-        case("full AMOUNT_TASK refund", refund_of(&bound1, &o("boundref"), 357, &[100], T1), Ok),
-        case("request_from is not ExternalMerchantSource", with(fresh("p1"), "request_from", json!("Other")), Code("REQUEST_PARAM_ILLEGAL")),
-        extra("agreement_no missing", with(fresh("p2"), "agreement_no", Value::Null), Code("REQUEST_PARAM_ILLEGAL")),
-        extra("biz_time in the future", with(fresh("p3"), "biz_time", json!(future)), Code("REQUEST_PARAM_ILLEGAL")),
-        case("unknown biz_action", with(fresh("p4"), "biz_action", json!("ORDER_CANCEL")), Code("INVALID_BIZ_ACTION")),
-        case("unknown cumulate_data_type", with(fresh("p5"), "cumulate_data_type", json!("POINTS")), Code("INVALID_CUMULATE_TYPE")),
-        extra("AMOUNT without amount_type_data", with(fresh("p6"), "amount_type_data", Value::Null), Code("INVALID_CUMULATE_TYPE")),
-        case("trade amount with three decimals", paid_amount(&d, &o("p7"), 100, &[], T0).pipe(|mut v| { v["amount_type_data"]["trade_info"]["amount"] = json!("1.234"); v }), Code("ORDER_AMOUNT_ILLEGAL")),
-        case("discount amount not a number", fresh("p8").pipe(|mut v| { v["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!("abc"); v }), Code("DISCOUNT_AMOUNT_ILLEGAL")),
-        case("partner_id of another merchant", with(fresh("p9"), "partner_id", json!(TOKEN_PARTNER_ID)), Code("REQUEST_ACCESS_ILLEGAL")),
-        case("agreement in status N", paid_amount(&agreement(lane, Kind::Invalid), &o("p10"), 100, &[], T0), Code("EASY_MEMBER_CONSULT_FAIL")),
-        extra("unknown agreement", paid_amount(&agreement("nobody", Kind::Decoupled), &o("p11"), 100, &[], T0), Code("EASY_MEMBER_CONSULT_FAIL")),
-        extra("agreement of another user", with(fresh("p12"), "user_id", json!(OTHER_USER_ID)), Code("EASY_MEMBER_CONSULT_FAIL")),
-        case("TASK on a BOUND template", paid_task(&b, &o("p13"), T0), Code("INVALID_CUMULATE_MODE")),
-        extra("AMOUNT_TASK on a DECOUPLED template", paid_bound(&d, &o("p14"), TRADE_NO, false, 100, &[COUPON], T0), Code("INVALID_CUMULATE_MODE")),
-        case("has_alipay_trade with an unknown trade", bound("p15", TRADE_UNKNOWN), Code("TRADE_NOT_EXIST")),
-        case("has_alipay_trade, trade of another buyer", bound("p16", TRADE_OTHER_BUYER), Code("BUYER_INFO_ERROR")),
-        case("has_alipay_trade, trade of another seller", bound("p17", TRADE_OTHER_SELLER), Code("SELLER_INFO_ERROR")),
+        vec![
+            case("AMOUNT payment", pay1.clone(), Ok),
+            case("TASK payment", task1.clone(), Ok),
+            case("AMOUNT_TASK payment on a known Alipay trade", bound1.clone(), Ok),
+            case("AMOUNT_TASK without has_alipay_trade skips the trade check", paid_bound(&b, &o("bound2"), TRADE_UNKNOWN, false, 100, &[("memberPoint", "积分", 10)], T0), Ok),
+            case("refund of an unknown payment", with(refund_of(&pay1, &o("ref5"), 100, &[0], T1), "pay_out_biz_no", json!(o("nope"))), Code("PAY_ORDER_NOT_EXIST")),
+            case("request_from is not ExternalMerchantSource", with(fresh("p1"), "request_from", json!("Other")), Code("REQUEST_PARAM_ILLEGAL")),
+            extra("agreement_no missing", with(fresh("p2"), "agreement_no", Value::Null), Code("REQUEST_PARAM_ILLEGAL")),
+            extra("biz_time in the future", with(fresh("p3"), "biz_time", json!(future)), Code("REQUEST_PARAM_ILLEGAL")),
+            case("unknown biz_action", with(fresh("p4"), "biz_action", json!("ORDER_CANCEL")), Code("INVALID_BIZ_ACTION")),
+            case("unknown cumulate_data_type", with(fresh("p5"), "cumulate_data_type", json!("POINTS")), Code("INVALID_CUMULATE_TYPE")),
+            extra("AMOUNT without amount_type_data", with(fresh("p6"), "amount_type_data", Value::Null), Code("INVALID_CUMULATE_TYPE")),
+            case("trade amount with three decimals", bad_trade, Code("ORDER_AMOUNT_ILLEGAL")),
+            case("discount amount not a number", bad_discount, Code("DISCOUNT_AMOUNT_ILLEGAL")),
+            case("partner_id of another merchant", with(fresh("p9"), "partner_id", json!(TOKEN_PARTNER_ID)), Code("REQUEST_ACCESS_ILLEGAL")),
+            case("agreement in status N", paid_amount(&agreement(lane, Kind::Invalid), &o("p10"), 100, &[], T0), Code("EASY_MEMBER_CONSULT_FAIL")),
+            extra("unknown agreement", paid_amount(&agreement("nobody", Kind::Decoupled), &o("p11"), 100, &[], T0), Code("EASY_MEMBER_CONSULT_FAIL")),
+            extra("agreement of another user", with(fresh("p12"), "user_id", json!(OTHER_USER_ID)), Code("EASY_MEMBER_CONSULT_FAIL")),
+            case("TASK on a BOUND template", paid_task(&b, &o("p13"), T0), Code("INVALID_CUMULATE_MODE")),
+            extra("AMOUNT_TASK on a DECOUPLED template", paid_bound(&d, &o("p14"), TRADE_NO, false, 100, &[COUPON], T0), Code("INVALID_CUMULATE_MODE")),
+            case("has_alipay_trade with an unknown trade", bound("p15", TRADE_UNKNOWN), Code("TRADE_NOT_EXIST")),
+            case("has_alipay_trade, trade of another buyer", bound("p16", TRADE_OTHER_BUYER), Code("BUYER_INFO_ERROR")),
+            case("has_alipay_trade, trade of another seller", bound("p17", TRADE_OTHER_SELLER), Code("SELLER_INFO_ERROR")),
+        ],
+        vec![
+            case("the same payment again (replay)", pay1.clone(), Ok),
+            case("same out_biz_no, other amount", paid_amount(&d, &o("pay1"), 1001, &[DISCOUNT], T0), Code("IDEMPOTENT_ERROR")),
+            case("partial AMOUNT refund", refund_of(&pay1, &o("ref1"), 300, &[50], T1), Ok),
+            case("refund dated before its payment", refund_of(&pay1, &o("ref4"), 100, &[0], BEFORE_T0), Code("REFUND_TIME_ILLEGAL")),
+            case("TASK refund", refund_of(&task1, &o("taskref"), 0, &[], T1), Ok),
+            case("full AMOUNT_TASK refund", refund_of(&bound1, &o("boundref"), 357, &[100], T1), Ok),
+        ],
+        vec![
+            case("refund above what is left of the trade amount", refund_of(&pay1, &o("ref2"), 701, &[0], T1), Code("REFUND_ILLEGAL")),
+            extra("refund above what is left of the discount", refund_of(&pay1, &o("ref3"), 0, &[201], T1), Code("REFUND_ILLEGAL")),
+            extra("second TASK refund of the same payment", refund_of(&task1, &o("taskref2"), 0, &[], T1), Code("REFUND_ILLEGAL")),
+        ],
         // Rejections wrote nothing: their out_biz_no is still free.
-        case("a rejected out_biz_no is still free", paid_amount(&d, &o("ref2"), 1, &[], T1), Ok),
+        vec![case("a rejected out_biz_no is still free", paid_amount(&d, &o("ref2"), 1, &[], T1), Ok)],
     ]
 }
 
-/// Lets a builder expression be tweaked inline.
-trait Pipe: Sized {
-    fn pipe(self, f: impl FnOnce(Self) -> Self) -> Self {
-        f(self)
-    }
-}
-impl Pipe for Value {}
-
-/// Expected totals after [`cumulation_cases`]: decoupled 1000 − 300 + 1 paid, discount 250 − 50;
+/// Expected totals after [`cumulation_phases`]: decoupled 1000 − 300 + 1 paid, discount 250 − 50;
 /// payments pay1, task1 (fully refunded), ref2-reuse → 2 counted. Bound: bound1 fully refunded,
 /// bound2 kept.
 const DECOUPLED_TOTALS: Totals = Totals { amount: 701, discount: 200, times: 2 };
 const BOUND_TOTALS: Totals = Totals { amount: 100, discount: 10, times: 1 };
 
-async fn run_cumulation_cases(ch: Channel, sandbox: &Sandbox, server: &Server) {
-    for c in for_channel(ch, cumulation_cases(ch.lane())) {
-        let what = format!("{ch:?} cumulation: {} ({})", c.what, c.biz);
-        let out = ch.call(sandbox, server, CUMULATION_SYNC, &c.biz).await;
-        match c.want {
-            Want::Ok => {
-                let body = out.success(&what);
-                for k in ["agreement_no", "out_biz_no", "user_id"] {
-                    assert_eq!(body[k], c.biz[k], "{what}: success must echo {k}: {body}");
-                }
+fn check_cumulation(c: &Case, out: &Outcome, what: &str) {
+    match c.want {
+        Want::Ok => {
+            let body = out.success(what);
+            for k in ["agreement_no", "out_biz_no", "user_id"] {
+                assert_eq!(body[k], c.biz[k], "{what}: success must echo {k}: {body}");
             }
-            Want::Code(code) => out.assert_cumulation_code(code, &what),
         }
+        Want::Code(code) => out.assert_cumulation_code(code, what),
     }
+}
+
+async fn run_cumulation_cases(ch: Channel, sandbox: &Sandbox, server: &Server) {
+    run_phases(ch, sandbox, server, CUMULATION_SYNC, cumulation_phases(ch.lane()), check_cumulation).await;
     // Every SDK reads the totals back through its own channel (verified answers).
     for (kind, want) in [(Kind::Decoupled, DECOUPLED_TOTALS), (Kind::Bound, BOUND_TOTALS)] {
         let no = agreement(ch.lane(), kind);

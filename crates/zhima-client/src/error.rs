@@ -252,9 +252,11 @@ impl Error {
 /// At most this many characters of an unexpected body are kept in an error.
 const SNIPPET_CHARS: usize = 512;
 
-/// The start of a body for [`Error::HttpStatus`].
+/// The start of a body for [`Error::HttpStatus`], cut before any `"sign"` member so that
+/// logging the error never logs a signature.
 pub(crate) fn snippet(body: &str) -> String {
-    body.chars().take(SNIPPET_CHARS).collect()
+    let unsigned = body.find("\"sign\"").map_or(body, |at| &body[..at]);
+    unsigned.chars().take(SNIPPET_CHARS).collect()
 }
 
 #[cfg(test)]
@@ -307,6 +309,16 @@ mod tests {
         .is_retryable());
         assert!(!Error::Signature(SignatureError::Mismatch).is_retryable());
         assert!(!Error::MalformedResponse("x".into()).is_retryable());
+    }
+
+    #[test]
+    fn snippets_are_short_and_never_hold_a_signature() {
+        assert_eq!(
+            snippet(r#"{"a_response":{"code":"1"},"sign":"SECRET"}"#),
+            r#"{"a_response":{"code":"1"},"#
+        );
+        assert_eq!(snippet(&"x".repeat(2000)).len(), SNIPPET_CHARS);
+        assert_eq!(snippet("<html>502</html>"), "<html>502</html>");
     }
 
     #[test]

@@ -372,6 +372,7 @@ async fn v1_non_200_is_an_http_status_error_even_with_a_signed_body() {
         };
         assert_eq!(*got, status);
         assert!(body_snippet.starts_with("{\"zhima_data_state_data_sync_response\""));
+        assert!(!body_snippet.contains("sign"), "{body_snippet}");
         assert_eq!(err.is_retryable(), status >= 500);
     }
 }

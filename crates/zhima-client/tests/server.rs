@@ -342,3 +342,19 @@ async fn platform_refusals_are_typed_and_signed() {
     assert_eq!(e.code, "40004");
     assert!(e.sub_code.is_some());
 }
+
+#[tokio::test]
+async fn legacy_rsa_sign_type_round_trips() {
+    // sign_type=RSA (SHA1withRSA): the platform answers with the same algorithm.
+    let p = start().await;
+    let c = client(&p)
+        .sign_type(zhima_client::SignType::Rsa)
+        .build()
+        .unwrap();
+    let reply = c
+        .v1()
+        .state_data_sync(&state_sync(&unique("RSA"), "O1"))
+        .await
+        .unwrap();
+    assert_eq!(reply.data.biz_result.as_deref(), Some("success"));
+}

@@ -85,7 +85,8 @@ pub struct ConnArgs {
 }
 
 fn parse_sign_type(s: &str) -> Result<SignType, String> {
-    s.parse().map_err(|e: zhima_client::proto::Error| e.to_string())
+    s.parse()
+        .map_err(|e: zhima_client::proto::Error| e.to_string())
 }
 
 /// What to call.
@@ -101,7 +102,11 @@ pub(crate) enum Target {
 pub fn run(args: Args) -> Result<(), Failure> {
     let (target, body_arg) = parse_target(&args.target)?;
     let body = match (body_arg, args.json.as_deref()) {
-        (Some(_), Some(_)) => return Err(Failure::Usage("give the content once: as BODY or as --json".into())),
+        (Some(_), Some(_)) => {
+            return Err(Failure::Usage(
+                "give the content once: as BODY or as --json".into(),
+            ))
+        }
         (Some(b), None) | (None, Some(b)) => Some(read_content(b)?),
         (None, None) => None,
     };
@@ -129,13 +134,20 @@ fn parse_target(words: &[String]) -> Result<(Target, Option<&str>), Failure> {
     let first = words[0].as_str();
     let http = ["GET", "POST", "PUT", "PATCH", "DELETE"];
     let (target, rest) = if http.contains(&first) {
-        let path = words.get(1).ok_or_else(|| Failure::Usage(format!("{first} needs a PATH, e.g. /v3/…")))?;
+        let path = words
+            .get(1)
+            .ok_or_else(|| Failure::Usage(format!("{first} needs a PATH, e.g. /v3/…")))?;
         (v3_target(first, path)?, &words[2..])
     } else if first.starts_with('/') {
         let method = if words.len() > 1 { "POST" } else { "GET" };
         (v3_target(method, first)?, &words[1..])
     } else if first.contains('.') && !first.contains(['/', ' ', '{']) {
-        (Target::V1 { method: first.to_string() }, &words[1..])
+        (
+            Target::V1 {
+                method: first.to_string(),
+            },
+            &words[1..],
+        )
     } else {
         return Err(Failure::Usage(format!(
             "{first:?} is neither a v1 method (e.g. zhima.data.state.data.sync) nor a v3 path (e.g. POST /v3/…)"
@@ -144,16 +156,24 @@ fn parse_target(words: &[String]) -> Result<(Target, Option<&str>), Failure> {
     match rest {
         [] => Ok((target, None)),
         [body] => Ok((target, Some(body.as_str()))),
-        _ => Err(Failure::Usage("too many arguments: TARGET is METHOD [BODY] or [HTTP_METHOD] PATH [BODY]".into())),
+        _ => Err(Failure::Usage(
+            "too many arguments: TARGET is METHOD [BODY] or [HTTP_METHOD] PATH [BODY]".into(),
+        )),
     }
 }
 
 fn v3_target(method: &str, path: &str) -> Result<Target, Failure> {
     if !path.starts_with('/') {
-        return Err(Failure::Usage(format!("v3 path {path:?} must start with /")));
+        return Err(Failure::Usage(format!(
+            "v3 path {path:?} must start with /"
+        )));
     }
-    let method = Method::from_bytes(method.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
-    Ok(Target::V3 { method, path: path.to_string() })
+    let method =
+        Method::from_bytes(method.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
+    Ok(Target::V3 {
+        method,
+        path: path.to_string(),
+    })
 }
 
 /// Content from JSON text, `@FILE` or `-` (stdin).
@@ -178,15 +198,29 @@ pub(crate) struct Success {
 }
 
 /// Sends one request through the SDK.
-pub(crate) async fn send(client: &ZhimaClient, target: &Target, body: Option<&str>) -> Result<Success, Error> {
+pub(crate) async fn send(
+    client: &ZhimaClient,
+    target: &Target,
+    body: Option<&str>,
+) -> Result<Success, Error> {
     match target {
         Target::V1 { method } => {
             let r = client.execute(method, body.unwrap_or("{}")).await?;
-            Ok(Success { content: r.node_json, attempts: r.attempts, trace_id: r.trace_id, status: format!("{} {}", r.code, r.msg) })
+            Ok(Success {
+                content: r.node_json,
+                attempts: r.attempts,
+                trace_id: r.trace_id,
+                status: format!("{} {}", r.code, r.msg),
+            })
         }
         Target::V3 { method, path } => {
             let r = client.request(method.clone(), path, body).await?;
-            Ok(Success { content: r.body, attempts: r.attempts, trace_id: r.trace_id, status: format!("HTTP {}", r.status) })
+            Ok(Success {
+                content: r.body,
+                attempts: r.attempts,
+                trace_id: r.trace_id,
+                status: format!("HTTP {}", r.status),
+            })
         }
     }
 }
@@ -194,12 +228,17 @@ pub(crate) async fn send(client: &ZhimaClient, target: &Target, body: Option<&st
 fn report(target: &Target, outcome: Result<Success, Error>) -> Result<(), Failure> {
     let what = match target {
         Target::V1 { method } => format!("v1 {method}"),
-        Target::V3 { method, path } => format!("v3 {method} {}", path.split('?').next().unwrap_or_default()),
+        Target::V3 { method, path } => {
+            format!("v3 {method} {}", path.split('?').next().unwrap_or_default())
+        }
     };
     match outcome {
         Ok(s) => {
             println!("{}", pretty(&s.content));
-            let trace = s.trace_id.map(|t| format!(", trace id {t}")).unwrap_or_default();
+            let trace = s
+                .trace_id
+                .map(|t| format!(", trace id {t}"))
+                .unwrap_or_default();
             eprintln!(
                 "{what}: {}; response signature verified with the platform key; {} attempt(s){trace}",
                 s.status, s.attempts
@@ -208,14 +247,22 @@ fn report(target: &Target, outcome: Result<Success, Error>) -> Result<(), Failur
         }
         Err(Error::Api(refusal)) => {
             println!("{}", pretty(refusal_content(&refusal)));
-            let signed = if refusal.is_verified() { "signature verified" } else { "unsigned" };
-            Err(Failure::Other(format!("{what}: refused ({signed}): {refusal}")))
+            let signed = if refusal.is_verified() {
+                "signature verified"
+            } else {
+                "unsigned"
+            };
+            Err(Failure::Other(format!(
+                "{what}: refused ({signed}): {refusal}"
+            )))
         }
         Err(Error::Signature(e)) => Err(Failure::Other(format!(
             "{what}: response signature {e}: the response is not trusted and not shown \
              (check --platform-public-key; `zhima doctor` explains request-side failures)"
         ))),
-        Err(e @ (Error::Config(_) | Error::InvalidRequest(_))) => Err(Failure::Usage(format!("{what}: {e}"))),
+        Err(e @ (Error::Config(_) | Error::InvalidRequest(_))) => {
+            Err(Failure::Usage(format!("{what}: {e}")))
+        }
         Err(e) => Err(Failure::Other(format!("{what}: {e}"))),
     }
 }
@@ -256,14 +303,28 @@ struct FromDataDir {
 impl ConnArgs {
     /// Builds the SDK client, naming the first missing or unusable setting (exit 2).
     pub(crate) fn client(&self, strategy: RequestStrategy) -> Result<ZhimaClient, Failure> {
-        let dir = self.from_data_dir.as_deref().map(|d| self.read_data_dir(d)).transpose()?;
+        let dir = self
+            .from_data_dir
+            .as_deref()
+            .map(|d| self.read_data_dir(d))
+            .transpose()?;
         let missing = |what: &str| Failure::Usage(format!("{what} (or --from-data-dir DIR)"));
-        let base_url = self.base_url.clone().or_else(|| dir.as_ref().map(|d| d.base_url.clone()));
+        let base_url = self
+            .base_url
+            .clone()
+            .or_else(|| dir.as_ref().map(|d| d.base_url.clone()));
         let base_url = base_url.ok_or_else(|| missing("give --base-url URL or ZHIMA_BASE_URL"))?;
-        let app_id = self.app_id.clone().or_else(|| dir.as_ref().map(|d| d.app_id.clone()));
+        let app_id = self
+            .app_id
+            .clone()
+            .or_else(|| dir.as_ref().map(|d| d.app_id.clone()));
         let app_id = app_id.ok_or_else(|| missing("give --app-id or ZHIMA_APP_ID"))?;
-        let key_path = self.app_private_key.clone().or_else(|| dir.as_ref().map(|d| d.app_private_key.clone()));
-        let key_path = key_path.ok_or_else(|| missing("give --app-private-key FILE or ZHIMA_APP_PRIVATE_KEY"))?;
+        let key_path = self
+            .app_private_key
+            .clone()
+            .or_else(|| dir.as_ref().map(|d| d.app_private_key.clone()));
+        let key_path = key_path
+            .ok_or_else(|| missing("give --app-private-key FILE or ZHIMA_APP_PRIVATE_KEY"))?;
         let mut builder = ZhimaClient::builder()
             .app_id(app_id)
             .app_key(load_private(&key_path)?)
@@ -274,7 +335,9 @@ impl ConnArgs {
         builder = match (&self.app_cert, &self.platform_public_key, dir.as_ref()) {
             (Some(app_cert), _, _) => {
                 let need = |p: &Option<PathBuf>, flag: &str| {
-                    p.as_deref().ok_or_else(|| Failure::Usage(format!("cert mode needs {flag} too"))).and_then(read_input)
+                    p.as_deref()
+                        .ok_or_else(|| Failure::Usage(format!("cert mode needs {flag} too")))
+                        .and_then(read_input)
                 };
                 builder.certificates(
                     read_input(app_cert)?,
@@ -285,7 +348,9 @@ impl ConnArgs {
             (None, Some(path), _) => builder.platform_key(load_key_file(path)?.key.public_key()),
             (None, None, Some(d)) => builder.platform_key(d.platform_key.clone()),
             (None, None, None) => {
-                return Err(missing("give --platform-public-key FILE or ZHIMA_PLATFORM_PUBLIC_KEY"))
+                return Err(missing(
+                    "give --platform-public-key FILE or ZHIMA_PLATFORM_PUBLIC_KEY",
+                ))
             }
         };
         if let Some(aes) = self.aes_key.clone().or_else(|| dir.and_then(|d| d.aes_key)) {
@@ -306,13 +371,25 @@ impl ConnArgs {
         let app = apps
             .iter()
             .find(|a| a.app_id == wanted)
-            .or_else(|| if self.app_id.is_none() { apps.first() } else { None })
-            .ok_or_else(|| Failure::Usage(format!("--from-data-dir: no app {wanted} in {}", config.source.display())))?;
+            .or_else(|| {
+                if self.app_id.is_none() {
+                    apps.first()
+                } else {
+                    None
+                }
+            })
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "--from-data-dir: no app {wanted} in {}",
+                    config.source.display()
+                ))
+            })?;
         let app_private_key = dir.join(demo::APP_PRIVATE_KEY);
         // The demo key files belong to the demo app only; say so rather than fail to verify later.
         if self.app_private_key.is_none() {
             let key = load_private(&app_private_key)?;
-            let registered = PublicKey::from_text(&app.public_key_pem).map_err(|e| Failure::Other(e.to_string()))?;
+            let registered = PublicKey::from_text(&app.public_key_pem)
+                .map_err(|e| Failure::Other(e.to_string()))?;
             if !key.matches(&registered) {
                 return Err(Failure::Usage(format!(
                     "{} is not the private key of app {} (give --app-private-key)",
@@ -357,11 +434,34 @@ mod tests {
     #[test]
     fn targets_are_recognised() {
         let (t, b) = parse_target(&words(&["zhima.data.state.data.sync", "{}"])).unwrap();
-        assert_eq!((t, b), (Target::V1 { method: "zhima.data.state.data.sync".into() }, Some("{}")));
+        assert_eq!(
+            (t, b),
+            (
+                Target::V1 {
+                    method: "zhima.data.state.data.sync".into()
+                },
+                Some("{}")
+            )
+        );
         let (t, b) = parse_target(&words(&["POST", "/v3/a", "@f.json"])).unwrap();
-        assert_eq!((t, b), (Target::V3 { method: Method::POST, path: "/v3/a".into() }, Some("@f.json")));
+        assert_eq!(
+            (t, b),
+            (
+                Target::V3 {
+                    method: Method::POST,
+                    path: "/v3/a".into()
+                },
+                Some("@f.json")
+            )
+        );
         let (t, _) = parse_target(&words(&["/v3/q?x=1"])).unwrap();
-        assert_eq!(t, Target::V3 { method: Method::GET, path: "/v3/q?x=1".into() });
+        assert_eq!(
+            t,
+            Target::V3 {
+                method: Method::GET,
+                path: "/v3/q?x=1".into()
+            }
+        );
         assert!(parse_target(&words(&["POST"])).is_err());
         assert!(parse_target(&words(&["POST", "v3/a"])).is_err());
         assert!(parse_target(&words(&["{\"a\":1}"])).is_err());
@@ -370,7 +470,10 @@ mod tests {
 
     #[test]
     fn pretty_keeps_member_order() {
-        assert_eq!(pretty(r#"{"b":1,"a":[2]}"#), "{\n  \"b\": 1,\n  \"a\": [\n    2\n  ]\n}");
+        assert_eq!(
+            pretty(r#"{"b":1,"a":[2]}"#),
+            "{\n  \"b\": 1,\n  \"a\": [\n    2\n  ]\n}"
+        );
         assert_eq!(pretty("not json"), "not json");
     }
 }

@@ -118,13 +118,26 @@ pub fn run(args: Args) -> Result<(), Failure> {
     let mut summary = Summary::default();
     let mut failures = Vec::new();
     let mut jobs = Vec::new();
-    for (i, raw) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+    for (i, raw) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
         summary.lines += 1;
         match parse_line(i + 1, raw) {
             Ok(job) => jobs.push(job),
             Err(message) => {
                 summary.invalid_lines += 1;
-                failures.push(FailureRecord { line: i + 1, target: None, out_biz_no: None, outcome: "invalid_line".into(), code: None, sub_code: None, http_status: None, message });
+                failures.push(FailureRecord {
+                    line: i + 1,
+                    target: None,
+                    out_biz_no: None,
+                    outcome: "invalid_line".into(),
+                    code: None,
+                    sub_code: None,
+                    http_status: None,
+                    message,
+                });
             }
         }
     }
@@ -132,7 +145,13 @@ pub fn run(args: Args) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(format!("cannot start the async runtime: {e}")))?;
-    runtime.block_on(send_all(&client, jobs, args.concurrency.into(), &mut summary, &mut failures));
+    runtime.block_on(send_all(
+        &client,
+        jobs,
+        args.concurrency.into(),
+        &mut summary,
+        &mut failures,
+    ));
     failures.sort_by_key(|f| f.line);
     if let Some(path) = &args.report {
         let mut out = String::new();
@@ -149,12 +168,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
     }
     match failures.len() {
         0 => Ok(()),
-        n => Err(Failure::Other(format!("{n} of {} lines failed", summary.lines))),
+        n => Err(Failure::Other(format!(
+            "{n} of {} lines failed",
+            summary.lines
+        ))),
     }
 }
 
 fn parse_line(line: usize, raw: &str) -> Result<Job, String> {
-    let rec: Recorded = serde_json::from_str(raw).map_err(|e| format!("not a recorded sync: {e}"))?;
+    let rec: Recorded =
+        serde_json::from_str(raw).map_err(|e| format!("not a recorded sync: {e}"))?;
     let content_raw = match (&rec.body, &rec.biz_content) {
         (Some(_), Some(_)) => return Err("both body and biz_content".into()),
         (Some(c), None) | (None, Some(c)) => Some(c.get()),
@@ -162,24 +185,45 @@ fn parse_line(line: usize, raw: &str) -> Result<Job, String> {
     };
     // A JSON string holds the content text; anything else is the content itself.
     let content = content_raw
-        .map(|c| if c.starts_with('"') { serde_json::from_str::<String>(c).map_err(|e| e.to_string()) } else { Ok(c.to_string()) })
+        .map(|c| {
+            if c.starts_with('"') {
+                serde_json::from_str::<String>(c).map_err(|e| e.to_string())
+            } else {
+                Ok(c.to_string())
+            }
+        })
         .transpose()?;
-    let api = rec.api.as_deref().unwrap_or(if rec.path.is_some() { "v3" } else { "v1" });
+    let api = rec
+        .api
+        .as_deref()
+        .unwrap_or(if rec.path.is_some() { "v3" } else { "v1" });
     let target = match api {
-        "v1" => Target::V1 { method: rec.method.ok_or("a v1 line needs \"method\"")? },
+        "v1" => Target::V1 {
+            method: rec.method.ok_or("a v1 line needs \"method\"")?,
+        },
         "v3" => {
             let path = rec.path.ok_or("a v3 line needs \"path\"")?;
             if !path.starts_with('/') {
                 return Err(format!("v3 path {path:?} must start with /"));
             }
-            let verb = rec.http_method.or(rec.method).unwrap_or_else(|| if content.is_some() { "POST" } else { "GET" }.into());
-            let method = Method::from_bytes(verb.to_ascii_uppercase().as_bytes()).map_err(|e| e.to_string())?;
+            let verb = rec
+                .http_method
+                .or(rec.method)
+                .unwrap_or_else(|| if content.is_some() { "POST" } else { "GET" }.into());
+            let method = Method::from_bytes(verb.to_ascii_uppercase().as_bytes())
+                .map_err(|e| e.to_string())?;
             Target::V3 { method, path }
         }
         other => return Err(format!("api {other:?} is neither v1 nor v3")),
     };
     let (key, out_biz_no) = idempotency_key(&target, content.as_deref());
-    Ok(Job { line, target, content, key, out_biz_no })
+    Ok(Job {
+        line,
+        target,
+        content,
+        key,
+        out_biz_no,
+    })
 }
 
 fn target_name(target: &Target) -> String {
@@ -191,15 +235,21 @@ fn target_name(target: &Target) -> String {
 
 /// The key the platform deduplicates on, as far as the content shows it.
 fn idempotency_key(target: &Target, content: Option<&str>) -> (Option<String>, Option<String>) {
-    let Some(value) = content.and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok()) else {
+    let Some(value) = content.and_then(|c| serde_json::from_str::<serde_json::Value>(c).ok())
+    else {
         return (None, None);
     };
     let field = |k: &str| value.get(k).and_then(|v| v.as_str()).map(str::to_string);
     let Some(out_biz_no) = field("out_biz_no").or_else(|| field("out_request_no")) else {
         return (None, None);
     };
-    let scope = field("partner_id").or_else(|| field("service_id")).unwrap_or_default();
-    (Some(format!("{}|{scope}|{out_biz_no}", target_name(target))), Some(out_biz_no))
+    let scope = field("partner_id")
+        .or_else(|| field("service_id"))
+        .unwrap_or_default();
+    (
+        Some(format!("{}|{scope}|{out_biz_no}", target_name(target))),
+        Some(out_biz_no),
+    )
 }
 
 async fn send_all(
@@ -214,13 +264,23 @@ async fn send_all(
     let succeeded_keys = Arc::new(Mutex::new(HashSet::new()));
     let mut tasks = tokio::task::JoinSet::new();
     for job in jobs {
-        let (client, permits, keys) = (client.clone(), Arc::clone(&permits), Arc::clone(&succeeded_keys));
+        let (client, permits, keys) = (
+            client.clone(),
+            Arc::clone(&permits),
+            Arc::clone(&succeeded_keys),
+        );
         tasks.spawn(async move {
-            let _permit = permits.acquire_owned().await.expect("the semaphore is never closed");
+            let _permit = permits
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
             let result = call::send(&client, &job.target, job.content.as_deref()).await;
             // A success for a key that already succeeded in this run is a replay.
             let replay = match (&result, &job.key) {
-                (Ok(_), Some(key)) => !keys.lock().expect("no panics while held").insert(key.clone()),
+                (Ok(_), Some(key)) => !keys
+                    .lock()
+                    .expect("no panics while held")
+                    .insert(key.clone()),
                 _ => false,
             };
             (job, result.map(|_| replay))
@@ -254,10 +314,17 @@ fn record_failure(job: &Job, e: &Error, summary: &mut Summary) -> FailureRecord 
     };
     record.outcome = match e {
         Error::Api(refusal) => {
-            *summary.business_errors.entry(refusal.code().to_string()).or_default() += 1;
+            *summary
+                .business_errors
+                .entry(refusal.code().to_string())
+                .or_default() += 1;
             match refusal {
-                ApiError::V1(v1) => (record.code, record.sub_code) = (Some(v1.code.clone()), v1.sub_code.clone()),
-                ApiError::V3(v3) => (record.code, record.http_status) = (Some(v3.code.clone()), Some(v3.status)),
+                ApiError::V1(v1) => {
+                    (record.code, record.sub_code) = (Some(v1.code.clone()), v1.sub_code.clone())
+                }
+                ApiError::V3(v3) => {
+                    (record.code, record.http_status) = (Some(v3.code.clone()), Some(v3.status))
+                }
                 _ => record.code = Some(refusal.code().to_string()),
             }
             "business_error"
@@ -271,7 +338,10 @@ fn record_failure(job: &Job, e: &Error, summary: &mut Summary) -> FailureRecord 
             "signature_failure"
         }
         other => {
-            *summary.other_errors.entry(other.outcome().to_string()).or_default() += 1;
+            *summary
+                .other_errors
+                .entry(other.outcome().to_string())
+                .or_default() += 1;
             other.outcome()
         }
     }
@@ -285,7 +355,9 @@ fn progress_bar(len: u64) -> ProgressBar {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec}, eta {eta})") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} ({per_sec}, eta {eta})",
+    ) {
         bar.set_style(style);
     }
     bar
@@ -316,16 +388,41 @@ mod tests {
 
     #[test]
     fn lines_are_read_in_every_documented_form() {
-        let j = parse_line(1, r#"{"api":"v1","method":"a.b","biz_content":{"out_biz_no":"X", "service_id":"S"}}"#).unwrap();
-        assert_eq!(j.target, Target::V1 { method: "a.b".into() });
-        assert_eq!(j.content.as_deref(), Some(r#"{"out_biz_no":"X", "service_id":"S"}"#), "recorded text kept");
+        let j = parse_line(
+            1,
+            r#"{"api":"v1","method":"a.b","biz_content":{"out_biz_no":"X", "service_id":"S"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            j.target,
+            Target::V1 {
+                method: "a.b".into()
+            }
+        );
+        assert_eq!(
+            j.content.as_deref(),
+            Some(r#"{"out_biz_no":"X", "service_id":"S"}"#),
+            "recorded text kept"
+        );
         assert_eq!(j.key.as_deref(), Some("a.b|S|X"));
         let j = parse_line(2, r#"{"path":"/v3/x","body":"{\"out_biz_no\":\"Y\"}"}"#).unwrap();
-        assert_eq!(j.target, Target::V3 { method: Method::POST, path: "/v3/x".into() });
+        assert_eq!(
+            j.target,
+            Target::V3 {
+                method: Method::POST,
+                path: "/v3/x".into()
+            }
+        );
         assert_eq!(j.content.as_deref(), Some(r#"{"out_biz_no":"Y"}"#));
         assert_eq!(j.out_biz_no.as_deref(), Some("Y"));
         let j = parse_line(3, r#"{"api":"v3","method":"get","path":"/v3/q?a=1"}"#).unwrap();
-        assert_eq!(j.target, Target::V3 { method: Method::GET, path: "/v3/q?a=1".into() });
+        assert_eq!(
+            j.target,
+            Target::V3 {
+                method: Method::GET,
+                path: "/v3/q?a=1".into()
+            }
+        );
         assert!(j.key.is_none());
         for bad in [
             "not json",

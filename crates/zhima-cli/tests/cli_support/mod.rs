@@ -138,3 +138,105 @@ pub fn vectors_dir() -> PathBuf {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/vectors")
         })
 }
+
+/// A real `zhima serve --listen 127.0.0.1:0 --data-dir <tmp>` (zero-config demo sandbox),
+/// killed when dropped.
+pub struct Serve {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`, read from the `listening on` line.
+    pub base_url: String,
+    /// The data directory (zhima.toml, keys/).
+    pub dir: tempfile::TempDir,
+}
+
+impl Serve {
+    pub fn start() -> Serve {
+        use std::io::BufRead as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_zhima"))
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(dir.path())
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Keep draining stdout after the first line so the server never blocks on a full pipe.
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        // A cold start generates three RSA keys on a busy 2-core machine.
+        match rx.recv_timeout(std::time::Duration::from_secs(60)) {
+            Ok(base_url) => Serve {
+                child,
+                base_url,
+                dir,
+            },
+            Err(_) => {
+                let _ = child.kill();
+                panic!("zhima serve printed no `listening on` line within 60 s");
+            }
+        }
+    }
+
+    pub fn key(&self, rel: &str) -> String {
+        self.dir.path().join(rel).display().to_string()
+    }
+
+    /// `--from-data-dir DIR --base-url URL`.
+    pub fn conn_args(&self) -> Vec<String> {
+        vec![
+            "--from-data-dir".into(),
+            self.dir.path().display().to_string(),
+            "--base-url".into(),
+            self.base_url.clone(),
+        ]
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A state-sync biz_content for the demo sandbox's "promise" state machine.
+pub fn state_sync(out_biz_no: &str, state: &str) -> String {
+    serde_json::json!({
+        "user_id": "2088602002015001",
+        "out_biz_no": out_biz_no,
+        "out_principal_id": format!("movie-{out_biz_no}"),
+        "biz_state_code": state,
+        "category_code": "WATCH_MOVIE",
+        "service_id": "2019080700000000000001800100",
+        "biz_data": "{\"orderNo\":\"o-1\"}",
+    })
+    .to_string()
+}
+
+/// A v3 cumulation-sync body for the demo agreement (decoupled template, TASK).
+pub fn cumulation_sync(out_biz_no: &str) -> String {
+    serde_json::json!({
+        "agreement_no": "20195108518085620000",
+        "user_id": "2088602002015001",
+        "partner_id": "2088621805983504",
+        "out_biz_no": out_biz_no,
+        "biz_action": "ORDER_PAID",
+        "biz_time": "2024-05-20 10:00:00",
+        "cumulate_data_type": "TASK",
+        "task_type_data": {"name": "打车1次"},
+        "request_from": "ExternalMerchantSource",
+    })
+    .to_string()
+}

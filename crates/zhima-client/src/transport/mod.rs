@@ -14,8 +14,8 @@ pub use strategy::{RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY};
 
 use crate::error::{Error, Result};
 
-/// A complete HTTP response: status, headers and the whole body as UTF-8 text.
-#[derive(Debug)]
+/// A complete HTTP response: status, headers and the whole body as UTF-8 text. No `Debug`:
+/// the headers hold the response signature, which is never to be logged.
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
     pub(crate) headers: HeaderMap,
