@@ -35,14 +35,22 @@ struct Case {
 }
 
 fn case(what: &'static str, biz: Value, want: Want) -> Case {
-    Case { what, biz, want, sub_msg_has: None, extra: false }
+    Case {
+        what,
+        biz,
+        want,
+        sub_msg_has: None,
+        extra: false,
+    }
 }
 
 /// A [`case`] that only the Python channel runs.
 fn extra(what: &'static str, biz: Value, want: Want) -> Case {
-    Case { extra: true, ..case(what, biz, want) }
+    Case {
+        extra: true,
+        ..case(what, biz, want)
+    }
 }
-
 
 /// `v` with `key` set to `value` (`Value::Null` removes it).
 fn with(mut v: Value, key: &str, value: Value) -> Value {
@@ -63,25 +71,50 @@ type Phases = Vec<Vec<Case>>;
 /// Driver runs in flight per test (CPU-bound SDK start-up, so a few overlap well).
 const PARALLEL: usize = 4;
 
-/// Runs `phases` through `ch`, checking every answer with `check`.
-async fn run_phases(ch: Channel, sandbox: &Sandbox, server: &Server, method: &'static str, phases: Phases, check: fn(&Case, &Outcome, &str)) {
-    for phase in phases {
-        let phase: Vec<Case> = phase.into_iter().filter(|c| ch == Channel::PyV1 || !c.extra).collect();
-        let mut pending: Vec<(usize, Value)> = phase.iter().enumerate().map(|(i, c)| (i, ch.input(sandbox, server, method, &c.biz))).collect();
-        let mut results: Vec<Option<Outcome>> = phase.iter().map(|_| None).collect();
-        let mut running = tokio::task::JoinSet::new();
-        loop {
-            while running.len() < PARALLEL {
-                let Some((i, input)) = pending.pop() else { break };
-                running.spawn(async move { (i, ch.send(&input).await) });
-            }
-            let Some(done) = running.join_next().await else { break };
-            let (i, out) = done.expect("driver task");
-            results[i] = Some(out);
+/// Sends prepared driver inputs, at most [`PARALLEL`] at a time; outcomes in input order.
+async fn send_all(inputs: Vec<(Channel, Value)>) -> Vec<Outcome> {
+    let mut results: Vec<Option<Outcome>> = inputs.iter().map(|_| None).collect();
+    let mut pending: Vec<(usize, (Channel, Value))> = inputs.into_iter().enumerate().collect();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < PARALLEL {
+            let Some((i, (ch, input))) = pending.pop() else {
+                break;
+            };
+            running.spawn(async move { (i, ch.send(&input).await) });
         }
-        for (c, out) in phase.iter().zip(results) {
-            let what = format!("{ch:?} {method}: {} ({})", c.what, c.biz);
-            check(c, &out.expect("every case ran"), &what);
+        let Some(done) = running.join_next().await else {
+            break;
+        };
+        let (i, out) = done.expect("driver task");
+        results[i] = Some(out);
+    }
+    results
+        .into_iter()
+        .map(|r| r.expect("every input was sent"))
+        .collect()
+}
+
+/// Runs `phases` through `ch`, checking every answer with `check`.
+async fn run_phases(
+    ch: Channel,
+    sandbox: &Sandbox,
+    server: &Server,
+    method: &'static str,
+    phases: Phases,
+    check: fn(&Case, &Outcome, &str),
+) {
+    for phase in phases {
+        let phase: Vec<Case> = phase
+            .into_iter()
+            .filter(|c| ch == Channel::PyV1 || !c.extra)
+            .collect();
+        let inputs = phase
+            .iter()
+            .map(|c| (ch, ch.input(sandbox, server, method, &c.biz)))
+            .collect();
+        for (c, out) in phase.iter().zip(send_all(inputs).await) {
+            check(c, &out, &format!("{ch:?} {method}: {} ({})", c.what, c.biz));
         }
     }
 }
@@ -96,43 +129,128 @@ const BIZ_DATA: &str = "ZMDATA.BIZ_DATA_ERROR";
 fn state_phases(lane: &str) -> Phases {
     let id = |s: &str| format!("{lane}-{s}");
     let order = json!({"orderNo": "o-1", "buyCnt": 2});
-    let buy = |no: &str, principal: &str, data: &Value| state_sync(&id(no), &id(principal), BUY, data);
+    let buy =
+        |no: &str, principal: &str, data: &Value| state_sync(&id(no), &id(principal), BUY, data);
     let valid = |no: &str| buy(no, "m3", &order);
     vec![
         vec![
-            case("first BUY of an instance", buy("s1", "m1", &order), Want::Ok),
-            case("a new instance must start in an initial state", state_sync(&id("s4"), &id("m2"), WATCHED, &json!({})), Want::Code(BIZ_STATE)),
-            case("user_id is not 2088 + 12 digits", with(valid("s5"), "user_id", json!("2088123")), Want::Code("ZMDATA.USER_ID_ERROR")),
-            case("empty out_biz_no", with(valid("s6"), "out_biz_no", json!("")), Want::Code("ZMDATA.OUT_BIZ_NO_NULL")),
-            case("out_principal_id longer than 128", with(valid("s7"), "out_principal_id", json!("p".repeat(129))), Want::Code("ZMDATA.OUT_PRINCIPAL_ID_ERROR")),
-            case("unknown service_id", with(valid("s8"), "service_id", json!("2019080700000000000009999999")), Want::Code("ZMDAT.SERVICE_ID_ERROR")),
-            extra("service not open to this app", with(valid("s9"), "service_id", json!(OTHER_SERVICE_ID)), Want::Code("ZMDAT.SERVICE_ID_ERROR")),
-            case("category not in the service", with(valid("s10"), "category_code", json!("WATCH_TV")), Want::Code("ZMDATA.CATEGORY_CODE_ERROR")),
-            case("state not in the category", with(valid("s11"), "biz_state_code", json!("CONTRACT_STATE_UNKNOWN")), Want::Code(BIZ_STATE)),
+            case(
+                "first BUY of an instance",
+                buy("s1", "m1", &order),
+                Want::Ok,
+            ),
+            case(
+                "a new instance must start in an initial state",
+                state_sync(&id("s4"), &id("m2"), WATCHED, &json!({})),
+                Want::Code(BIZ_STATE),
+            ),
+            case(
+                "user_id is not 2088 + 12 digits",
+                with(valid("s5"), "user_id", json!("2088123")),
+                Want::Code("ZMDATA.USER_ID_ERROR"),
+            ),
+            case(
+                "empty out_biz_no",
+                with(valid("s6"), "out_biz_no", json!("")),
+                Want::Code("ZMDATA.OUT_BIZ_NO_NULL"),
+            ),
+            case(
+                "out_principal_id longer than 128",
+                with(valid("s7"), "out_principal_id", json!("p".repeat(129))),
+                Want::Code("ZMDATA.OUT_PRINCIPAL_ID_ERROR"),
+            ),
+            case(
+                "unknown service_id",
+                with(
+                    valid("s8"),
+                    "service_id",
+                    json!("2019080700000000000009999999"),
+                ),
+                Want::Code("ZMDAT.SERVICE_ID_ERROR"),
+            ),
+            extra(
+                "service not open to this app",
+                with(valid("s9"), "service_id", json!(OTHER_SERVICE_ID)),
+                Want::Code("ZMDAT.SERVICE_ID_ERROR"),
+            ),
+            case(
+                "category not in the service",
+                with(valid("s10"), "category_code", json!("WATCH_TV")),
+                Want::Code("ZMDATA.CATEGORY_CODE_ERROR"),
+            ),
+            case(
+                "state not in the category",
+                with(
+                    valid("s11"),
+                    "biz_state_code",
+                    json!("CONTRACT_STATE_UNKNOWN"),
+                ),
+                Want::Code(BIZ_STATE),
+            ),
             Case {
                 sub_msg_has: Some("orderNo"),
-                ..case("biz_data misses the required orderNo", buy("s12", "m4", &json!({"buyCnt": 1})), Want::Code(BIZ_DATA))
+                ..case(
+                    "biz_data misses the required orderNo",
+                    buy("s12", "m4", &json!({"buyCnt": 1})),
+                    Want::Code(BIZ_DATA),
+                )
             },
             Case {
                 sub_msg_has: Some("buyCnt"),
-                ..extra("biz_data below the schema minimum", buy("s13", "m4", &json!({"orderNo": "x", "buyCnt": 0})), Want::Code(BIZ_DATA))
+                ..extra(
+                    "biz_data below the schema minimum",
+                    buy("s13", "m4", &json!({"orderNo": "x", "buyCnt": 0})),
+                    Want::Code(BIZ_DATA),
+                )
             },
-            extra("biz_data is not a JSON object", with(buy("s14", "m4", &order), "biz_data", json!("[1,2]")), Want::Code(BIZ_DATA)),
-            extra("biz_data longer than 4096", buy("s15", "m4", &json!({"orderNo": "x".repeat(4100)})), Want::Code(BIZ_DATA)),
+            extra(
+                "biz_data is not a JSON object",
+                with(buy("s14", "m4", &order), "biz_data", json!("[1,2]")),
+                Want::Code(BIZ_DATA),
+            ),
+            extra(
+                "biz_data longer than 4096",
+                buy("s15", "m4", &json!({"orderNo": "x".repeat(4100)})),
+                Want::Code(BIZ_DATA),
+            ),
         ],
         vec![
-            case("the same request again (replay)", buy("s1", "m1", &order), Want::Ok),
-            case("same out_biz_no, other content", buy("s1", "m1", &json!({"orderNo": "o-2"})), Want::Code("ZMDATA.OUT_BIZ_NO_REPEAT")),
-            case("BUY -> WATCHED", state_sync(&id("s2"), &id("m1"), WATCHED, &json!({})), Want::Ok),
+            case(
+                "the same request again (replay)",
+                buy("s1", "m1", &order),
+                Want::Ok,
+            ),
+            case(
+                "same out_biz_no, other content",
+                buy("s1", "m1", &json!({"orderNo": "o-2"})),
+                Want::Code("ZMDATA.OUT_BIZ_NO_REPEAT"),
+            ),
+            case(
+                "BUY -> WATCHED",
+                state_sync(&id("s2"), &id("m1"), WATCHED, &json!({})),
+                Want::Ok,
+            ),
             // Nothing of the rejected requests was written: m4 can still start, s12 is free.
-            extra("the rejected instance can still start", buy("s12", "m4", &order), Want::Ok),
+            extra(
+                "the rejected instance can still start",
+                buy("s12", "m4", &order),
+                Want::Ok,
+            ),
         ],
         vec![
             Case {
                 sub_msg_has: Some(WATCHED),
-                ..case("WATCHED is terminal", state_sync(&id("s3"), &id("m1"), REFUNDED, &json!({})), Want::Code(BIZ_STATE))
+                ..case(
+                    "WATCHED is terminal",
+                    state_sync(&id("s3"), &id("m1"), REFUNDED, &json!({})),
+                    Want::Code(BIZ_STATE),
+                )
             },
-            extra("replay of s1 after the instance moved on", buy("s1", "m1", &order), Want::Ok),
+            extra(
+                "replay of s1 after the instance moved on",
+                buy("s1", "m1", &order),
+                Want::Ok,
+            ),
         ],
     ]
 }
@@ -144,7 +262,10 @@ fn check_state(c: &Case, out: &Outcome, what: &str) {
             out.assert_v1_code("40004", code, what);
             if let (Some(needle), Outcome::Failure { raw, .. }) = (c.sub_msg_has, out) {
                 let sub_msg = raw["sub_msg"].as_str().unwrap_or_default();
-                assert!(sub_msg.contains(needle), "{what}: sub_msg should name {needle}: {raw}");
+                assert!(
+                    sub_msg.contains(needle),
+                    "{what}: sub_msg should name {needle}: {raw}"
+                );
             }
         }
     }
@@ -154,7 +275,15 @@ async fn state_sync_test(ch: Channel) {
     ensure_sdks();
     let sandbox = Sandbox::new(&[]);
     let server = Server::start(&sandbox);
-    run_phases(ch, &sandbox, &server, STATE_SYNC, state_phases(ch.lane()), check_state).await;
+    run_phases(
+        ch,
+        &sandbox,
+        &server,
+        STATE_SYNC,
+        state_phases(ch.lane()),
+        check_state,
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,7 +316,9 @@ fn cumulation_phases(lane: &str) -> Phases {
     let bound1 = paid_bound(&b, &o("bound1"), TRADE_NO, true, 357, &[COUPON], T0);
     let fresh = |s: &str| paid_amount(&d, &o(s), 100, &[DISCOUNT], T0);
     let bound = |s: &str, trade: &str| paid_bound(&b, &o(s), trade, true, 357, &[COUPON], T0);
-    let future = zhima_proto::time::format_alipay_datetime(&(zhima_proto::time::now_alipay() + chrono::Duration::days(1)));
+    let future = zhima_proto::time::format_alipay_datetime(
+        &(zhima_proto::time::now_alipay() + chrono::Duration::days(1)),
+    );
     let mut bad_trade = fresh("p7");
     bad_trade["amount_type_data"]["trade_info"]["amount"] = json!("1.234");
     let mut bad_discount = fresh("p8");
@@ -196,50 +327,192 @@ fn cumulation_phases(lane: &str) -> Phases {
         vec![
             case("AMOUNT payment", pay1.clone(), Ok),
             case("TASK payment", task1.clone(), Ok),
-            case("AMOUNT_TASK payment on a known Alipay trade", bound1.clone(), Ok),
-            case("AMOUNT_TASK without has_alipay_trade skips the trade check", paid_bound(&b, &o("bound2"), TRADE_UNKNOWN, false, 100, &[("memberPoint", "积分", 10)], T0), Ok),
-            case("refund of an unknown payment", with(refund_of(&pay1, &o("ref5"), 100, &[0], T1), "pay_out_biz_no", json!(o("nope"))), Code("PAY_ORDER_NOT_EXIST")),
-            case("request_from is not ExternalMerchantSource", with(fresh("p1"), "request_from", json!("Other")), Code("REQUEST_PARAM_ILLEGAL")),
-            extra("agreement_no missing", with(fresh("p2"), "agreement_no", Value::Null), Code("REQUEST_PARAM_ILLEGAL")),
-            extra("biz_time in the future", with(fresh("p3"), "biz_time", json!(future)), Code("REQUEST_PARAM_ILLEGAL")),
-            case("unknown biz_action", with(fresh("p4"), "biz_action", json!("ORDER_CANCEL")), Code("INVALID_BIZ_ACTION")),
-            case("unknown cumulate_data_type", with(fresh("p5"), "cumulate_data_type", json!("POINTS")), Code("INVALID_CUMULATE_TYPE")),
-            extra("AMOUNT without amount_type_data", with(fresh("p6"), "amount_type_data", Value::Null), Code("INVALID_CUMULATE_TYPE")),
-            case("trade amount with three decimals", bad_trade, Code("ORDER_AMOUNT_ILLEGAL")),
-            case("discount amount not a number", bad_discount, Code("DISCOUNT_AMOUNT_ILLEGAL")),
-            case("partner_id of another merchant", with(fresh("p9"), "partner_id", json!(TOKEN_PARTNER_ID)), Code("REQUEST_ACCESS_ILLEGAL")),
-            case("agreement in status N", paid_amount(&agreement(lane, Kind::Invalid), &o("p10"), 100, &[], T0), Code("EASY_MEMBER_CONSULT_FAIL")),
-            extra("unknown agreement", paid_amount(&agreement("nobody", Kind::Decoupled), &o("p11"), 100, &[], T0), Code("EASY_MEMBER_CONSULT_FAIL")),
-            extra("agreement of another user", with(fresh("p12"), "user_id", json!(OTHER_USER_ID)), Code("EASY_MEMBER_CONSULT_FAIL")),
-            case("TASK on a BOUND template", paid_task(&b, &o("p13"), T0), Code("INVALID_CUMULATE_MODE")),
-            extra("AMOUNT_TASK on a DECOUPLED template", paid_bound(&d, &o("p14"), TRADE_NO, false, 100, &[COUPON], T0), Code("INVALID_CUMULATE_MODE")),
-            case("has_alipay_trade with an unknown trade", bound("p15", TRADE_UNKNOWN), Code("TRADE_NOT_EXIST")),
-            case("has_alipay_trade, trade of another buyer", bound("p16", TRADE_OTHER_BUYER), Code("BUYER_INFO_ERROR")),
-            case("has_alipay_trade, trade of another seller", bound("p17", TRADE_OTHER_SELLER), Code("SELLER_INFO_ERROR")),
+            case(
+                "AMOUNT_TASK payment on a known Alipay trade",
+                bound1.clone(),
+                Ok,
+            ),
+            case(
+                "AMOUNT_TASK without has_alipay_trade skips the trade check",
+                paid_bound(
+                    &b,
+                    &o("bound2"),
+                    TRADE_UNKNOWN,
+                    false,
+                    100,
+                    &[("memberPoint", "积分", 10)],
+                    T0,
+                ),
+                Ok,
+            ),
+            case(
+                "refund of an unknown payment",
+                with(
+                    refund_of(&pay1, &o("ref5"), 100, &[0], T1),
+                    "pay_out_biz_no",
+                    json!(o("nope")),
+                ),
+                Code("PAY_ORDER_NOT_EXIST"),
+            ),
+            case(
+                "request_from is not ExternalMerchantSource",
+                with(fresh("p1"), "request_from", json!("Other")),
+                Code("REQUEST_PARAM_ILLEGAL"),
+            ),
+            extra(
+                "agreement_no missing",
+                with(fresh("p2"), "agreement_no", Value::Null),
+                Code("REQUEST_PARAM_ILLEGAL"),
+            ),
+            extra(
+                "biz_time in the future",
+                with(fresh("p3"), "biz_time", json!(future)),
+                Code("REQUEST_PARAM_ILLEGAL"),
+            ),
+            case(
+                "unknown biz_action",
+                with(fresh("p4"), "biz_action", json!("ORDER_CANCEL")),
+                Code("INVALID_BIZ_ACTION"),
+            ),
+            case(
+                "unknown cumulate_data_type",
+                with(fresh("p5"), "cumulate_data_type", json!("POINTS")),
+                Code("INVALID_CUMULATE_TYPE"),
+            ),
+            extra(
+                "AMOUNT without amount_type_data",
+                with(fresh("p6"), "amount_type_data", Value::Null),
+                Code("INVALID_CUMULATE_TYPE"),
+            ),
+            case(
+                "trade amount with three decimals",
+                bad_trade,
+                Code("ORDER_AMOUNT_ILLEGAL"),
+            ),
+            case(
+                "discount amount not a number",
+                bad_discount,
+                Code("DISCOUNT_AMOUNT_ILLEGAL"),
+            ),
+            case(
+                "partner_id of another merchant",
+                with(fresh("p9"), "partner_id", json!(TOKEN_PARTNER_ID)),
+                Code("REQUEST_ACCESS_ILLEGAL"),
+            ),
+            case(
+                "agreement in status N",
+                paid_amount(&agreement(lane, Kind::Invalid), &o("p10"), 100, &[], T0),
+                Code("EASY_MEMBER_CONSULT_FAIL"),
+            ),
+            extra(
+                "unknown agreement",
+                paid_amount(
+                    &agreement("nobody", Kind::Decoupled),
+                    &o("p11"),
+                    100,
+                    &[],
+                    T0,
+                ),
+                Code("EASY_MEMBER_CONSULT_FAIL"),
+            ),
+            extra(
+                "agreement of another user",
+                with(fresh("p12"), "user_id", json!(OTHER_USER_ID)),
+                Code("EASY_MEMBER_CONSULT_FAIL"),
+            ),
+            case(
+                "TASK on a BOUND template",
+                paid_task(&b, &o("p13"), T0),
+                Code("INVALID_CUMULATE_MODE"),
+            ),
+            extra(
+                "AMOUNT_TASK on a DECOUPLED template",
+                paid_bound(&d, &o("p14"), TRADE_NO, false, 100, &[COUPON], T0),
+                Code("INVALID_CUMULATE_MODE"),
+            ),
+            case(
+                "has_alipay_trade with an unknown trade",
+                bound("p15", TRADE_UNKNOWN),
+                Code("TRADE_NOT_EXIST"),
+            ),
+            case(
+                "has_alipay_trade, trade of another buyer",
+                bound("p16", TRADE_OTHER_BUYER),
+                Code("BUYER_INFO_ERROR"),
+            ),
+            case(
+                "has_alipay_trade, trade of another seller",
+                bound("p17", TRADE_OTHER_SELLER),
+                Code("SELLER_INFO_ERROR"),
+            ),
         ],
         vec![
             case("the same payment again (replay)", pay1.clone(), Ok),
-            case("same out_biz_no, other amount", paid_amount(&d, &o("pay1"), 1001, &[DISCOUNT], T0), Code("IDEMPOTENT_ERROR")),
-            case("partial AMOUNT refund", refund_of(&pay1, &o("ref1"), 300, &[50], T1), Ok),
-            case("refund dated before its payment", refund_of(&pay1, &o("ref4"), 100, &[0], BEFORE_T0), Code("REFUND_TIME_ILLEGAL")),
-            case("TASK refund", refund_of(&task1, &o("taskref"), 0, &[], T1), Ok),
-            case("full AMOUNT_TASK refund", refund_of(&bound1, &o("boundref"), 357, &[100], T1), Ok),
+            case(
+                "same out_biz_no, other amount",
+                paid_amount(&d, &o("pay1"), 1001, &[DISCOUNT], T0),
+                Code("IDEMPOTENT_ERROR"),
+            ),
+            case(
+                "partial AMOUNT refund",
+                refund_of(&pay1, &o("ref1"), 300, &[50], T1),
+                Ok,
+            ),
+            case(
+                "refund dated before its payment",
+                refund_of(&pay1, &o("ref4"), 100, &[0], BEFORE_T0),
+                Code("REFUND_TIME_ILLEGAL"),
+            ),
+            case(
+                "TASK refund",
+                refund_of(&task1, &o("taskref"), 0, &[], T1),
+                Ok,
+            ),
+            case(
+                "full AMOUNT_TASK refund",
+                refund_of(&bound1, &o("boundref"), 357, &[100], T1),
+                Ok,
+            ),
         ],
         vec![
-            case("refund above what is left of the trade amount", refund_of(&pay1, &o("ref2"), 701, &[0], T1), Code("REFUND_ILLEGAL")),
-            extra("refund above what is left of the discount", refund_of(&pay1, &o("ref3"), 0, &[201], T1), Code("REFUND_ILLEGAL")),
-            extra("second TASK refund of the same payment", refund_of(&task1, &o("taskref2"), 0, &[], T1), Code("REFUND_ILLEGAL")),
+            case(
+                "refund above what is left of the trade amount",
+                refund_of(&pay1, &o("ref2"), 701, &[0], T1),
+                Code("REFUND_ILLEGAL"),
+            ),
+            extra(
+                "refund above what is left of the discount",
+                refund_of(&pay1, &o("ref3"), 0, &[201], T1),
+                Code("REFUND_ILLEGAL"),
+            ),
+            extra(
+                "second TASK refund of the same payment",
+                refund_of(&task1, &o("taskref2"), 0, &[], T1),
+                Code("REFUND_ILLEGAL"),
+            ),
         ],
         // Rejections wrote nothing: their out_biz_no is still free.
-        vec![case("a rejected out_biz_no is still free", paid_amount(&d, &o("ref2"), 1, &[], T1), Ok)],
+        vec![case(
+            "a rejected out_biz_no is still free",
+            paid_amount(&d, &o("ref2"), 1, &[], T1),
+            Ok,
+        )],
     ]
 }
 
 /// Expected totals after [`cumulation_phases`]: decoupled 1000 − 300 + 1 paid, discount 250 − 50;
 /// payments pay1, task1 (fully refunded), ref2-reuse → 2 counted. Bound: bound1 fully refunded,
 /// bound2 kept.
-const DECOUPLED_TOTALS: Totals = Totals { amount: 701, discount: 200, times: 2 };
-const BOUND_TOTALS: Totals = Totals { amount: 100, discount: 10, times: 1 };
+const DECOUPLED_TOTALS: Totals = Totals {
+    amount: 701,
+    discount: 200,
+    times: 2,
+};
+const BOUND_TOTALS: Totals = Totals {
+    amount: 100,
+    discount: 10,
+    times: 1,
+};
 
 fn check_cumulation(c: &Case, out: &Outcome, what: &str) {
     match c.want {
@@ -254,12 +527,34 @@ fn check_cumulation(c: &Case, out: &Outcome, what: &str) {
 }
 
 async fn run_cumulation_cases(ch: Channel, sandbox: &Sandbox, server: &Server) {
-    run_phases(ch, sandbox, server, CUMULATION_SYNC, cumulation_phases(ch.lane()), check_cumulation).await;
+    run_phases(
+        ch,
+        sandbox,
+        server,
+        CUMULATION_SYNC,
+        cumulation_phases(ch.lane()),
+        check_cumulation,
+    )
+    .await;
     // Every SDK reads the totals back through its own channel (verified answers).
-    for (kind, want) in [(Kind::Decoupled, DECOUPLED_TOTALS), (Kind::Bound, BOUND_TOTALS)] {
+    for (kind, want) in [
+        (Kind::Decoupled, DECOUPLED_TOTALS),
+        (Kind::Bound, BOUND_TOTALS),
+    ] {
         let no = agreement(ch.lane(), kind);
-        let out = ch.call(sandbox, server, CUMULATE_QUERY, &query_body(&no, false, 1, 20)).await;
-        assert_eq!(totals_of(out.success(&format!("{ch:?} cumulate.query {no}"))), want, "{ch:?} cumulate.query {no}");
+        let out = ch
+            .call(
+                sandbox,
+                server,
+                CUMULATE_QUERY,
+                &query_body(&no, false, 1, 20),
+            )
+            .await;
+        assert_eq!(
+            totals_of(out.success(&format!("{ch:?} cumulate.query {no}"))),
+            want,
+            "{ch:?} cumulate.query {no}"
+        );
     }
 }
 
@@ -280,8 +575,15 @@ async fn cumulation_test(ch: Channel) {
     want.sort_unstable();
     assert_eq!(got, want, "{ch:?}: decoupled events");
     let ref1 = d.event(&o("ref1")).expect("ref1");
-    assert_eq!((ref1.refund, ref1.refer.clone(), ref1.trade, ref1.discount), (true, Some(o("pay1")), 300, 50), "{ch:?} ref1");
-    assert_eq!(d.event(&o("pay1")).expect("pay1").discount_desc.as_deref(), Some("会员折扣"));
+    assert_eq!(
+        (ref1.refund, ref1.refer.clone(), ref1.trade, ref1.discount),
+        (true, Some(o("pay1")), 300, 50),
+        "{ch:?} ref1"
+    );
+    assert_eq!(
+        d.event(&o("pay1")).expect("pay1").discount_desc.as_deref(),
+        Some("会员折扣")
+    );
     let b = query_ledger(&v1, &agreement(ch.lane(), Kind::Bound)).await;
     b.assert_consistent(&format!("{ch:?} bound"));
     assert_eq!(b.events.len(), 3, "{ch:?}: bound events {:?}", b.events);
@@ -312,21 +614,39 @@ async fn rsa_and_rsa2_requests_get_answers_signed_the_same_way() {
     let sandbox = Sandbox::new(&["rsa"]);
     let server = Server::start(&sandbox);
     let d = agreement("rsa", Kind::Decoupled);
+    let mut cases = Vec::new();
     for ch in [Channel::PyV1, Channel::NodeV1] {
         for sign_type in ["RSA", "RSA2"] {
             let tag = format!("{}-{sign_type}", ch.lane());
-            let what = format!("{ch:?} {sign_type}");
-            let send = |method: &'static str, biz: Value| {
+            let requests = [
+                (
+                    STATE_SYNC,
+                    state_sync(&format!("{tag}-1"), &tag, BUY, &json!({"orderNo": "o"})),
+                    Want::Ok,
+                ),
+                (
+                    STATE_SYNC,
+                    state_sync(&format!("{tag}-2"), &tag, "NO_SUCH_STATE", &json!({})),
+                    Want::Code(BIZ_STATE),
+                ),
+                (
+                    CUMULATION_SYNC,
+                    paid_amount(&d, &format!("{tag}-pay"), 100, &[], T0),
+                    Want::Ok,
+                ),
+            ];
+            for (method, biz, want) in requests {
                 let mut input = ch.input(&sandbox, &server, method, &biz);
                 input["sign_type"] = json!(sign_type);
-                async move { ch.send(&input).await }
-            };
-            let ok = send(STATE_SYNC, state_sync(&format!("{tag}-1"), &tag, BUY, &json!({"orderNo": "o"}))).await;
-            assert_eq!(ok.success(&what)["biz_result"], "success");
-            let err = send(STATE_SYNC, state_sync(&format!("{tag}-2"), &tag, "NO_SUCH_STATE", &json!({}))).await;
-            err.assert_v1_code("40004", BIZ_STATE, &what);
-            let pay = send(CUMULATION_SYNC, paid_amount(&d, &format!("{tag}-pay"), 100, &[], T0)).await;
-            pay.success(&what);
+                cases.push((format!("{ch:?} {sign_type} {method}"), want, (ch, input)));
+            }
+        }
+    }
+    let outcomes = send_all(cases.iter().map(|c| c.2.clone()).collect()).await;
+    for ((what, want, _), out) in cases.iter().zip(outcomes) {
+        match want {
+            Want::Ok => drop(out.success(what)),
+            Want::Code(code) => out.assert_v1_code("40004", code, what),
         }
     }
 }
@@ -341,27 +661,75 @@ async fn gbk_request_with_chinese_content_is_read_as_the_same_text() {
         input["charset"] = json!("GBK");
         input
     };
-    let ticket = state_sync("gbk-1", "电影-流浪地球", BUY, &json!({"orderNo": "订单-001", "movie_name": "流浪地球"}));
+    let ticket = state_sync(
+        "gbk-1",
+        "电影-流浪地球",
+        BUY,
+        &json!({"orderNo": "订单-001", "movie_name": "流浪地球"}),
+    );
     let out = Channel::PyV1.send(&gbk(STATE_SYNC, &ticket)).await;
-    assert_eq!(out.success("Python GBK state sync")["biz_result"], "success");
+    assert_eq!(
+        out.success("Python GBK state sync")["biz_result"],
+        "success"
+    );
     // The UTF-8 twin from Node is a replay: the server decoded the GBK bytes to the same text.
-    Channel::NodeV1.call(&sandbox, &server, STATE_SYNC, &ticket).await.success("Node UTF-8 replay of the GBK request");
-    let other = state_sync("gbk-1", "电影-流浪地球", BUY, &json!({"orderNo": "订单-002", "movie_name": "流浪地球"}));
+    Channel::NodeV1
+        .call(&sandbox, &server, STATE_SYNC, &ticket)
+        .await
+        .success("Node UTF-8 replay of the GBK request");
+    let other = state_sync(
+        "gbk-1",
+        "电影-流浪地球",
+        BUY,
+        &json!({"orderNo": "订单-002", "movie_name": "流浪地球"}),
+    );
     Channel::NodeV1
         .call(&sandbox, &server, STATE_SYNC, &other)
         .await
-        .assert_v1_code("40004", "ZMDATA.OUT_BIZ_NO_REPEAT", "same out_biz_no, other Chinese content");
+        .assert_v1_code(
+            "40004",
+            "ZMDATA.OUT_BIZ_NO_REPEAT",
+            "same out_biz_no, other Chinese content",
+        );
 
     let d = agreement("gbk", Kind::Decoupled);
-    let pay = paid_amount(&d, "gbk-pay", 1234, &[("exclusiveBenefit", "滴滴打车优惠", 100)], T0);
-    Channel::PyV1.send(&gbk(CUMULATION_SYNC, &pay)).await.success("Python GBK cumulation");
-    Channel::NodeV1.call(&sandbox, &server, CUMULATION_SYNC, &pay).await.success("Node UTF-8 replay of the GBK cumulation");
+    let pay = paid_amount(
+        &d,
+        "gbk-pay",
+        1234,
+        &[("exclusiveBenefit", "滴滴打车优惠", 100)],
+        T0,
+    );
+    Channel::PyV1
+        .send(&gbk(CUMULATION_SYNC, &pay))
+        .await
+        .success("Python GBK cumulation");
+    Channel::NodeV1
+        .call(&sandbox, &server, CUMULATION_SYNC, &pay)
+        .await
+        .success("Node UTF-8 replay of the GBK cumulation");
     let ledger = query_ledger(&V1::new(&sandbox, &server), &d).await;
     ledger.assert_consistent("gbk");
-    assert_eq!(ledger.events.len(), 1, "GBK + UTF-8 replay must be one event: {:?}", ledger.events);
+    assert_eq!(
+        ledger.events.len(),
+        1,
+        "GBK + UTF-8 replay must be one event: {:?}",
+        ledger.events
+    );
     let e = &ledger.events[0];
-    assert_eq!((e.task_desc.as_deref(), e.discount_desc.as_deref()), (Some("累计消费"), Some("滴滴打车优惠")), "names stored as sent");
-    assert_eq!(ledger.totals, Totals { amount: 1234, discount: 100, times: 1 });
+    assert_eq!(
+        (e.task_desc.as_deref(), e.discount_desc.as_deref()),
+        (Some("累计消费"), Some("滴滴打车优惠")),
+        "names stored as sent"
+    );
+    assert_eq!(
+        ledger.totals,
+        Totals {
+            amount: 1234,
+            discount: 100,
+            times: 1
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,43 +742,114 @@ async fn aes_requests_get_encrypted_signed_answers() {
 
     // Node v1: exec() decrypts; its validateSign cannot check encrypted answers (SDK defect,
     // interop/README.md), so the signature is checked below with zhima-proto instead.
-    let mut input = Channel::NodeV1.input(&sandbox, &server, STATE_SYNC, &state_sync("aes-1", "aes-m", BUY, &json!({"orderNo": "o"})));
+    let mut input = Channel::NodeV1.input(
+        &sandbox,
+        &server,
+        STATE_SYNC,
+        &state_sync("aes-1", "aes-m", BUY, &json!({"orderNo": "o"})),
+    );
     input["encrypt_key"] = json!(key);
     input["validate_sign"] = json!(false);
-    assert_eq!(Channel::NodeV1.send(&input).await.success("Node v1 AES state sync")["biz_result"], "success");
-    let mut input = Channel::NodeV1.input(&sandbox, &server, CUMULATION_SYNC, &paid_amount(&d, "aes-pay1", 100, &[], T0));
+    assert_eq!(
+        Channel::NodeV1
+            .send(&input)
+            .await
+            .success("Node v1 AES state sync")["biz_result"],
+        "success"
+    );
+    let mut input = Channel::NodeV1.input(
+        &sandbox,
+        &server,
+        CUMULATION_SYNC,
+        &paid_amount(&d, "aes-pay1", 100, &[], T0),
+    );
     input["encrypt_key"] = json!(key);
     input["validate_sign"] = json!(false);
-    Channel::NodeV1.send(&input).await.success("Node v1 AES cumulation");
-    let mut input = Channel::NodeV1.input(&sandbox, &server, CUMULATION_SYNC, &paid_amount(&d, "aes-bad", 100, &[], "not a time"));
+    Channel::NodeV1
+        .send(&input)
+        .await
+        .success("Node v1 AES cumulation");
+    let mut input = Channel::NodeV1.input(
+        &sandbox,
+        &server,
+        CUMULATION_SYNC,
+        &paid_amount(&d, "aes-bad", 100, &[], "not a time"),
+    );
     input["encrypt_key"] = json!(key);
     input["validate_sign"] = json!(false);
-    Channel::NodeV1.send(&input).await.assert_cumulation_code("REQUEST_PARAM_ILLEGAL", "Node v1 AES business failure");
+    Channel::NodeV1
+        .send(&input)
+        .await
+        .assert_cumulation_code("REQUEST_PARAM_ILLEGAL", "Node v1 AES business failure");
 
     // Node v3: curl() verifies the signature over the ciphertext, then decrypts.
-    let mut input = Channel::NodeV3.input(&sandbox, &server, CUMULATION_SYNC, &paid_amount(&d, "aes-pay2", 200, &[], T0));
+    let mut input = Channel::NodeV3.input(
+        &sandbox,
+        &server,
+        CUMULATION_SYNC,
+        &paid_amount(&d, "aes-pay2", 200, &[], T0),
+    );
     input["encrypt_key"] = json!(key);
     let body = Channel::NodeV3.send(&input).await;
-    assert_eq!(body.success("Node v3 AES cumulation")["out_biz_no"], "aes-pay2");
+    assert_eq!(
+        body.success("Node v3 AES cumulation")["out_biz_no"],
+        "aes-pay2"
+    );
 
     // The raw v1 answers: encrypted exactly when the request was, and correctly signed.
     let mut v1 = V1::new(&sandbox, &server);
     v1.aes = Some(sandbox.aes.clone());
     for (biz, what) in [
-        (state_sync("aes-2", "aes-m2", BUY, &json!({"orderNo": "o"})), "success"),
-        (state_sync("aes-3", "aes-m3", "NO_SUCH_STATE", &json!({})), "business failure"),
+        (
+            state_sync("aes-2", "aes-m2", BUY, &json!({"orderNo": "o"})),
+            "success",
+        ),
+        (
+            state_sync("aes-3", "aes-m3", "NO_SUCH_STATE", &json!({})),
+            "business failure",
+        ),
     ] {
-        let raw = v1.send(STATE_SYNC, &biz.to_string()).await.expect("AES answer");
+        let raw = v1
+            .send(STATE_SYNC, &biz.to_string())
+            .await
+            .expect("AES answer");
         let node = zhima_proto::v1::extract_signed_node(&raw, STATE_SYNC).expect("signed node");
-        assert!(node.is_encrypted(), "AES {what}: the answer node must be ciphertext: {raw}");
+        assert!(
+            node.is_encrypted(),
+            "AES {what}: the answer node must be ciphertext: {raw}"
+        );
     }
-    assert!(v1.call(STATE_SYNC, &state_sync("aes-4", "aes-m4", BUY, &json!({"orderNo": "o"})).to_string()).await.is_ok());
+    assert!(v1
+        .call(
+            STATE_SYNC,
+            &state_sync("aes-4", "aes-m4", BUY, &json!({"orderNo": "o"})).to_string()
+        )
+        .await
+        .is_ok());
     v1.aes = None;
-    let raw = v1.send(STATE_SYNC, &state_sync("aes-5", "aes-m5", BUY, &json!({"orderNo": "o"})).to_string()).await.expect("plain answer");
-    assert!(!zhima_proto::v1::extract_signed_node(&raw, STATE_SYNC).expect("node").is_encrypted(), "plain request, plain answer: {raw}");
+    let raw = v1
+        .send(
+            STATE_SYNC,
+            &state_sync("aes-5", "aes-m5", BUY, &json!({"orderNo": "o"})).to_string(),
+        )
+        .await
+        .expect("plain answer");
+    assert!(
+        !zhima_proto::v1::extract_signed_node(&raw, STATE_SYNC)
+            .expect("node")
+            .is_encrypted(),
+        "plain request, plain answer: {raw}"
+    );
     let ledger = query_ledger(&v1, &d).await;
     ledger.assert_consistent("aes");
-    assert_eq!(ledger.totals, Totals { amount: 300, discount: 0, times: 2 });
+    assert_eq!(
+        ledger.totals,
+        Totals {
+            amount: 300,
+            discount: 0,
+            times: 2
+        }
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -424,24 +863,47 @@ async fn app_auth_token_acts_for_its_merchant_only() {
         async move {
             let lane = ch.lane();
             let t = agreement(lane, Kind::Token);
-            let for_token = |no: &str, agreement: &str| with(paid_amount(agreement, &format!("{lane}-{no}"), 500, &[], T0), "partner_id", json!(TOKEN_PARTNER_ID));
+            let for_token = |no: &str, agreement: &str| {
+                with(
+                    paid_amount(agreement, &format!("{lane}-{no}"), 500, &[], T0),
+                    "partner_id",
+                    json!(TOKEN_PARTNER_ID),
+                )
+            };
             let send = |token: &str, biz: Value| {
                 let mut input = ch.input(sandbox, server, CUMULATION_SYNC, &biz);
                 input["app_auth_token"] = json!(token);
                 async move { ch.send(&input).await }
             };
             let what = |s: &str| format!("{ch:?} {s}");
-            send(TOKEN, for_token("tok1", &t)).await.success(&what("token acting for its merchant"));
-            send(TOKEN, with(for_token("tok2", &t), "partner_id", json!(PARTNER_ID)))
+            send(TOKEN, for_token("tok1", &t))
                 .await
-                .assert_cumulation_code("REQUEST_ACCESS_ILLEGAL", &what("token, body partner_id of the ISV's own merchant"));
+                .success(&what("token acting for its merchant"));
+            send(
+                TOKEN,
+                with(for_token("tok2", &t), "partner_id", json!(PARTNER_ID)),
+            )
+            .await
+            .assert_cumulation_code(
+                "REQUEST_ACCESS_ILLEGAL",
+                &what("token, body partner_id of the ISV's own merchant"),
+            );
             send(TOKEN, for_token("tok3", &agreement(lane, Kind::Decoupled)))
                 .await
-                .assert_cumulation_code("EASY_MEMBER_CONSULT_FAIL", &what("token, agreement of another merchant"));
+                .assert_cumulation_code(
+                    "EASY_MEMBER_CONSULT_FAIL",
+                    &what("token, agreement of another merchant"),
+                );
             let unknown = send(UNKNOWN_TOKEN, for_token("tok4", &t)).await;
             let expired = send(EXPIRED_TOKEN, for_token("tok5", &t)).await;
             if ch == Channel::NodeV3 {
-                for (out, codes) in [(&unknown, &["invalid-app-auth-token"][..]), (&expired, &["invalid-app-auth-token", "app-auth-token-time-out"][..])] {
+                for (out, codes) in [
+                    (&unknown, &["invalid-app-auth-token"][..]),
+                    (
+                        &expired,
+                        &["invalid-app-auth-token", "app-auth-token-time-out"][..],
+                    ),
+                ] {
                     assert!(
                         matches!(out, Outcome::Failure { status, code, .. } if status == "401" && codes.contains(&code.as_str())),
                         "{}: {out:?}",
@@ -449,19 +911,39 @@ async fn app_auth_token_acts_for_its_merchant_only() {
                     );
                 }
             } else {
-                unknown.assert_v1_code("20001", "aop.invalid-app-auth-token", &what("unknown token"));
-                expired.assert_v1_code("20001", "aop.app-auth-token-time-out", &what("expired token"));
+                unknown.assert_v1_code(
+                    "20001",
+                    "aop.invalid-app-auth-token",
+                    &what("unknown token"),
+                );
+                expired.assert_v1_code(
+                    "20001",
+                    "aop.app-auth-token-time-out",
+                    &what("expired token"),
+                );
             }
         }
     };
-    tokio::join!(run(Channel::PyV1), run(Channel::NodeV1), run(Channel::NodeV3));
+    tokio::join!(
+        run(Channel::PyV1),
+        run(Channel::NodeV1),
+        run(Channel::NodeV3)
+    );
     let mut v1 = V1::new(&sandbox, &server);
     v1.app_auth_token = Some(TOKEN.to_string());
     for ch in channels {
         let ledger = query_ledger(&v1, &agreement(ch.lane(), Kind::Token)).await;
         ledger.assert_consistent("token agreement");
-        let nos: Vec<&str> = ledger.events.iter().map(|e| e.out_biz_no.as_str()).collect();
-        assert_eq!(nos, [format!("{}-tok1", ch.lane())], "{ch:?}: only the accepted token sync is recorded");
+        let nos: Vec<&str> = ledger
+            .events
+            .iter()
+            .map(|e| e.out_biz_no.as_str())
+            .collect();
+        assert_eq!(
+            nos,
+            [format!("{}-tok1", ch.lane())],
+            "{ch:?}: only the accepted token sync is recorded"
+        );
     }
 }
 
@@ -470,29 +952,79 @@ async fn sdks_reject_answers_when_configured_with_another_platform_key() {
     ensure_sdks();
     let sandbox = Sandbox::new(&["key"]);
     let server = Server::start(&sandbox);
-    let wrong = zhima_proto::keys::PrivateKey::generate().expect("key").public_key().to_spki_pem();
+    let wrong = zhima_proto::keys::PrivateKey::generate()
+        .expect("key")
+        .public_key()
+        .to_spki_pem();
     let d = agreement("key", Kind::Decoupled);
+    let mut cases = Vec::new();
     for ch in [Channel::PyV1, Channel::NodeV1] {
         let lane = ch.lane();
-        let cases = [
-            ("success", state_sync(&format!("{lane}-k1"), &format!("{lane}-m"), BUY, &json!({"orderNo": "o"}))),
-            ("business failure", state_sync(&format!("{lane}-k2"), &format!("{lane}-m2"), "NO_SUCH_STATE", &json!({}))),
-        ];
-        for (what, biz) in cases {
-            let mut input = ch.input(&sandbox, &server, STATE_SYNC, &biz);
-            input["platform_public_key"] = json!(wrong);
-            let out = ch.send(&input).await;
-            assert!(matches!(out, Outcome::SdkError(_)), "{ch:?} with a wrong platform key must reject the {what} answer, got {out:?}");
-            // Control: the right key accepts the very same answer (a replay for the success).
-            let out = ch.call(&sandbox, &server, STATE_SYNC, &biz).await;
-            assert!(!matches!(out, Outcome::SdkError(_)), "{ch:?} with the right key: {out:?}");
-        }
+        cases.push((
+            ch,
+            "success",
+            state_sync(
+                &format!("{lane}-k1"),
+                &format!("{lane}-m"),
+                BUY,
+                &json!({"orderNo": "o"}),
+            ),
+        ));
+        cases.push((
+            ch,
+            "business failure",
+            state_sync(
+                &format!("{lane}-k2"),
+                &format!("{lane}-m2"),
+                "NO_SUCH_STATE",
+                &json!({}),
+            ),
+        ));
     }
-    let mut input = Channel::NodeV3.input(&sandbox, &server, CUMULATION_SYNC, &paid_amount(&d, "v3-k1", 100, &[], T0));
+    let with_key = |key: &str| -> Vec<(Channel, Value)> {
+        let inputs = cases.iter().map(|(ch, _, biz)| {
+            let mut input = ch.input(&sandbox, &server, STATE_SYNC, biz);
+            input["platform_public_key"] = json!(key);
+            (*ch, input)
+        });
+        inputs.collect()
+    };
+    for ((ch, what, _), out) in cases.iter().zip(send_all(with_key(&wrong)).await) {
+        assert!(
+            matches!(out, Outcome::SdkError(_)),
+            "{ch:?} with a wrong platform key must reject the {what} answer, got {out:?}"
+        );
+    }
+    // Control: the right key accepts the very same answers (a replay for the success).
+    for ((ch, what, _), out) in cases
+        .iter()
+        .zip(send_all(with_key(&sandbox.platform_public_pem())).await)
+    {
+        assert!(
+            !matches!(out, Outcome::SdkError(_)),
+            "{ch:?} with the right key, {what}: {out:?}"
+        );
+    }
+    let mut input = Channel::NodeV3.input(
+        &sandbox,
+        &server,
+        CUMULATION_SYNC,
+        &paid_amount(&d, "v3-k1", 100, &[], T0),
+    );
     input["platform_public_key"] = json!(wrong);
     let out = Sdk::Node.run("call-v3", &input).await;
     assert_eq!(out["ok"], false, "Node v3 with a wrong platform key: {out}");
-    assert_eq!(out["error_code"], "response-signature-verify-error", "{out}");
-    let out = Channel::NodeV3.call(&sandbox, &server, CUMULATION_SYNC, &paid_amount(&d, "v3-k1", 100, &[], T0)).await;
+    assert_eq!(
+        out["error_code"], "response-signature-verify-error",
+        "{out}"
+    );
+    let out = Channel::NodeV3
+        .call(
+            &sandbox,
+            &server,
+            CUMULATION_SYNC,
+            &paid_amount(&d, "v3-k1", 100, &[], T0),
+        )
+        .await;
     out.success("Node v3 replay with the right key");
 }

@@ -125,14 +125,14 @@ fn load(args: &Args) -> Result<Loaded, Failure> {
 }
 
 /// Opens SQLite in the data directory and upserts what the configuration declares.
-async fn open_storage(config: &Config, fsync: bool) -> Result<Arc<SqliteStorage>, Failure> {
+async fn open_storage(config: &Config, fsync: bool) -> Result<Arc<dyn Storage>, Failure> {
     let mut options = SqliteOptions::in_dir(&config.server.data_dir);
     options.fsync = fsync;
     let storage = tokio::task::spawn_blocking(move || SqliteStorage::open(&options))
         .await
         .map_err(|e| Failure::Other(format!("opening storage: {e}")))?
         .map_err(failure)?;
-    let storage = Arc::new(storage);
+    let storage: Arc<dyn Storage> = Arc::new(storage);
     storage
         .apply_records(&config.records)
         .await

@@ -134,13 +134,23 @@ impl Sandbox {
         let keys = dir.path().join("keys");
         std::fs::create_dir_all(&keys).expect("mkdir keys");
         // Several encodings on purpose: the loader must take PKCS#8, SPKI PEM and bare base64.
-        let write = |name: &str, text: String| std::fs::write(keys.join(name), text).expect("write key");
+        let write =
+            |name: &str, text: String| std::fs::write(keys.join(name), text).expect("write key");
         write("platform_private.pem", platform_key.to_pkcs8_pem());
         write("app_public.pem", app_key.public_key().to_spki_pem());
-        write("other_app_public.txt", other_key.public_key().to_spki_base64());
+        write(
+            "other_app_public.txt",
+            other_key.public_key().to_spki_base64(),
+        );
         let config = dir.path().join("zhima.toml");
         std::fs::write(&config, config_text(lanes, &aes)).expect("write zhima.toml");
-        Sandbox { dir, config, app_key, platform_key, aes }
+        Sandbox {
+            dir,
+            config,
+            app_key,
+            platform_key,
+            aes,
+        }
     }
 
     /// The platform public key as SPKI PEM (what SDKs call the "alipay public key").
@@ -296,7 +306,13 @@ impl Server {
     pub fn start(sandbox: &Sandbox) -> Server {
         let config = sandbox.config.as_os_str();
         Server::spawn(
-            &[OsStr::new("serve"), OsStr::new("--config"), config, OsStr::new("--listen"), OsStr::new("127.0.0.1:0")],
+            &[
+                OsStr::new("serve"),
+                OsStr::new("--config"),
+                config,
+                OsStr::new("--listen"),
+                OsStr::new("127.0.0.1:0"),
+            ],
             sandbox.dir.path(),
         )
     }
@@ -322,7 +338,12 @@ impl Server {
                 sink.lock().unwrap().push(line);
             }
         });
-        let mut server = Server { child, base_url: String::new(), stdout, stderr };
+        let mut server = Server {
+            child,
+            base_url: String::new(),
+            stdout,
+            stderr,
+        };
         server.base_url = server.wait_listening(args);
         server
     }
@@ -406,7 +427,10 @@ fn listening_url(line: &str) -> Option<String> {
 }
 
 fn show_args(args: &[&OsStr]) -> String {
-    args.iter().map(|a| a.to_string_lossy()).collect::<Vec<_>>().join(" ")
+    args.iter()
+        .map(|a| a.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -497,11 +521,16 @@ impl Sdk {
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start the {self:?} driver: {e}"));
         let mut stdin = child.stdin.take().expect("piped stdin");
-        stdin.write_all(input.as_bytes()).await.expect("write driver input");
+        stdin
+            .write_all(input.as_bytes())
+            .await
+            .expect("write driver input");
         drop(stdin);
         let out = tokio::time::timeout(DRIVER_TIMEOUT, child.wait_with_output())
             .await
-            .unwrap_or_else(|_| panic!("{self:?} {op} did not finish within {DRIVER_TIMEOUT:?}; input: {input}"))
+            .unwrap_or_else(|_| {
+                panic!("{self:?} {op} did not finish within {DRIVER_TIMEOUT:?}; input: {input}")
+            })
             .expect("driver output");
         let code = out.status.code().unwrap_or(-1);
         let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -511,7 +540,10 @@ impl Sdk {
                 String::from_utf8_lossy(&out.stderr)
             )
         });
-        assert_eq!(code, 0, "{self:?} {op} exited {code}: {json}\ninput: {input}");
+        assert_eq!(
+            code, 0,
+            "{self:?} {op} exited {code}: {json}\ninput: {input}"
+        );
         json
     }
 
@@ -591,13 +623,21 @@ impl Channel {
     /// Sends a prepared input and normalises the SDK's answer.
     pub async fn send(self, input: &Value) -> Outcome {
         match self {
-            Channel::PyV1 | Channel::NodeV1 => Outcome::from_v1(&self.sdk().run("call-v1", input).await),
+            Channel::PyV1 | Channel::NodeV1 => {
+                Outcome::from_v1(&self.sdk().run("call-v1", input).await)
+            }
             Channel::NodeV3 => Outcome::from_v3(&Sdk::Node.run("call-v3", input).await),
         }
     }
 
     /// `input` + `send` with the defaults.
-    pub async fn call(self, sandbox: &Sandbox, server: &Server, method: &str, biz: &Value) -> Outcome {
+    pub async fn call(
+        self,
+        sandbox: &Sandbox,
+        server: &Server,
+        method: &str,
+        biz: &Value,
+    ) -> Outcome {
         self.send(&self.input(sandbox, server, method, biz)).await
     }
 }
@@ -607,7 +647,12 @@ fn query_strings(biz: &Value) -> Value {
     let map = biz.as_object().expect("query model is an object");
     Value::Object(
         map.iter()
-            .map(|(k, v)| (k.clone(), json!(v.as_str().map_or_else(|| v.to_string(), str::to_owned))))
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    json!(v.as_str().map_or_else(|| v.to_string(), str::to_owned)),
+                )
+            })
             .collect(),
     )
 }
@@ -645,7 +690,11 @@ impl Outcome {
         if code == "10000" {
             return Outcome::Success(node);
         }
-        Outcome::Failure { status: code, code: node["sub_code"].as_str().unwrap_or_default().to_string(), raw: node }
+        Outcome::Failure {
+            status: code,
+            code: node["sub_code"].as_str().unwrap_or_default().to_string(),
+            raw: node,
+        }
     }
 
     /// From a `call-v3` driver output.
@@ -653,10 +702,15 @@ impl Outcome {
         if out["ok"] == true {
             return Outcome::Success(out["data"].clone());
         }
-        match (out["error_code"].as_str(), out["response_http_status"].as_u64()) {
-            (Some(code), Some(status)) if status >= 400 => {
-                Outcome::Failure { status: status.to_string(), code: code.to_string(), raw: out.clone() }
-            }
+        match (
+            out["error_code"].as_str(),
+            out["response_http_status"].as_u64(),
+        ) {
+            (Some(code), Some(status)) if status >= 400 => Outcome::Failure {
+                status: status.to_string(),
+                code: code.to_string(),
+                raw: out.clone(),
+            },
             _ => Outcome::SdkError(out.to_string()),
         }
     }
@@ -674,9 +728,15 @@ impl Outcome {
     /// `code` with the catalogue's HTTP status.
     #[track_caller]
     pub fn assert_cumulation_code(&self, code: &str, what: &str) {
-        let known: CumulationCode = code.parse().unwrap_or_else(|_| panic!("{code} is not a cumulation code"));
+        let known: CumulationCode = code
+            .parse()
+            .unwrap_or_else(|_| panic!("{code} is not a cumulation code"));
         match self {
-            Outcome::Failure { status, code: got, raw } if got == code => {
+            Outcome::Failure {
+                status,
+                code: got,
+                raw,
+            } if got == code => {
                 let v1_ok = status == "40004" && raw["msg"] == "Business Failed";
                 let v3_ok = *status == known.http_status().to_string();
                 assert!(v1_ok || v3_ok, "{what}: {code} came with status {status} (v1 wants 40004 Business Failed, v3 HTTP {}): {raw}", known.http_status());
@@ -689,7 +749,9 @@ impl Outcome {
     #[track_caller]
     pub fn assert_v1_code(&self, status: &str, sub_code: &str, what: &str) {
         match self {
-            Outcome::Failure { status: s, code, .. } if s == status && code == sub_code => {}
+            Outcome::Failure {
+                status: s, code, ..
+            } if s == status && code == sub_code => {}
             other => panic!("{what}: expected {status} / {sub_code}, got {other:?}"),
         }
     }
@@ -743,9 +805,19 @@ impl V1 {
     /// Calls `method` with `biz_content` text; returns the verified response node.
     pub async fn call(&self, method: &str, biz_content: &str) -> Result<Value, CallError> {
         let text = self.send(method, biz_content).await?;
-        let verified = verify_response(&text, method, &self.platform, self.sign_type, Charset::Utf8, self.aes.as_ref())
-            .map_err(|e| CallError::Protocol(format!("response rejected by zhima-proto ({e}): {text}")))?;
-        serde_json::from_str(&verified.node_json).map_err(|e| CallError::Protocol(format!("{e}: {text}")))
+        let verified = verify_response(
+            &text,
+            method,
+            &self.platform,
+            self.sign_type,
+            Charset::Utf8,
+            self.aes.as_ref(),
+        )
+        .map_err(|e| {
+            CallError::Protocol(format!("response rejected by zhima-proto ({e}): {text}"))
+        })?;
+        serde_json::from_str(&verified.node_json)
+            .map_err(|e| CallError::Protocol(format!("{e}: {text}")))
     }
 
     /// Signs and sends; returns the raw body of the (HTTP 200) answer, unverified.
@@ -770,20 +842,32 @@ impl V1 {
         if let Some(token) = &self.app_auth_token {
             pairs.push(("app_auth_token", token.clone()));
         }
-        let signed = build_request(&GatewayParams::from_pairs(pairs), &self.app_key, SdkLayout::Python)
-            .map_err(|e| CallError::Protocol(format!("cannot sign: {e}")))?;
+        let signed = build_request(
+            &GatewayParams::from_pairs(pairs),
+            &self.app_key,
+            SdkLayout::Python,
+        )
+        .map_err(|e| CallError::Protocol(format!("cannot sign: {e}")))?;
         let response = self
             .http
             .post(format!("{}?{}", self.gateway, signed.query))
-            .header("content-type", "application/x-www-form-urlencoded;charset=utf-8")
+            .header(
+                "content-type",
+                "application/x-www-form-urlencoded;charset=utf-8",
+            )
             .body(signed.body)
             .send()
             .await
             .map_err(|e| CallError::Transport(format!("{e:?}")))?;
         let status = response.status();
-        let text = response.text().await.map_err(|e| CallError::Transport(format!("{e:?}")))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| CallError::Transport(format!("{e:?}")))?;
         if status != reqwest::StatusCode::OK {
-            return Err(CallError::Protocol(format!("v1 answered HTTP {status} (must be 200): {text}")));
+            return Err(CallError::Protocol(format!(
+                "v1 answered HTTP {status} (must be 200): {text}"
+            )));
         }
         Ok(text)
     }
@@ -807,10 +891,21 @@ pub fn yuan(fen: i64) -> String {
 }
 
 /// Discount types accepted by the API.
-pub const DISCOUNT_TYPES: [&str; 4] = ["exclusiveBenefit", "exclusiveDiscount", "appreciationBenefit", "memberPoint"];
+pub const DISCOUNT_TYPES: [&str; 4] = [
+    "exclusiveBenefit",
+    "exclusiveDiscount",
+    "appreciationBenefit",
+    "memberPoint",
+];
 
 /// The fields every cumulation sync has.
-fn cumulation_base(agreement: &str, out_biz_no: &str, action: &str, data_type: &str, biz_time: &str) -> Value {
+fn cumulation_base(
+    agreement: &str,
+    out_biz_no: &str,
+    action: &str,
+    data_type: &str,
+    biz_time: &str,
+) -> Value {
     json!({
         "agreement_no": agreement,
         "user_id": USER_ID,
@@ -825,7 +920,8 @@ fn cumulation_base(agreement: &str, out_biz_no: &str, action: &str, data_type: &
 
 /// `amount_type_data` with a trade and discounts `(type, name, fen)`.
 pub fn amount_data(trade_no: &str, trade: i64, discounts: &[(&str, &str, i64)]) -> Value {
-    let mut data = json!({"name": "累计消费", "trade_info": {"trade_no": trade_no, "amount": yuan(trade)}});
+    let mut data =
+        json!({"name": "累计消费", "trade_info": {"trade_no": trade_no, "amount": yuan(trade)}});
     if !discounts.is_empty() {
         data["out_discount_infos"] = discounts
             .iter()
@@ -836,7 +932,13 @@ pub fn amount_data(trade_no: &str, trade: i64, discounts: &[(&str, &str, i64)]) 
 }
 
 /// A DECOUPLED AMOUNT payment.
-pub fn paid_amount(agreement: &str, out_biz_no: &str, trade: i64, discounts: &[(&str, &str, i64)], biz_time: &str) -> Value {
+pub fn paid_amount(
+    agreement: &str,
+    out_biz_no: &str,
+    trade: i64,
+    discounts: &[(&str, &str, i64)],
+    biz_time: &str,
+) -> Value {
     let mut v = cumulation_base(agreement, out_biz_no, "ORDER_PAID", "AMOUNT", biz_time);
     v["amount_type_data"] = amount_data(&format!("T{out_biz_no}"), trade, discounts);
     v
@@ -850,7 +952,15 @@ pub fn paid_task(agreement: &str, out_biz_no: &str, biz_time: &str) -> Value {
 }
 
 /// A BOUND AMOUNT_TASK payment on `trade_no`.
-pub fn paid_bound(agreement: &str, out_biz_no: &str, trade_no: &str, has_alipay_trade: bool, trade: i64, discounts: &[(&str, &str, i64)], biz_time: &str) -> Value {
+pub fn paid_bound(
+    agreement: &str,
+    out_biz_no: &str,
+    trade_no: &str,
+    has_alipay_trade: bool,
+    trade: i64,
+    discounts: &[(&str, &str, i64)],
+    biz_time: &str,
+) -> Value {
     let mut v = cumulation_base(agreement, out_biz_no, "ORDER_PAID", "AMOUNT_TASK", biz_time);
     v["amount_type_data"] = amount_data(trade_no, trade, discounts);
     v["task_type_data"] = json!({"name": "用车任务"});
@@ -862,7 +972,13 @@ pub fn paid_bound(agreement: &str, out_biz_no: &str, trade_no: &str, has_alipay_
 
 /// A refund of `payment` (same agreement, type and data blocks) with the given trade amount
 /// and one amount per discount line of the payment.
-pub fn refund_of(payment: &Value, out_biz_no: &str, trade: i64, discounts: &[i64], biz_time: &str) -> Value {
+pub fn refund_of(
+    payment: &Value,
+    out_biz_no: &str,
+    trade: i64,
+    discounts: &[i64],
+    biz_time: &str,
+) -> Value {
     let mut v = payment.clone();
     v["biz_action"] = json!("ORDER_REFUND");
     v["out_biz_no"] = json!(out_biz_no);
@@ -871,7 +987,11 @@ pub fn refund_of(payment: &Value, out_biz_no: &str, trade: i64, discounts: &[i64
     if v["amount_type_data"].is_object() {
         v["amount_type_data"]["trade_info"]["amount"] = json!(yuan(trade));
         if let Some(lines) = v["amount_type_data"]["out_discount_infos"].as_array_mut() {
-            assert_eq!(lines.len(), discounts.len(), "one refund amount per discount line");
+            assert_eq!(
+                lines.len(),
+                discounts.len(),
+                "one refund amount per discount line"
+            );
             for (line, fen) in lines.iter_mut().zip(discounts) {
                 line["discount_amount"] = json!(yuan(*fen));
             }
@@ -953,7 +1073,11 @@ impl Ledger {
             times: 0,
         };
         for p in self.events.iter().filter(|e| !e.refund) {
-            let refunds: Vec<&Event> = self.events.iter().filter(|r| r.refund && r.refer.as_deref() == Some(&p.out_biz_no)).collect();
+            let refunds: Vec<&Event> = self
+                .events
+                .iter()
+                .filter(|r| r.refund && r.refer.as_deref() == Some(&p.out_biz_no))
+                .collect();
             let full = !refunds.is_empty()
                 && refunds.iter().map(|r| r.trade).sum::<i64>() == p.trade
                 && refunds.iter().map(|r| r.discount).sum::<i64>() == p.discount
@@ -966,10 +1090,20 @@ impl Ledger {
     /// Asserts totals == sum over events and that no `out_biz_no` appears twice.
     #[track_caller]
     pub fn assert_consistent(&self, what: &str) {
-        assert_eq!(self.totals, self.sums(), "{what}: reported totals differ from the sum of the {} events: {:#?}", self.events.len(), self.events);
+        assert_eq!(
+            self.totals,
+            self.sums(),
+            "{what}: reported totals differ from the sum of the {} events: {:#?}",
+            self.events.len(),
+            self.events
+        );
         let mut seen = std::collections::HashSet::new();
         for e in &self.events {
-            assert!(seen.insert(&e.out_biz_no), "{what}: out_biz_no {} appears twice in detail_list", e.out_biz_no);
+            assert!(
+                seen.insert(&e.out_biz_no),
+                "{what}: out_biz_no {} appears twice in detail_list",
+                e.out_biz_no
+            );
         }
     }
 
@@ -988,8 +1122,12 @@ pub fn query_body(agreement: &str, need_detail: bool, page_no: i64, page_size: i
 #[track_caller]
 pub fn totals_of(node: &Value) -> Totals {
     let fen = |k: &str| {
-        let s = node[k].as_str().unwrap_or_else(|| panic!("cumulate.query: {k} is not a string: {node}"));
-        Fen::parse_yuan(s).unwrap_or_else(|e| panic!("cumulate.query: {k} {s:?}: {e}")).0
+        let s = node[k]
+            .as_str()
+            .unwrap_or_else(|| panic!("cumulate.query: {k} is not a string: {node}"));
+        Fen::parse_yuan(s)
+            .unwrap_or_else(|e| panic!("cumulate.query: {k} {s:?}: {e}"))
+            .0
     };
     let times = match &node["aggr_times"] {
         Value::Number(n) => n.as_i64(),
@@ -999,14 +1137,21 @@ pub fn totals_of(node: &Value) -> Totals {
     Totals {
         amount: fen("aggr_amount"),
         discount: fen("aggr_discount_amount"),
-        times: times.unwrap_or_else(|| panic!("cumulate.query: aggr_times is not an integer: {node}")),
+        times: times
+            .unwrap_or_else(|| panic!("cumulate.query: aggr_times is not an integer: {node}")),
     }
 }
 
 #[track_caller]
 fn event_of(d: &Value) -> Event {
     let text = |k: &str| d[k].as_str().map(str::to_owned);
-    let fen = |k: &str| text(k).map_or(0, |s| Fen::parse_yuan(&s).unwrap_or_else(|e| panic!("detail {k} {s:?}: {e}")).0);
+    let fen = |k: &str| {
+        text(k).map_or(0, |s| {
+            Fen::parse_yuan(&s)
+                .unwrap_or_else(|e| panic!("detail {k} {s:?}: {e}"))
+                .0
+        })
+    };
     Event {
         out_biz_no: text("out_biz_no").unwrap_or_else(|| panic!("detail without out_biz_no: {d}")),
         refer: text("refer_out_biz_no"),
@@ -1018,7 +1163,10 @@ fn event_of(d: &Value) -> Event {
         data_type: text("data_type").unwrap_or_default(),
         trade: fen("task_amount"),
         discount: fen("discount_amount"),
-        tasks: d["task_times"].as_i64().or_else(|| d["task_times"].as_str().and_then(|s| s.parse().ok())).unwrap_or(0),
+        tasks: d["task_times"]
+            .as_i64()
+            .or_else(|| d["task_times"].as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or(0),
         task_desc: text("task_desc"),
         discount_desc: text("discount_desc"),
         biz_time: text("biz_time").unwrap_or_default(),
@@ -1027,15 +1175,22 @@ fn event_of(d: &Value) -> Event {
 
 /// Totals of `agreement` (no detail), through `v1` (which must be able to read it).
 pub async fn query_totals(v1: &V1, agreement: &str) -> Totals {
-    let node = v1.outcome(CUMULATE_QUERY, &query_body(agreement, false, 1, 20)).await;
+    let node = v1
+        .outcome(CUMULATE_QUERY, &query_body(agreement, false, 1, 20))
+        .await;
     totals_of(node.success(&format!("cumulate.query {agreement}")))
 }
 
 /// Totals plus the newest event (page of one): changes whenever anything is appended.
 pub async fn query_head(v1: &V1, agreement: &str) -> (Totals, Option<String>) {
-    let node = v1.outcome(CUMULATE_QUERY, &query_body(agreement, true, 1, 1)).await;
+    let node = v1
+        .outcome(CUMULATE_QUERY, &query_body(agreement, true, 1, 1))
+        .await;
     let node = node.success(&format!("cumulate.query {agreement}"));
-    let newest = node["detail_list"].as_array().and_then(|l| l.first()).map(|d| event_of(d).out_biz_no);
+    let newest = node["detail_list"]
+        .as_array()
+        .and_then(|l| l.first())
+        .map(|d| event_of(d).out_biz_no);
     (totals_of(node), newest)
 }
 
@@ -1044,15 +1199,24 @@ pub async fn query_ledger(v1: &V1, agreement: &str) -> Ledger {
     let mut events = Vec::new();
     let mut totals = None;
     for page in 1..=1000 {
-        let out = v1.outcome(CUMULATE_QUERY, &query_body(agreement, true, page, 100)).await;
+        let out = v1
+            .outcome(CUMULATE_QUERY, &query_body(agreement, true, page, 100))
+            .await;
         let node = out.success(&format!("cumulate.query {agreement} page {page}"));
         let first = totals_of(node);
         // Every page must report the same totals (nothing else is writing meanwhile).
-        assert_eq!(*totals.get_or_insert(first), first, "cumulate.query {agreement}: totals changed between pages");
+        assert_eq!(
+            *totals.get_or_insert(first),
+            first,
+            "cumulate.query {agreement}: totals changed between pages"
+        );
         let list = node["detail_list"].as_array().cloned().unwrap_or_default();
         events.extend(list.iter().map(event_of));
         if list.len() < 100 {
-            return Ledger { totals: totals.unwrap_or_default(), events };
+            return Ledger {
+                totals: totals.unwrap_or_default(),
+                events,
+            };
         }
     }
     panic!("cumulate.query {agreement}: more than 1000 pages");

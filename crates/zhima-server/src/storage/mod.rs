@@ -215,4 +215,6 @@ pub trait Storage: Send + Sync {
     fn verify_invariants(&self) -> BoxFuture<'_, Result<InvariantReport>>;
     /// Counters (group commit).
     fn stats(&self) -> StorageStats;
+    /// Waits until every write queued before this call is durably committed (shutdown flush).
+    fn flush(&self) -> BoxFuture<'_, Result<()>>;
 }

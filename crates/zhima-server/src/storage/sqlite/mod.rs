@@ -97,11 +97,6 @@ impl SqliteStorage {
         self.writer.stats()
     }
 
-    /// Waits until every write queued before this call is committed (shutdown flush).
-    pub async fn flush(&self) -> Result<()> {
-        self.writer.execute(|_| Ok(())).await
-    }
-
     fn read<'a, T, F>(&'a self, f: F) -> BoxFuture<'a, Result<T>>
     where
         T: Send + 'static,
@@ -363,6 +358,10 @@ impl Storage for SqliteStorage {
 
     fn verify_invariants(&self) -> BoxFuture<'_, Result<InvariantReport>> {
         self.read(ledger::verify_invariants)
+    }
+
+    fn flush(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(self.writer.execute(|_| Ok(())))
     }
 
     fn stats(&self) -> StorageStats {
