@@ -32,6 +32,7 @@ enum Command {
 }
 
 /// A failure with the exit code it deserves.
+#[derive(Debug)]
 pub enum Failure {
     /// Bad usage or configuration: exit 2.
     Usage(String),

@@ -436,3 +436,20 @@ fn missing_keys_or_request_are_usage_errors() {
     ]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+#[test]
+fn keys_can_come_from_a_serve_data_dir() {
+    let keys = Keys::new();
+    // Lay the keys out as `zhima serve` does: DIR/keys/{app_private,app_public,platform_public}.pem.
+    std::fs::create_dir(keys.path("keys")).unwrap();
+    for name in ["app_private.pem", "app_public.pem", "platform_public.pem"] {
+        std::fs::copy(keys.path(name), keys.path(&format!("keys/{name}"))).unwrap();
+    }
+    let p = params();
+    let (_, sign) = v1::sign_params(&p, &keys.platform).unwrap();
+    let mut args = wire_args(&p, &sign);
+    args.extend(["--data-dir".into(), keys.dir.path().display().to_string()]);
+    let (exit, report) = doctor(&args);
+    assert_diagnosis(exit, &report, "WRONG_KEY_SLOT");
+    assert_eq!(report["verify_key"]["source"], "the app public key");
+}

@@ -263,3 +263,27 @@ fn an_app_cert_sn_that_is_not_the_certificates_is_diagnosed() {
     assert_diagnosis(exit, &report, "CERT_SN_MISMATCH");
     assert!(codes(&report).contains(&"SIGNATURE_OK".to_string()));
 }
+
+#[test]
+fn human_output_shows_each_line_of_the_string() {
+    let keys = Keys::new();
+    let auth = correct_header(&keys, "POST", PATH, BODY, None);
+    let mut args: Vec<String> = vec!["doctor".into(), "--now".into(), cli_support::NOW.into()];
+    args.extend([
+        "--path".into(),
+        PATH.into(),
+        "--authorization".into(),
+        auth,
+        "--body".into(),
+        BODY.into(),
+    ]);
+    args.extend(keys.args());
+    let (exit, stdout, _) = cli_support::zhima(&args);
+    assert_eq!(exit, 0, "{stdout}");
+    assert!(
+        stdout.contains(&format!("  | POST\\n\n  | {PATH}\\n\n")),
+        "{stdout}"
+    );
+    assert!(stdout.contains("[ok] SIGNATURE_OK"), "{stdout}");
+    assert!(stdout.contains("verdict: no problem found"), "{stdout}");
+}

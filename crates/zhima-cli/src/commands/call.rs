@@ -21,7 +21,7 @@ use zhima_client::proto::keys::PublicKey;
 use zhima_client::{ApiError, Endpoint, Error, Method, RequestStrategy, SignType, ZhimaClient};
 use zhima_server::config::{demo, Config};
 
-use crate::commands::keys::{load_key_file, read_input, AnyKey};
+use crate::commands::keys::{load_key_file, read_arg, read_input, AnyKey};
 use crate::Failure;
 
 /// Arguments of `zhima call`.
@@ -178,11 +178,8 @@ fn v3_target(method: &str, path: &str) -> Result<Target, Failure> {
 
 /// Content from JSON text, `@FILE` or `-` (stdin).
 pub(crate) fn read_content(arg: &str) -> Result<String, Failure> {
-    match arg.strip_prefix('@') {
-        Some(file) => read_input(Path::new(file)),
-        None if arg == "-" => read_input(Path::new("-")),
-        None => Ok(arg.to_string()),
-    }
+    String::from_utf8(read_arg(arg)?)
+        .map_err(|_| Failure::Usage(format!("{arg}: the content is not UTF-8 text")))
 }
 
 /// A verified success: the content to print and what was verified.

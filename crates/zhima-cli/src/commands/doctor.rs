@@ -16,7 +16,7 @@ mod keyring;
 mod v1;
 mod v3;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 use zhima_proto::time::{parse_alipay_datetime, parse_epoch_millis};
@@ -25,7 +25,7 @@ use zhima_server::config::demo;
 use self::checks::Clock;
 use self::findings::{Finding, Findings, Severity};
 use self::keyring::{KeyPaths, KeyRing};
-use crate::commands::keys::read_input;
+use crate::commands::keys::read_arg;
 use crate::Failure;
 
 /// Arguments of `zhima doctor`.
@@ -195,19 +195,6 @@ fn parse_now(now: Option<&str>) -> Result<chrono::DateTime<chrono::FixedOffset>,
 // ------------------------------------------------------------------------------------------
 // Input
 // ------------------------------------------------------------------------------------------
-
-/// Reads `@FILE`, `-` (stdin) or literal text as bytes.
-fn read_arg(arg: &str) -> Result<Vec<u8>, Failure> {
-    if arg == "-" {
-        return read_input(Path::new("-")).map(String::into_bytes);
-    }
-    match arg.strip_prefix('@') {
-        Some(file) => {
-            std::fs::read(file).map_err(|e| Failure::Usage(format!("cannot read {file}: {e}")))
-        }
-        None => Ok(arg.as_bytes().to_vec()),
-    }
-}
 
 fn parse_header(h: &str) -> Result<(String, String), Failure> {
     h.split_once(':')

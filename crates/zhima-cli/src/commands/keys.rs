@@ -156,17 +156,31 @@ pub(crate) struct LoadedKey {
     pub label_problem: Option<String>,
 }
 
-/// Reads a file, or stdin for `-`. A missing file is a usage error (exit 2).
-pub(crate) fn read_input(path: &Path) -> Result<String, Failure> {
+/// Reads a file's bytes, or stdin for `-`. A missing file is a usage error (exit 2).
+pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Failure> {
     if path.as_os_str() == "-" {
-        let mut text = String::new();
+        let mut bytes = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut text)
+            .read_to_end(&mut bytes)
             .map_err(|e| Failure::Usage(format!("cannot read stdin: {e}")))?;
-        return Ok(text);
+        return Ok(bytes);
     }
-    std::fs::read_to_string(path)
-        .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+    std::fs::read(path).map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Reads a text file, or stdin for `-`.
+pub(crate) fn read_input(path: &Path) -> Result<String, Failure> {
+    String::from_utf8(read_bytes(path)?)
+        .map_err(|_| Failure::Usage(format!("{} is not UTF-8 text", path.display())))
+}
+
+/// An argument that is literal text, `@FILE`, or `-` for stdin, as bytes.
+pub(crate) fn read_arg(arg: &str) -> Result<Vec<u8>, Failure> {
+    match arg.strip_prefix('@') {
+        Some(file) => read_bytes(Path::new(file)),
+        None if arg == "-" => read_bytes(Path::new("-")),
+        None => Ok(arg.as_bytes().to_vec()),
+    }
 }
 
 /// Reads and loads a key file; an unloadable key is an error naming the file.
