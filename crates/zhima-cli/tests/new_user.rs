@@ -96,6 +96,7 @@ async fn run_printed(line: &str, cwd: &Path) -> (bool, String, String) {
 async fn assert_printed_calls_succeed(server: &Server, cwd: &Path, what: &str) {
     for line in wait_for_commands(server) {
         let (ok, stdout, stderr) = run_printed(&line, cwd).await;
+        eprintln!("{what}: ran {line}");
         assert!(
             ok,
             "{what}: the printed call failed:\n  {line}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}\n--- server stderr ---\n{}",

@@ -571,7 +571,7 @@ async fn cumulation_test(ch: Channel) {
     d.assert_consistent(&format!("{ch:?} decoupled"));
     let mut got: Vec<&str> = d.events.iter().map(|e| e.out_biz_no.as_str()).collect();
     got.sort_unstable();
-    let mut want = ["pay1", "task1", "ref1", "taskref", "ref2"].map(|s| o(s));
+    let mut want = ["pay1", "task1", "ref1", "taskref", "ref2"].map(o);
     want.sort_unstable();
     assert_eq!(got, want, "{ch:?}: decoupled events");
     let ref1 = d.event(&o("ref1")).expect("ref1");

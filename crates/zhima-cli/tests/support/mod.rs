@@ -157,11 +157,6 @@ impl Sandbox {
     pub fn platform_public_pem(&self) -> String {
         self.platform_key.public_key().to_spki_pem()
     }
-
-    /// The SQLite directory the config names.
-    pub fn data_dir(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
 }
 
 fn config_text(lanes: &[&str], aes: &AesKey) -> String {
@@ -890,14 +885,6 @@ pub fn yuan(fen: i64) -> String {
     Fen(fen).to_yuan_string()
 }
 
-/// Discount types accepted by the API.
-pub const DISCOUNT_TYPES: [&str; 4] = [
-    "exclusiveBenefit",
-    "exclusiveDiscount",
-    "appreciationBenefit",
-    "memberPoint",
-];
-
 /// The fields every cumulation sync has.
 fn cumulation_base(
     agreement: &str,
@@ -1171,14 +1158,6 @@ fn event_of(d: &Value) -> Event {
         discount_desc: text("discount_desc"),
         biz_time: text("biz_time").unwrap_or_default(),
     }
-}
-
-/// Totals of `agreement` (no detail), through `v1` (which must be able to read it).
-pub async fn query_totals(v1: &V1, agreement: &str) -> Totals {
-    let node = v1
-        .outcome(CUMULATE_QUERY, &query_body(agreement, false, 1, 20))
-        .await;
-    totals_of(node.success(&format!("cumulate.query {agreement}")))
 }
 
 /// Totals plus the newest event (page of one): changes whenever anything is appended.
