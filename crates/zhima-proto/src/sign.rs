@@ -7,7 +7,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use aws_lc_rs::signature::{self, UnparsedPublicKey};
+use aws_lc_rs::signature;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
@@ -86,13 +86,7 @@ impl PublicKey {
             return Err(Error::MissingSignature);
         }
         let sig = STANDARD.decode(signature_b64.as_bytes()).map_err(|_| Error::BadSignature)?;
-        let alg: &'static signature::RsaParameters = match sign_type {
-            SignType::Rsa2 => &signature::RSA_PKCS1_2048_8192_SHA256,
-            SignType::Rsa => &signature::RSA_PKCS1_2048_8192_SHA1_FOR_LEGACY_USE_ONLY,
-        };
-        UnparsedPublicKey::new(alg, self.spki_der())
-            .verify(message, &sig)
-            .map_err(|_| Error::BadSignature)
+        self.parsed(sign_type).verify_sig(message, &sig).map_err(|_| Error::BadSignature)
     }
 }
 
