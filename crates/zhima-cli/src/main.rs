@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 mod commands;
 
 #[derive(Parser)]
-#[command(name = "zhima", version, about = "Zhima Credit data-sync platform, SDK tools and sandbox")]
+#[command(
+    name = "zhima",
+    version,
+    about = "Zhima Credit data-sync platform, SDK tools and sandbox"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -32,27 +32,57 @@ fn benches(c: &mut Criterion) {
     let rsa1 = key.sign(SignType::Rsa, content.as_bytes()).unwrap();
 
     c.bench_function("sign RSA2 (SHA256withRSA, 2048)", |b| {
-        b.iter(|| key.sign(SignType::Rsa2, black_box(content.as_bytes())).unwrap())
+        b.iter(|| {
+            key.sign(SignType::Rsa2, black_box(content.as_bytes()))
+                .unwrap()
+        })
     });
     c.bench_function("sign RSA (SHA1withRSA, 2048)", |b| {
-        b.iter(|| key.sign(SignType::Rsa, black_box(content.as_bytes())).unwrap())
+        b.iter(|| {
+            key.sign(SignType::Rsa, black_box(content.as_bytes()))
+                .unwrap()
+        })
     });
     c.bench_function("verify RSA2", |b| {
-        b.iter(|| public.verify(SignType::Rsa2, black_box(content.as_bytes()), &rsa2).unwrap())
+        b.iter(|| {
+            public
+                .verify(SignType::Rsa2, black_box(content.as_bytes()), &rsa2)
+                .unwrap()
+        })
     });
     c.bench_function("verify RSA", |b| {
-        b.iter(|| public.verify(SignType::Rsa, black_box(content.as_bytes()), &rsa1).unwrap())
+        b.iter(|| {
+            public
+                .verify(SignType::Rsa, black_box(content.as_bytes()), &rsa1)
+                .unwrap()
+        })
     });
     let p = params();
-    c.bench_function("v1 string-to-sign", |b| b.iter(|| black_box(&p).sign_content()));
+    c.bench_function("v1 string-to-sign", |b| {
+        b.iter(|| black_box(&p).sign_content())
+    });
     let wire = v1::build_request(&p, &key, SdkLayout::Python).unwrap();
     c.bench_function("v1 parse query+body", |b| {
-        b.iter(|| GatewayParams::parse(black_box(wire.query.as_bytes()), wire.body.as_bytes(), None).unwrap())
+        b.iter(|| {
+            GatewayParams::parse(black_box(wire.query.as_bytes()), wire.body.as_bytes(), None)
+                .unwrap()
+        })
     });
     let node = ResponseNode::Json(r#"{"code":"10000","msg":"Success","agreement_no":"20195108518085620000","out_biz_no":"2020081211223006150094012926289","user_id":"2088602002015001"}"#.into());
-    let body = v1::build_response("zhima_credit_pe_zmgo_cumulation_sync_response", &node, &key, SignType::Rsa2, Charset::Utf8, None).unwrap();
+    let body = v1::build_response(
+        "zhima_credit_pe_zmgo_cumulation_sync_response",
+        &node,
+        &key,
+        SignType::Rsa2,
+        Charset::Utf8,
+        None,
+    )
+    .unwrap();
     c.bench_function("v1 response node extraction", |b| {
-        b.iter(|| v1::extract_signed_node(black_box(&body), "zhima.credit.pe.zmgo.cumulation.sync").unwrap())
+        b.iter(|| {
+            v1::extract_signed_node(black_box(&body), "zhima.credit.pe.zmgo.cumulation.sync")
+                .unwrap()
+        })
     });
 }
 

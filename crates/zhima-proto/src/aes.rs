@@ -35,7 +35,9 @@ impl AesKey {
     /// From raw key bytes (16, 24 or 32).
     pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
         match bytes.len() {
-            16 | 24 | 32 => Ok(Self { bytes: bytes.to_vec() }),
+            16 | 24 | 32 => Ok(Self {
+                bytes: bytes.to_vec(),
+            }),
             n => Err(Error::AesKeyLength(n)),
         }
     }
@@ -106,7 +108,12 @@ mod tests {
     fn all_key_sizes_round_trip_and_reject_bad_input() {
         for n in [16usize, 24, 32] {
             let key = AesKey::from_bytes(&vec![7u8; n]).unwrap();
-            for pt in [&b""[..], b"x", b"0123456789abcdef", "中文{\"a\":1}".as_bytes()] {
+            for pt in [
+                &b""[..],
+                b"x",
+                b"0123456789abcdef",
+                "中文{\"a\":1}".as_bytes(),
+            ] {
                 assert_eq!(key.decrypt(&key.encrypt(pt)).unwrap(), pt);
             }
         }
@@ -117,6 +124,9 @@ mod tests {
         let other = AesKey::generate();
         let ct = key.encrypt(b"{\"code\":\"10000\"}");
         // A wrong key almost always shows up as bad padding or non-matching plaintext.
-        assert_ne!(other.decrypt(&ct).ok().as_deref(), Some(&b"{\"code\":\"10000\"}"[..]));
+        assert_ne!(
+            other.decrypt(&ct).ok().as_deref(),
+            Some(&b"{\"code\":\"10000\"}"[..])
+        );
     }
 }

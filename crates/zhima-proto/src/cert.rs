@@ -41,7 +41,14 @@ pub fn parse_certificate_der(der: &[u8]) -> Result<CertInfo> {
     let rsa_signed = is_rsa_signed(&cert);
     // Non-RSA (e.g. ECDSA) roots are legitimately present in Alipay's bundle.
     let public_key = PublicKey::from_spki_der(cert.public_key().raw).ok();
-    Ok(CertInfo { sn, issuer_dn, serial_decimal, rsa_signed, public_key, der: der.to_vec() })
+    Ok(CertInfo {
+        sn,
+        issuer_dn,
+        serial_decimal,
+        rsa_signed,
+        public_key,
+        der: der.to_vec(),
+    })
 }
 
 /// SN of the first certificate in a PEM text (or a bare base64 DER certificate).
@@ -49,7 +56,10 @@ pub fn cert_sn(text: &str) -> Result<String> {
     let der = first_cert_der(text)?;
     let (_, cert) =
         x509_parser::parse_x509_certificate(&der).map_err(|e| Error::Certificate(e.to_string()))?;
-    Ok(sn_of(&rfc2253(cert.issuer()), &cert.tbs_certificate.serial.to_str_radix(10)))
+    Ok(sn_of(
+        &rfc2253(cert.issuer()),
+        &cert.tbs_certificate.serial.to_str_radix(10),
+    ))
 }
 
 /// Loads the RSA public key of the first certificate in `text` together with its SN.
@@ -67,11 +77,16 @@ pub fn root_cert_sn(bundle_pem: &str) -> Result<String> {
         let (_, cert) = x509_parser::parse_x509_certificate(&block.der)
             .map_err(|e| Error::Certificate(e.to_string()))?;
         if is_rsa_signed(&cert) {
-            sns.push(sn_of(&rfc2253(cert.issuer()), &cert.tbs_certificate.serial.to_str_radix(10)));
+            sns.push(sn_of(
+                &rfc2253(cert.issuer()),
+                &cert.tbs_certificate.serial.to_str_radix(10),
+            ));
         }
     }
     if sns.is_empty() {
-        return Err(Error::Certificate("no RSA-signed certificate in the root bundle".into()));
+        return Err(Error::Certificate(
+            "no RSA-signed certificate in the root bundle".into(),
+        ));
     }
     Ok(sns.join("_"))
 }
@@ -89,7 +104,10 @@ fn first_cert_der(text: &str) -> Result<Vec<u8>> {
 }
 
 fn is_rsa_signed(cert: &X509Certificate<'_>) -> bool {
-    cert.signature_algorithm.algorithm.to_id_string().starts_with(RSA_SIGNATURE_OID_PREFIX)
+    cert.signature_algorithm
+        .algorithm
+        .to_id_string()
+        .starts_with(RSA_SIGNATURE_OID_PREFIX)
 }
 
 fn sn_of(issuer_dn: &str, serial_decimal: &str) -> String {
@@ -114,7 +132,9 @@ pub fn rfc2253(name: &X509Name<'_>) -> String {
                             Ok(v) => format!("{kw}={}", escape_value(v)),
                             Err(_) => format!("{kw}=#{}", hex::encode(atv.attr_value().data)),
                         },
-                        None => format!("{oid}=#{}", hex::encode(atv.attr_value().to_der_vec_raw())),
+                        None => {
+                            format!("{oid}=#{}", hex::encode(atv.attr_value().to_der_vec_raw()))
+                        }
                     }
                 })
                 .collect::<Vec<_>>()

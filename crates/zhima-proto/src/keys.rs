@@ -88,7 +88,12 @@ pub struct PrivateKey {
 impl fmt::Debug for PrivateKey {
     // Never print key material, not even in debug logs.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PrivateKey({} bits, fp {})", self.bits(), self.public_key().fingerprint())
+        write!(
+            f,
+            "PrivateKey({} bits, fp {})",
+            self.bits(),
+            self.public_key().fingerprint()
+        )
     }
 }
 
@@ -128,7 +133,11 @@ impl PrivateKey {
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
         let pair = KeyPair::from_der(der).map_err(|e| Error::KeyRejected(e.to_string()))?;
         let legacy = crate::sign::LegacySha1Signer::new(der)?;
-        Ok(Self { pair, pkcs1_der: der.to_vec(), legacy })
+        Ok(Self {
+            pair,
+            pkcs1_der: der.to_vec(),
+            legacy,
+        })
     }
 
     /// Loads a PKCS#8 `PrivateKeyInfo` DER holding an RSA key.
@@ -167,8 +176,10 @@ impl PrivateKey {
 
     /// PKCS#8 DER (`PrivateKeyInfo`).
     pub fn to_pkcs8_der(&self) -> Vec<u8> {
-        let der: Pkcs8V1Der<'static> =
-            self.pair.as_der().expect("aws-lc-rs encodes a key it holds");
+        let der: Pkcs8V1Der<'static> = self
+            .pair
+            .as_der()
+            .expect("aws-lc-rs encodes a key it holds");
         der.as_ref().to_vec()
     }
 
@@ -228,7 +239,12 @@ impl Eq for PublicKey {}
 
 impl fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "PublicKey({} bits, fp {})", self.bits, self.fingerprint())
+        write!(
+            f,
+            "PublicKey({} bits, fp {})",
+            self.bits,
+            self.fingerprint()
+        )
     }
 }
 
@@ -281,8 +297,9 @@ impl PublicKey {
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
         let parsed = aws_lc_rs::rsa::PublicKey::from_der(der)
             .map_err(|e| Error::KeyRejected(e.to_string()))?;
-        let spki: PublicKeyX509Der<'static> =
-            parsed.as_der().map_err(|_| Error::KeyRejected("cannot re-encode".into()))?;
+        let spki: PublicKeyX509Der<'static> = parsed
+            .as_der()
+            .map_err(|_| Error::KeyRejected("cannot re-encode".into()))?;
         Self::from_spki_der(spki.as_ref())
     }
 
@@ -322,7 +339,10 @@ impl PublicKey {
 
     /// Lowercase hex SHA-256 of the SPKI DER.
     pub fn fingerprint(&self) -> String {
-        hex::encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.spki_der))
+        hex::encode(aws_lc_rs::digest::digest(
+            &aws_lc_rs::digest::SHA256,
+            &self.spki_der,
+        ))
     }
 }
 
@@ -345,7 +365,12 @@ pub fn inspect(text: &str) -> Result<KeyInfo> {
         let key = PublicKey::from_text(text)?;
         (key.bits(), key.fingerprint())
     };
-    Ok(KeyInfo { kind, encoding, bits, fingerprint })
+    Ok(KeyInfo {
+        kind,
+        encoding,
+        bits,
+        fingerprint,
+    })
 }
 
 /// Wraps DER in PEM armour with 64-column lines.
@@ -411,10 +436,17 @@ pub fn decode_base64_lenient(s: &str, base_offset: usize) -> Result<Vec<u8>> {
         match c {
             'A'..='Z' | 'a'..='z' | '0'..='9' | '+' | '/' | '=' => compact.push(c),
             c if c.is_ascii_whitespace() => {}
-            c => return Err(Error::Base64 { offset: base_offset + i, found: c }),
+            c => {
+                return Err(Error::Base64 {
+                    offset: base_offset + i,
+                    found: c,
+                })
+            }
         }
     }
-    STANDARD.decode(compact.as_bytes()).map_err(|e| Error::Base64Length(e.to_string()))
+    STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|e| Error::Base64Length(e.to_string()))
 }
 
 /// Turns key text into DER plus the PEM label (None for bare base64).
@@ -431,7 +463,11 @@ fn decode_key_text(text: &str) -> Result<(Vec<u8>, Option<String>, TextEncoding)
         Ok((block.der, Some(block.label), TextEncoding::Pem))
     } else {
         let offset = text.len() - text.trim_start_matches('\u{feff}').trim_start().len();
-        Ok((decode_base64_lenient(trimmed, offset)?, None, TextEncoding::Base64))
+        Ok((
+            decode_base64_lenient(trimmed, offset)?,
+            None,
+            TextEncoding::Base64,
+        ))
     }
 }
 
@@ -514,7 +550,10 @@ mod tests {
         }
         let public = key.public_key();
         assert_eq!(PublicKey::from_text(&public.to_spki_pem()).unwrap(), public);
-        assert_eq!(PublicKey::from_text(&public.to_spki_base64()).unwrap(), public);
+        assert_eq!(
+            PublicKey::from_text(&public.to_spki_base64()).unwrap(),
+            public
+        );
         assert!(!PrivateKey::generate().unwrap().matches(&public));
     }
 
@@ -527,9 +566,19 @@ mod tests {
         assert!(err.to_string().contains("this is a private key"), "{err}");
         let mislabelled = key.to_pkcs1_pem().replace("RSA PRIVATE KEY", "PRIVATE KEY");
         let err = PrivateKey::from_text(&mislabelled).unwrap_err();
-        assert!(err.to_string().contains("PKCS#1 private key body under a PKCS#8 header"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("PKCS#1 private key body under a PKCS#8 header"),
+            "{err}"
+        );
         let err = PrivateKey::from_text("  MIIE*owIBAAK").unwrap_err();
-        assert_eq!(err, Error::Base64 { offset: 6, found: '*' });
+        assert_eq!(
+            err,
+            Error::Base64 {
+                offset: 6,
+                found: '*'
+            }
+        );
     }
 
     #[test]
@@ -537,7 +586,9 @@ mod tests {
         let key = PrivateKey::generate().unwrap();
         let b64 = key.to_pkcs8_base64();
         let messy = format!("\n {} \n{}\r\n", &b64[..100], &b64[100..]);
-        assert!(PrivateKey::from_text(&messy).unwrap().matches(&key.public_key()));
+        assert!(PrivateKey::from_text(&messy)
+            .unwrap()
+            .matches(&key.public_key()));
         let one_line_pem = format!("-----BEGIN PRIVATE KEY-----{b64}-----END PRIVATE KEY-----");
         assert!(PrivateKey::from_text(&one_line_pem).is_ok());
     }

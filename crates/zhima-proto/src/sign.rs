@@ -85,8 +85,12 @@ impl PublicKey {
         if signature_b64.is_empty() {
             return Err(Error::MissingSignature);
         }
-        let sig = STANDARD.decode(signature_b64.as_bytes()).map_err(|_| Error::BadSignature)?;
-        self.parsed(sign_type).verify_sig(message, &sig).map_err(|_| Error::BadSignature)
+        let sig = STANDARD
+            .decode(signature_b64.as_bytes())
+            .map_err(|_| Error::BadSignature)?;
+        self.parsed(sign_type)
+            .verify_sig(message, &sig)
+            .map_err(|_| Error::BadSignature)
     }
 }
 
@@ -107,14 +111,16 @@ unsafe impl Sync for LegacySha1Signer {}
 impl LegacySha1Signer {
     pub(crate) fn new(pkcs1_der: &[u8]) -> Result<Self> {
         // SAFETY: pointer/length describe a live slice; AWS-LC copies what it needs.
-        let ptr = unsafe { aws_lc_sys::RSA_private_key_from_bytes(pkcs1_der.as_ptr(), pkcs1_der.len()) };
+        let ptr =
+            unsafe { aws_lc_sys::RSA_private_key_from_bytes(pkcs1_der.as_ptr(), pkcs1_der.len()) };
         std::ptr::NonNull::new(ptr)
             .map(|rsa| Self { rsa })
             .ok_or_else(|| Error::KeyRejected("AWS-LC could not parse the PKCS#1 key".into()))
     }
 
     pub(crate) fn sign_sha1(&self, message: &[u8]) -> Result<Vec<u8>> {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, message);
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, message);
         let digest = digest.as_ref();
         // SAFETY: the RSA pointer is valid for self's lifetime; `out` has RSA_size bytes as
         // RSA_sign requires; out_len receives the written length.
@@ -158,11 +164,27 @@ mod tests {
             let sig = key.sign(st, b"a=1&b=2").unwrap();
             assert_eq!(sig.len(), 344);
             public.verify(st, b"a=1&b=2", &sig).unwrap();
-            assert_eq!(public.verify(st, b"a=1&b=3", &sig), Err(Error::BadSignature));
-            let other = if st == SignType::Rsa2 { SignType::Rsa } else { SignType::Rsa2 };
-            assert_eq!(public.verify(other, b"a=1&b=2", &sig), Err(Error::BadSignature));
-            assert_eq!(public.verify(st, b"a=1&b=2", ""), Err(Error::MissingSignature));
-            assert_eq!(public.verify(st, b"a=1&b=2", "!!"), Err(Error::BadSignature));
+            assert_eq!(
+                public.verify(st, b"a=1&b=3", &sig),
+                Err(Error::BadSignature)
+            );
+            let other = if st == SignType::Rsa2 {
+                SignType::Rsa
+            } else {
+                SignType::Rsa2
+            };
+            assert_eq!(
+                public.verify(other, b"a=1&b=2", &sig),
+                Err(Error::BadSignature)
+            );
+            assert_eq!(
+                public.verify(st, b"a=1&b=2", ""),
+                Err(Error::MissingSignature)
+            );
+            assert_eq!(
+                public.verify(st, b"a=1&b=2", "!!"),
+                Err(Error::BadSignature)
+            );
         }
         assert_eq!("RSA2".parse::<SignType>().unwrap(), SignType::Rsa2);
         assert!("rsa2".parse::<SignType>().is_err());

@@ -17,13 +17,20 @@ fn key() -> &'static PrivateKey {
 }
 
 fn param_key() -> impl Strategy<Value = String> {
-    "[a-z_]{1,12}".prop_filter("sign is not a signed param", |k| k != "sign" && k != "charset" && k != "sign_type")
+    "[a-z_]{1,12}".prop_filter("sign is not a signed param", |k| {
+        k != "sign" && k != "charset" && k != "sign_type"
+    })
 }
 
 /// Values full of the characters that break naive encoders: `&`, `=`, `+`, `%`, spaces,
 /// quotes, non-ASCII, and empty strings.
 fn utf8_value() -> impl Strategy<Value = String> {
-    prop_oneof![Just(String::new()), "[ -~]{0,24}", "[a&=+% 中文流浪地球😀\"{}\\\\/]{0,24}", any::<String>()]
+    prop_oneof![
+        Just(String::new()),
+        "[ -~]{0,24}",
+        "[a&=+% 中文流浪地球😀\"{}\\\\/]{0,24}",
+        any::<String>()
+    ]
 }
 
 /// Text that GBK can encode (ASCII + common CJK).

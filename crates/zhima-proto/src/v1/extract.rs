@@ -64,7 +64,10 @@ impl<'de> Deserialize<'de> for RootMembers<'de> {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+            fn visit_map<A: MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
                 let mut members = Vec::new();
                 while let Some(entry) = map.next_entry::<Cow<'de, str>, &'de RawValue>()? {
                     members.push(entry);
@@ -89,7 +92,9 @@ pub fn extract_signed_node<'a>(body: &'a str, method: &str) -> Result<SignedNode
         let mut found = members.iter().filter(|(k, _)| k == name).map(|(_, v)| *v);
         let first = found.next();
         if first.is_some() && found.next().is_some() {
-            return Err(Error::GatewayResponse(format!("node {name:?} appears twice")));
+            return Err(Error::GatewayResponse(format!(
+                "node {name:?} appears twice"
+            )));
         }
         Ok(first)
     };
@@ -98,18 +103,24 @@ pub fn extract_signed_node<'a>(body: &'a str, method: &str) -> Result<SignedNode
         None => match pick(ERROR_RESPONSE_KEY)? {
             Some(raw) => (ERROR_RESPONSE_KEY.to_string(), raw),
             None => {
-                return Err(Error::GatewayResponse(format!("no {wanted:?} or error_response node")))
+                return Err(Error::GatewayResponse(format!(
+                    "no {wanted:?} or error_response node"
+                )))
             }
         },
     };
     let content = raw.get();
     if !(content.starts_with('{') || content.starts_with('"')) {
-        return Err(Error::GatewayResponse(format!("node {node_key:?} is neither an object nor a string")));
+        return Err(Error::GatewayResponse(format!(
+            "node {node_key:?} is neither an object nor a string"
+        )));
     }
     // The textual rule of the Java SDK: the quoted node name must not occur again after it.
     let end = content.as_ptr() as usize - body.as_ptr() as usize + content.len();
     if body[end..].contains(&format!("\"{node_key}\"")) {
-        return Err(Error::GatewayResponse(format!("node name {node_key:?} repeated after the node")));
+        return Err(Error::GatewayResponse(format!(
+            "node name {node_key:?} repeated after the node"
+        )));
     }
     let string_member = |name: &str| -> Result<Option<String>> {
         match pick(name)? {
@@ -119,7 +130,12 @@ pub fn extract_signed_node<'a>(body: &'a str, method: &str) -> Result<SignedNode
                 .map_err(|_| Error::GatewayResponse(format!("{name:?} is not a string"))),
         }
     };
-    Ok(SignedNode { node_key, content, sign: string_member("sign")?, cert_sn: string_member("alipay_cert_sn")? })
+    Ok(SignedNode {
+        node_key,
+        content,
+        sign: string_member("sign")?,
+        cert_sn: string_member("alipay_cert_sn")?,
+    })
 }
 
 /// Extracts and verifies a response body, fail-closed: no `sign`, a bad signature, an
@@ -136,10 +152,13 @@ pub fn verify_response(
     aes: Option<&AesKey>,
 ) -> Result<VerifiedResponse> {
     let node = extract_signed_node(body, method)?;
-    let sign = node.sign.as_deref().filter(|s| !s.is_empty()).ok_or(Error::MissingSignature)?;
-    let check = |text: &str| -> Result<()> {
-        platform_key.verify(sign_type, &charset.encode(text)?, sign)
-    };
+    let sign = node
+        .sign
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or(Error::MissingSignature)?;
+    let check =
+        |text: &str| -> Result<()> { platform_key.verify(sign_type, &charset.encode(text)?, sign) };
     if check(node.content).is_err() {
         let unescaped = node.content.replace("\\/", "/");
         if unescaped == node.content || check(&unescaped).is_err() {
@@ -154,13 +173,19 @@ pub fn verify_response(
             .map_err(|e| Error::GatewayResponse(format!("encrypted node: {e}")))?;
         let plain = key.decrypt_to_string(&ciphertext)?;
         if !plain.trim_start().starts_with('{') {
-            return Err(Error::AesDecrypt("decrypted node is not a JSON object".into()));
+            return Err(Error::AesDecrypt(
+                "decrypted node is not a JSON object".into(),
+            ));
         }
         plain
     } else {
         node.content.to_string()
     };
-    Ok(VerifiedResponse { node_key: node.node_key, node_json, cert_sn: node.cert_sn })
+    Ok(VerifiedResponse {
+        node_key: node.node_key,
+        node_json,
+        cert_sn: node.cert_sn,
+    })
 }
 
 #[cfg(test)]
@@ -177,8 +202,13 @@ mod tests {
 
     #[test]
     fn rejects_repeats_and_garbage() {
-        assert!(extract_signed_node(r#"{"a_response":{},"a_response":{},"sign":"x"}"#, "a").is_err());
-        assert!(extract_signed_node(r#"{"a_response":{},"sign":"x","n":{"a_response":{}}}"#, "a").is_err());
+        assert!(
+            extract_signed_node(r#"{"a_response":{},"a_response":{},"sign":"x"}"#, "a").is_err()
+        );
+        assert!(
+            extract_signed_node(r#"{"a_response":{},"sign":"x","n":{"a_response":{}}}"#, "a")
+                .is_err()
+        );
         assert!(extract_signed_node(r#"{"a_response":1,"sign":"x"}"#, "a").is_err());
         assert!(extract_signed_node("not json", "a").is_err());
         let e = extract_signed_node(r#"{"error_response":{"code":"40002"}}"#, "a").unwrap();

@@ -29,7 +29,9 @@ impl Charset {
         match label.trim().to_ascii_lowercase().as_str() {
             "utf-8" | "utf8" => Ok(Charset::Utf8),
             "gbk" | "gb2312" | "gb18030" => Ok(Charset::Gbk),
-            other => Err(Error::GatewayRequest(format!("unsupported charset {other:?}"))),
+            other => Err(Error::GatewayRequest(format!(
+                "unsupported charset {other:?}"
+            ))),
         }
     }
 
@@ -45,8 +47,12 @@ impl Charset {
     /// (a replaced character would make the signature check fail for an obscure reason).
     pub fn decode(self, bytes: &[u8]) -> Result<String> {
         match self {
-            Charset::Utf8 => String::from_utf8(bytes.to_vec())
-                .map_err(|e| Error::GatewayRequest(format!("invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()))),
+            Charset::Utf8 => String::from_utf8(bytes.to_vec()).map_err(|e| {
+                Error::GatewayRequest(format!(
+                    "invalid UTF-8 at byte {}",
+                    e.utf8_error().valid_up_to()
+                ))
+            }),
             Charset::Gbk => {
                 let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
                 if had_errors {
@@ -92,9 +98,14 @@ impl GatewayParams {
     pub fn from_pairs<K: Into<String>, V: Into<String>>(
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
-        let map: BTreeMap<String, String> =
-            pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
-        let charset = map.get("charset").and_then(|c| Charset::from_label(c).ok()).unwrap_or_default();
+        let map: BTreeMap<String, String> = pairs
+            .into_iter()
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let charset = map
+            .get("charset")
+            .and_then(|c| Charset::from_label(c).ok())
+            .unwrap_or_default();
         Self { map, charset }
     }
 
@@ -113,7 +124,10 @@ impl GatewayParams {
             .map(|(_, v)| String::from_utf8_lossy(v).into_owned());
         let charset = match declared.as_deref().filter(|c| !c.is_empty()) {
             Some(label) => Charset::from_label(label)?,
-            None => content_type_charset.map(Charset::from_label).transpose()?.unwrap_or_default(),
+            None => content_type_charset
+                .map(Charset::from_label)
+                .transpose()?
+                .unwrap_or_default(),
         };
         let mut map = BTreeMap::new();
         // Query first, then body: the body wins on a duplicate key. Within one part, the
@@ -191,7 +205,10 @@ fn split_form(input: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
 }
 
 fn form_decode(raw: &[u8]) -> Vec<u8> {
-    let plus_as_space: Vec<u8> = raw.iter().map(|&b| if b == b'+' { b' ' } else { b }).collect();
+    let plus_as_space: Vec<u8> = raw
+        .iter()
+        .map(|&b| if b == b'+' { b' ' } else { b })
+        .collect();
     percent_decode(&plus_as_space).collect()
 }
 
@@ -206,8 +223,18 @@ pub enum FormStyle {
     Whatwg,
 }
 
-const PY_KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'.').remove(b'-').remove(b'~').remove(b' ');
-const WHATWG_KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'*').remove(b'-').remove(b'.').remove(b'_').remove(b' ');
+const PY_KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'-')
+    .remove(b'~')
+    .remove(b' ');
+const WHATWG_KEEP: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'*')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b' ');
 
 /// Form-encodes one value: bytes in `charset`, space as `+`.
 pub fn form_encode(value: &str, charset: Charset, style: FormStyle) -> Result<String> {
@@ -253,18 +280,31 @@ mod tests {
 
     #[test]
     fn gbk_values_decode_from_raw_bytes() {
-        let body = format!("charset=GBK&biz_content={}", form_encode("流浪地球", Charset::Gbk, FormStyle::Python).unwrap());
+        let body = format!(
+            "charset=GBK&biz_content={}",
+            form_encode("流浪地球", Charset::Gbk, FormStyle::Python).unwrap()
+        );
         let p = GatewayParams::parse(b"", body.as_bytes(), None).unwrap();
         assert_eq!(p.charset(), Charset::Gbk);
         assert_eq!(p.get("biz_content"), Some("流浪地球"));
         // The same bytes read as UTF-8 are rejected rather than mangled.
-        let p = GatewayParams::parse(b"charset=utf-8", body.replace("charset=GBK", "x=1").as_bytes(), None);
+        let p = GatewayParams::parse(
+            b"charset=utf-8",
+            body.replace("charset=GBK", "x=1").as_bytes(),
+            None,
+        );
         assert!(p.is_err());
     }
 
     #[test]
     fn styles_differ_only_where_the_sdks_do() {
-        assert_eq!(form_encode("a b*~:/", Charset::Utf8, FormStyle::Python).unwrap(), "a+b%2A~%3A%2F");
-        assert_eq!(form_encode("a b*~:/", Charset::Utf8, FormStyle::Whatwg).unwrap(), "a+b*%7E%3A%2F");
+        assert_eq!(
+            form_encode("a b*~:/", Charset::Utf8, FormStyle::Python).unwrap(),
+            "a+b%2A~%3A%2F"
+        );
+        assert_eq!(
+            form_encode("a b*~:/", Charset::Utf8, FormStyle::Whatwg).unwrap(),
+            "a+b*%7E%3A%2F"
+        );
     }
 }

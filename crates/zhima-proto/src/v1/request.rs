@@ -20,14 +20,37 @@ impl SdkLayout {
     fn query_keys(self) -> &'static [&'static str] {
         match self {
             SdkLayout::Python => &[
-                "timestamp", "app_id", "method", "charset", "format", "version", "sign_type",
-                "encrypt_type", "app_auth_token", "auth_token", "notify_url", "return_url",
-                "app_cert_sn", "alipay_root_cert_sn", "sign",
+                "timestamp",
+                "app_id",
+                "method",
+                "charset",
+                "format",
+                "version",
+                "sign_type",
+                "encrypt_type",
+                "app_auth_token",
+                "auth_token",
+                "notify_url",
+                "return_url",
+                "app_cert_sn",
+                "alipay_root_cert_sn",
+                "sign",
             ],
             SdkLayout::Node => &[
-                "method", "app_id", "charset", "version", "sign_type", "timestamp", "format",
-                "notify_url", "return_url", "auth_token", "app_auth_token", "app_cert_sn",
-                "alipay_root_cert_sn", "sign",
+                "method",
+                "app_id",
+                "charset",
+                "version",
+                "sign_type",
+                "timestamp",
+                "format",
+                "notify_url",
+                "return_url",
+                "auth_token",
+                "app_auth_token",
+                "app_cert_sn",
+                "alipay_root_cert_sn",
+                "sign",
             ],
         }
     }
@@ -78,23 +101,34 @@ pub fn verify_request(params: &GatewayParams, public: &PublicKey) -> Result<()> 
         .get_non_empty("sign_type")
         .ok_or_else(|| Error::SignType(String::new()))?
         .parse()?;
-    let sign = params.get_non_empty("sign").ok_or(Error::MissingSignature)?;
+    let sign = params
+        .get_non_empty("sign")
+        .ok_or(Error::MissingSignature)?;
     let bytes = params.charset().encode(&params.sign_content())?;
     public.verify(sign_type, &bytes, sign)
 }
 
 /// Signs `params` and lays them out exactly as the chosen SDK does.
-pub fn build_request(params: &GatewayParams, key: &PrivateKey, layout: SdkLayout) -> Result<SignedRequest> {
+pub fn build_request(
+    params: &GatewayParams,
+    key: &PrivateKey,
+    layout: SdkLayout,
+) -> Result<SignedRequest> {
     let (sign_content, sign) = sign_params(params, key)?;
     let mut all = params.clone();
     all.insert("sign", sign.clone());
     let query_keys = layout.query_keys();
-    let query_pairs = query_keys.iter().filter_map(|k| all.get(k).map(|v| (*k, v)));
+    let query_pairs = query_keys
+        .iter()
+        .filter_map(|k| all.get(k).map(|v| (*k, v)));
     let first = layout.body_first_keys();
     let body_pairs = first
         .iter()
         .filter_map(|k| all.get(k).map(|v| (*k, v)))
-        .chain(all.iter().filter(|(k, _)| !query_keys.contains(k) && !first.contains(k)));
+        .chain(
+            all.iter()
+                .filter(|(k, _)| !query_keys.contains(k) && !first.contains(k)),
+        );
     let charset = all.charset();
     Ok(SignedRequest {
         query: form_encode_pairs(query_pairs, charset, layout.form_style())?,

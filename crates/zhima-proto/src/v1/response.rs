@@ -33,7 +33,9 @@ impl ResponseNode {
         let text = serde_json::to_string(node)
             .map_err(|e| Error::GatewayResponse(format!("cannot serialise node: {e}")))?;
         if !text.starts_with('{') {
-            return Err(Error::GatewayResponse("a response node must be a JSON object".into()));
+            return Err(Error::GatewayResponse(
+                "a response node must be a JSON object".into(),
+            ));
         }
         Ok(ResponseNode::Json(text))
     }

@@ -57,7 +57,8 @@ impl AuthString {
             }
         }
         let need = |v: Option<String>, k: &str| {
-            v.filter(|s| !s.is_empty()).ok_or_else(|| Error::V3Header(format!("authString has no {k}")))
+            v.filter(|s| !s.is_empty())
+                .ok_or_else(|| Error::V3Header(format!("authString has no {k}")))
         };
         Ok(Self {
             app_id: need(app_id, "app_id")?,
@@ -70,9 +71,12 @@ impl AuthString {
 
     /// `timestamp` as epoch milliseconds.
     pub fn timestamp_ms(&self) -> Result<i64> {
-        self.timestamp
-            .parse()
-            .map_err(|_| Error::V3Header(format!("timestamp {:?} is not epoch milliseconds", self.timestamp)))
+        self.timestamp.parse().map_err(|_| {
+            Error::V3Header(format!(
+                "timestamp {:?} is not epoch milliseconds",
+                self.timestamp
+            ))
+        })
     }
 }
 
@@ -108,14 +112,22 @@ impl Authorization {
         let rest = header
             .strip_prefix(AUTH_SCHEME)
             .and_then(|r| r.strip_prefix(' '))
-            .ok_or_else(|| Error::V3Header(format!("Authorization must start with \"{AUTH_SCHEME} \"")))?;
-        let at = rest.rfind(",sign=").ok_or_else(|| Error::V3Header("Authorization has no ,sign=".into()))?;
+            .ok_or_else(|| {
+                Error::V3Header(format!("Authorization must start with \"{AUTH_SCHEME} \""))
+            })?;
+        let at = rest
+            .rfind(",sign=")
+            .ok_or_else(|| Error::V3Header("Authorization has no ,sign=".into()))?;
         let auth_string = &rest[..at];
         let sign = &rest[at + ",sign=".len()..];
         if sign.is_empty() {
             return Err(Error::MissingSignature);
         }
-        Ok(Self { auth_string: auth_string.to_string(), fields: AuthString::parse(auth_string)?, sign: sign.to_string() })
+        Ok(Self {
+            auth_string: auth_string.to_string(),
+            fields: AuthString::parse(auth_string)?,
+            sign: sign.to_string(),
+        })
     }
 
     /// Signs a request and returns the header (client side).
@@ -130,11 +142,21 @@ impl Authorization {
         let auth_string = fields.to_string();
         let content = request_sign_content(&auth_string, method, request_uri, body, app_auth_token);
         let sign = key.sign(SignType::Rsa2, content.as_bytes())?;
-        Ok(Self { auth_string, fields, sign })
+        Ok(Self {
+            auth_string,
+            fields,
+            sign,
+        })
     }
 
     /// The string-to-sign for this header and request.
-    pub fn sign_content(&self, method: &str, request_uri: &str, body: &str, app_auth_token: Option<&str>) -> String {
+    pub fn sign_content(
+        &self,
+        method: &str,
+        request_uri: &str,
+        body: &str,
+        app_auth_token: Option<&str>,
+    ) -> String {
         request_sign_content(&self.auth_string, method, request_uri, body, app_auth_token)
     }
 
@@ -167,7 +189,10 @@ mod tests {
         let a = Authorization::parse(h).unwrap();
         assert_eq!(a.auth_string, "app_id=1,nonce=n,timestamp=5,x=a,sign=b");
         assert_eq!(a.sign, "SIG");
-        assert_eq!(a.fields.extra, vec![("x".into(), "a".into()), ("sign".into(), "b".into())]);
+        assert_eq!(
+            a.fields.extra,
+            vec![("x".into(), "a".into()), ("sign".into(), "b".into())]
+        );
         assert_eq!(a.header_value(), h);
         assert!(Authorization::parse("Bearer x").is_err());
         assert!(Authorization::parse("ALIPAY-SHA256withRSA app_id=1,nonce=n,sign=x").is_err());

@@ -28,8 +28,16 @@ pub fn sign_response(
     sn: Option<&str>,
 ) -> Result<ResponseHeaders> {
     let timestamp = timestamp_ms.to_string();
-    let signature = key.sign(SignType::Rsa2, response_sign_content(&timestamp, nonce, body).as_bytes())?;
-    Ok(ResponseHeaders { timestamp, nonce: nonce.to_string(), signature, sn: sn.map(str::to_string) })
+    let signature = key.sign(
+        SignType::Rsa2,
+        response_sign_content(&timestamp, nonce, body).as_bytes(),
+    )?;
+    Ok(ResponseHeaders {
+        timestamp,
+        nonce: nonce.to_string(),
+        signature,
+        sn: sn.map(str::to_string),
+    })
 }
 
 /// Verifies response headers over the raw body, fail-closed: missing headers are errors,
@@ -44,9 +52,15 @@ pub fn verify_response(
     body: &str,
 ) -> Result<()> {
     let missing = |h: &str| Error::V3Header(format!("response header {h} is missing"));
-    let timestamp = timestamp.filter(|s| !s.is_empty()).ok_or_else(|| missing(super::HEADER_TIMESTAMP))?;
-    let nonce = nonce.filter(|s| !s.is_empty()).ok_or_else(|| missing(super::HEADER_NONCE))?;
-    let signature = signature.filter(|s| !s.is_empty() && *s != "null").ok_or(Error::MissingSignature)?;
+    let timestamp = timestamp
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing(super::HEADER_TIMESTAMP))?;
+    let nonce = nonce
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| missing(super::HEADER_NONCE))?;
+    let signature = signature
+        .filter(|s| !s.is_empty() && *s != "null")
+        .ok_or(Error::MissingSignature)?;
     if let Some(expected) = expected_sn {
         match sn {
             Some(got) if got == expected => {}
@@ -58,5 +72,9 @@ pub fn verify_response(
             None => return Err(missing(super::HEADER_SN)),
         }
     }
-    platform_key.verify(SignType::Rsa2, response_sign_content(timestamp, nonce, body).as_bytes(), signature)
+    platform_key.verify(
+        SignType::Rsa2,
+        response_sign_content(timestamp, nonce, body).as_bytes(),
+        signature,
+    )
 }
