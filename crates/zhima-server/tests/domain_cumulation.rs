@@ -39,16 +39,12 @@ fn accept(
 #[test]
 fn a_stored_identical_request_replays_whatever_the_state() {
     let (event, _) = accept(&sync_body("X-1"), &snapshot());
-    // The agreement is gone and the caller acts for another partner: still the original success.
+    // The agreement is gone: still the original success.
     let snap = CumulationSnapshot {
         existing: Some(LedgerEvent { seq: 7, ..event }),
         ..Default::default()
     };
-    match decide(
-        &cmd(&sync_body("X-1")),
-        &caller_for(ISV_APP, OTHER_PARTNER),
-        &snap,
-    ) {
+    match decide(&cmd(&sync_body("X-1")), &caller(), &snap) {
         CumulationDecision::Replay(r) => {
             assert!(r.replayed);
             assert_eq!(
@@ -56,6 +52,15 @@ fn a_stored_identical_request_replays_whatever_the_state() {
                 (7, AGREEMENT, Some(USER))
             );
         }
+        other => panic!("{other:?}"),
+    }
+    // A caller acting for another partner neither replays nor learns that the key is taken.
+    match decide(
+        &cmd(&sync_body("X-1")),
+        &caller_for(ISV_APP, OTHER_PARTNER),
+        &snap,
+    ) {
+        CumulationDecision::Reject(r) => assert_eq!(r.code.as_str(), "REQUEST_ACCESS_ILLEGAL"),
         other => panic!("{other:?}"),
     }
     let mut changed = sync_body("X-1");

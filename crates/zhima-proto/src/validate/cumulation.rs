@@ -153,13 +153,16 @@ impl ValidCumulation {
     /// Canonical JSON of every business field, for the idempotency comparison of rule 2: two
     /// requests are "the same" exactly when their fingerprints are equal. Semantics, not
     /// spelling, count: key order, whitespace, `"3.5"` vs `"3.50"`, absent vs `false`
-    /// `has_alipay_trade`, and key order inside a JSON `ext_info` are all ignored.
+    /// `has_alipay_trade`, and key order inside a JSON object/array `ext_info` are all
+    /// ignored. Other `ext_info` text is compared verbatim: parsing scalars too would make the
+    /// text `x` and the JSON string text `"x"` the same request.
     pub fn business_fingerprint(&self) -> String {
         let mut value = serde_json::to_value(self).unwrap_or_default();
         let ext = self
             .ext_info
             .as_deref()
-            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok());
+            .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+            .filter(|v| v.is_object() || v.is_array());
         if let (Some(ext), Some(obj)) = (ext, value.as_object_mut()) {
             obj.insert("ext_info".into(), ext);
         }

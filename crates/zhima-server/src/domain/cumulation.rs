@@ -6,10 +6,13 @@
 //! [`Append`] (event + totals delta) or nothing → commit. The first failing rule decides the
 //! code, in the documented order:
 //!
-//! 2. idempotency on (`partner_id`, `out_biz_no`) — same fingerprint → the original success,
+//! 2. `REQUEST_ACCESS_ILLEGAL` (caller's effective partner) — before idempotency, so that a
+//!    caller acting for another merchant can neither replay nor probe that merchant's
+//!    `out_biz_no`s (it depends on the caller only, never on stored state);
+//! 3. idempotency on (`partner_id`, `out_biz_no`) — same fingerprint → the original success,
 //!    even if the agreement or refund budget changed since; different → `IDEMPOTENT_ERROR`;
-//! 3. `REQUEST_ACCESS_ILLEGAL` (caller's effective partner), then `EASY_MEMBER_CONSULT_FAIL`
-//!    (agreement exists, belongs to the user and partner, status `Y`);
+//!    then `EASY_MEMBER_CONSULT_FAIL` (agreement exists, belongs to the user and partner,
+//!    status `Y`);
 //! 4. `INVALID_CUMULATE_MODE` (template mode vs data type; bound mode needs trade + discounts);
 //! 5. `has_alipay_trade` in bound mode: `TRADE_NOT_EXIST` / `BUYER_INFO_ERROR` /
 //!    `SELLER_INFO_ERROR`;
@@ -156,6 +159,9 @@ pub fn decide(
     caller: &Caller,
     snap: &CumulationSnapshot,
 ) -> CumulationDecision {
+    if let Err(r) = check_access(cmd, caller) {
+        return CumulationDecision::Reject(r);
+    }
     let fingerprint = digest(&cmd.business_fingerprint());
     if let Some(prev) = &snap.existing {
         return if prev.fingerprint == fingerprint {
@@ -170,7 +176,7 @@ pub fn decide(
             ))
         };
     }
-    match check_rules(cmd, caller, snap) {
+    match check_rules(cmd, snap) {
         Ok(completes_payment) => {
             let event = new_event(cmd, fingerprint, caller.now);
             let delta = TotalsDelta::of(&event, completes_payment);
@@ -180,13 +186,8 @@ pub fn decide(
     }
 }
 
-/// Rules 3–6; `Ok(true)` when the command is a refund that exhausts its payment.
-fn check_rules(
-    cmd: &CumulationCmd,
-    caller: &Caller,
-    snap: &CumulationSnapshot,
-) -> Result<bool, Rejection> {
-    check_access(cmd, caller)?;
+/// Rules 3b–6; `Ok(true)` when the command is a refund that exhausts its payment.
+fn check_rules(cmd: &CumulationCmd, snap: &CumulationSnapshot) -> Result<bool, Rejection> {
     let agreement = check_agreement(cmd, snap.agreement.as_ref())?;
     let template = snap.template.as_ref().ok_or_else(|| {
         reject(
@@ -207,7 +208,7 @@ fn check_rules(
     }
 }
 
-/// Rule 3a: the caller acts for `partner_id` (its own, or the app_auth_token's merchant).
+/// Rule 2: the caller acts for `partner_id` (its own, or the app_auth_token's merchant).
 fn check_access(cmd: &CumulationCmd, caller: &Caller) -> Result<(), Rejection> {
     if cmd.partner_id == caller.partner_id {
         return Ok(());

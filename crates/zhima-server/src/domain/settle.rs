@@ -1,7 +1,9 @@
 //! `settle.apply` rules (PRODUCT §4 "Settlement"), as a pure decision over a snapshot.
 //!
-//! Order: idempotency on (`partner_id`, `out_request_no`) — same fingerprint → the original
-//! success, different → `IDEMPOTENT_ERROR`; `REQUEST_ACCESS_ILLEGAL`; the agreement exists,
+//! Order: `REQUEST_ACCESS_ILLEGAL` (first, so that a caller acting for another merchant can
+//! neither replay nor probe its `out_request_no`s); idempotency on (`partner_id`,
+//! `out_request_no`) — same fingerprint → the original success, different →
+//! `IDEMPOTENT_ERROR`; the agreement exists,
 //! belongs to the partner (and user, when sent) and is not already `N` →
 //! `EASY_MEMBER_CONSULT_FAIL`; with the template's `settle_check`, the totals the merchant sent
 //! must be within tolerance of the ledger → `SETTLE_AMOUNT_CHECK_FAIL` (**ours**), whose
@@ -110,6 +112,9 @@ impl SettleReceipt {
 
 /// The settlement rules over the snapshot.
 pub fn decide(cmd: &SettleCmd, caller: &Caller, snap: &SettleSnapshot) -> SettleDecision {
+    if let Err(r) = check_access(cmd, caller) {
+        return SettleDecision::Reject(r);
+    }
     let fingerprint = digest(&cmd.business_fingerprint());
     if let Some(prev) = &snap.existing {
         return if prev.fingerprint == fingerprint {
@@ -124,7 +129,7 @@ pub fn decide(cmd: &SettleCmd, caller: &Caller, snap: &SettleSnapshot) -> Settle
             ))
         };
     }
-    if let Err(r) = check(cmd, caller, snap) {
+    if let Err(r) = check(cmd, snap) {
         return SettleDecision::Reject(r);
     }
     SettleDecision::Settle(Box::new(Settlement {
@@ -142,16 +147,21 @@ pub fn decide(cmd: &SettleCmd, caller: &Caller, snap: &SettleSnapshot) -> Settle
     }))
 }
 
-fn check(cmd: &SettleCmd, caller: &Caller, snap: &SettleSnapshot) -> Result<(), Rejection> {
-    if cmd.partner_id != caller.partner_id {
-        return Err(Rejection::new(
-            CumulationCode::RequestAccessIllegal,
-            format_args!(
-                "应用{}代表商户{}调用，不能为商户{}结算",
-                caller.app_id, caller.partner_id, cmd.partner_id
-            ),
-        ));
+/// The caller acts for `partner_id` (its own, or the app_auth_token's merchant).
+fn check_access(cmd: &SettleCmd, caller: &Caller) -> Result<(), Rejection> {
+    if cmd.partner_id == caller.partner_id {
+        return Ok(());
     }
+    Err(Rejection::new(
+        CumulationCode::RequestAccessIllegal,
+        format_args!(
+            "应用{}代表商户{}调用，不能为商户{}结算",
+            caller.app_id, caller.partner_id, cmd.partner_id
+        ),
+    ))
+}
+
+fn check(cmd: &SettleCmd, snap: &SettleSnapshot) -> Result<(), Rejection> {
     let fail = |detail: String| Rejection::new(CumulationCode::EasyMemberConsultFail, detail);
     let a = snap
         .agreement

@@ -2,7 +2,7 @@
 //!
 //! | route | handler |
 //! |---|---|
-//! | `POST`/`GET /gateway.do` (absolute-form request lines too) | `v1` — always HTTP 200, signed envelope |
+//! | `POST`/`GET /gateway.do` (absolute-form request lines too; other methods get a signed error) | `v1` — always HTTP 200, signed envelope |
 //! | `POST /v3/zhima/credit/pe/zmgo/cumulation/sync`, `GET /v3/zhima/merchant/zmgo/cumulate/query`, `GET /v3/zhima/credit/pe/zmgo/agreement/query`, `POST /v3/zhima/credit/pe/zmgo/settle/apply` | `v3` — signed headers, JSON errors |
 //! | `GET /healthz` | 200 while the process serves |
 //! | `GET /readyz` | 200 when storage answers and no shutdown is under way, else 503 |
@@ -36,7 +36,7 @@ use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use tokio::net::TcpListener;
 use zhima_proto::models::{Api, HttpMethod};
@@ -78,7 +78,8 @@ impl Server {
     /// The axum router (for embedding or `tower::ServiceExt::oneshot` tests).
     pub fn router(&self) -> Router {
         let mut router = Router::new()
-            .route("/gateway.do", get(v1::gateway).post(v1::gateway))
+            // Any HTTP method: the handler answers the unsupported ones in v1 form.
+            .route("/gateway.do", any(v1::gateway))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz));
         for &api in Api::ALL {

@@ -1,6 +1,6 @@
 //! `POST|GET /gateway.do`: the v1 gateway (PROTOCOL §A, PRODUCT §3).
 //!
-//! Always HTTP 200. Every answer is signed with the request's `sign_type` (RSA2 when it named
+//! Always HTTP 200, other HTTP methods included (they get a signed `isv.invalid-parameter`). Every answer is signed with the request's `sign_type` (RSA2 when it named
 //! none we know) in the request's `charset`; errors sit in the `<method>_response` node, and
 //! the method-less `error_response` is used only when `method` is missing. The checks run in
 //! the order of [`check_and_dispatch`]; the first failure decides the answer.
@@ -9,7 +9,8 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use zhima_proto::aes::AesKey;
@@ -77,7 +78,7 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
     let limit = shared.settings.body_limit;
     let work = async {
         let body = read_body(body, limit).await?;
-        Ok(handle(&shared, &ctx, &parts.headers, &query, &body, &mut env).await)
+        Ok(handle(&shared, &ctx, &parts, &query, &body, &mut env).await)
     };
     let result = match tokio::time::timeout(shared.settings.request_timeout, work).await {
         Ok(Ok(result)) => result,
@@ -101,18 +102,25 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
 async fn handle(
     shared: &Shared,
     ctx: &RequestCtx,
-    headers: &HeaderMap,
+    parts: &Parts,
     query: &str,
     body: &[u8],
     env: &mut Envelope,
 ) -> Result<Success, ApiError> {
     let (params, charset_error) =
-        match GatewayParams::parse(query.as_bytes(), body, content_type_charset(headers)) {
+        match GatewayParams::parse(query.as_bytes(), body, content_type_charset(&parts.headers)) {
             Ok(p) => (p, None),
             // Keep going with a lossy reading so that earlier checks still decide first.
             Err(e) => (lossy_params(query.as_bytes(), body), Some(e.to_string())),
         };
     env.refine(&params);
+    // Every v1 answer is a signed HTTP 200, an unsupported HTTP method's too; nothing runs.
+    if ![Method::GET, Method::HEAD, Method::POST].contains(&parts.method) {
+        return Err(ApiError::gateway_msg(
+            GatewayFault::InvalidParameter,
+            format!("不支持的HTTP方法{}，请使用POST或GET", parts.method),
+        ));
+    }
     check_and_dispatch(shared, ctx, &params, charset_error, env).await
 }
 
