@@ -35,8 +35,13 @@ pub struct ZhimaCreditPeZmgoSettleApplyModel {
     /// Merchant's total discount in the period, yuan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total_discount_amount: Option<String>,
-    /// Merchant's task count in the period (a decimal string on the wire).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Merchant's task count in the period: a decimal string on the wire, also accepted as a
+    /// JSON integer (the Java SDK models it as a number).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::de::opt_int_text"
+    )]
     pub total_task_count: Option<String>,
     /// [`SettleActionType`] wire value. Default `DEFAULT_SETTLE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -118,5 +123,28 @@ wire_enum! {
         Paying = "P",
         /// 支付失败.
         Failed = "N",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_count_is_read_from_a_string_or_an_integer_but_nothing_else() {
+        let as_text: ZhimaCreditPeZmgoSettleApplyModel =
+            serde_json::from_str(r#"{"total_task_count":"3"}"#).unwrap();
+        let as_number: ZhimaCreditPeZmgoSettleApplyModel =
+            serde_json::from_str(r#"{"total_task_count":3}"#).unwrap();
+        assert_eq!(as_text.total_task_count.as_deref(), Some("3"));
+        assert_eq!(as_number.total_task_count, as_text.total_task_count);
+        assert!(serde_json::from_str::<ZhimaCreditPeZmgoSettleApplyModel>(
+            r#"{"total_task_count":true}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<ZhimaCreditPeZmgoSettleApplyModel>(
+            r#"{"total_task_count":1.5}"#
+        )
+        .is_err());
     }
 }
