@@ -224,3 +224,51 @@ fn an_unreachable_platform_is_a_transport_failure() {
     assert_eq!(code, 1, "{stderr}");
     assert!(stderr.contains("transport"), "{stderr}");
 }
+
+#[test]
+fn malformed_content_and_wrong_keys_are_refused_before_anything_is_sent() {
+    let serve = Serve::start();
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{bad").unwrap();
+    let bad_arg = format!("@{}", bad.display());
+    for args in [
+        vec!["zhima.data.state.data.sync", r#"{"out_biz_no":"call-bad","#],
+        vec!["POST", "/v3/zhima/credit/pe/zmgo/cumulation/sync", &bad_arg],
+        vec!["zhima.data.state.data.sync", "--json", "not json"],
+    ] {
+        let (code, stdout, stderr) = call(&serve, &args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            stderr.contains("not valid JSON") && stderr.contains("line 1 column"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // The app's own public key given as the platform key: a configuration error.
+    let app_public = serve.key("keys/app_public.pem");
+    let (code, _, stderr) = call(
+        &serve,
+        &[
+            "--platform-public-key",
+            &app_public,
+            "zhima.data.state.data.sync",
+            "{}",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("app's own public key"), "{stderr}");
+    // A missing key file names the file.
+    let missing = dir.path().join("missing.pem");
+    let (code, _, stderr) = call(
+        &serve,
+        &[
+            "--app-private-key",
+            missing.to_str().unwrap(),
+            "zhima.data.state.data.sync",
+            "{}",
+        ],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("missing.pem"), "{stderr}");
+}

@@ -453,3 +453,39 @@ fn keys_can_come_from_a_serve_data_dir() {
     assert_diagnosis(exit, &report, "WRONG_KEY_SLOT");
     assert_eq!(report["verify_key"]["source"], "the app public key");
 }
+
+#[test]
+fn bash_ansi_c_quoting_is_refused_not_misread() {
+    // `$'biz_content=…'` splits (POSIX) into the word `$biz_content=…`: the body diagnosed
+    // would not be the body sent. With `\'` inside it does not split at all.
+    let keys = Keys::new();
+    let p = params();
+    let layout = v1::build_request(&p, &keys.app, v1::SdkLayout::Node).unwrap();
+    for body in [
+        format!("$'{}'", layout.body),
+        r"$'biz_content={\'a\':1}'".to_string(),
+    ] {
+        let line = format!(
+            "curl 'http://127.0.0.1:8080/gateway.do?{}' --data-raw {body}",
+            layout.query
+        );
+        let mut args = vec!["doctor".to_string(), "--curl".to_string(), line];
+        args.extend(keys.args());
+        let (code, stdout, stderr) = zhima(&args);
+        assert_eq!(code, 2, "{stdout}{stderr}");
+        assert!(stderr.contains("$'…' quoting"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_request_without_sign_is_missing_param() {
+    let keys = Keys::new();
+    let p = params();
+    let mut args = wire_args(&p, "");
+    // Drop `&sign=` from the URL entirely.
+    args[1] = args[1].replace("&sign=", "");
+    args.extend(keys.args());
+    let (exit, report) = doctor(&args);
+    assert_diagnosis(exit, &report, "MISSING_PARAM");
+    assert!(report.to_string().contains("no sign"), "{report:#}");
+}

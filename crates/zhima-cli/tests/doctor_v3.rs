@@ -287,3 +287,22 @@ fn human_output_shows_each_line_of_the_string() {
     assert!(stdout.contains("[ok] SIGNATURE_OK"), "{stdout}");
     assert!(stdout.contains("verdict: no problem found"), "{stdout}");
 }
+
+#[test]
+fn a_v3_curl_line_without_an_alipay_authorization_is_diagnosed_as_v3() {
+    // Without the Authorization header (or with another scheme) the request was once taken
+    // for a v1 gateway call and blamed for a missing sign_type.
+    let keys = Keys::new();
+    for auth_header in ["", " -H 'Authorization: Bearer abc'"] {
+        let line = format!(
+            "curl -X POST 'http://127.0.0.1:8080{PATH}' -H 'Content-Type: application/json'{auth_header} -d '{BODY}'"
+        );
+        let mut args = vec!["--curl".to_string(), line];
+        args.extend(keys.args());
+        let (exit, report) = doctor(&args);
+        assert_diagnosis(exit, &report, "MISSING_PARAM");
+        let text = report["findings"][0]["explanation"].as_str().unwrap();
+        assert!(text.contains("Authorization"), "{report:#}");
+        assert!(!report.to_string().contains("sign_type"), "{report:#}");
+    }
+}

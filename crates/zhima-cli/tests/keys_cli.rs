@@ -244,3 +244,67 @@ fn convert_takes_the_key_out_of_a_certificate() {
         PublicKey::from_text(vectors["certs"]["app_cert_pem"].as_str().unwrap()).unwrap();
     assert_eq!(stdout, expected.to_spki_pem());
 }
+
+/// A throwaway 512-bit RSA key (PKCS#8; too small for any use) and a P-256 EC key.
+const RSA_512: &str = "-----BEGIN PRIVATE KEY-----
+MIIBVAIBADANBgkqhkiG9w0BAQEFAASCAT4wggE6AgEAAkEAzWtDP1Qafgvqe5Hf
++69MFwGYvDvBw92gfjIbKCo+rSzxjZRDLV84AFRQUhStE1PQtuS1jBrNzspLLZGl
+JQYQPwIDAQABAkBw8EhIyTTHmEWTKuC6v+ZVv8r5suEVjwRuXZ4Qtyk+jDnNA9eg
+hp1a+Sj7f/Hw0anqUSo5u82ULn8sJODwBN4BAiEA/clfTwsGu9PcmYmpaBO62HSv
+ani4WaX+2+5zIA2lb9UCIQDPNeZ71UkKQiIzdAHozRl2PbIxFHqAUqfUdPkkFxvd
+wwIgert+Gi3M7d0BnEcU5D5WaAPWKXmEPeanIBlrF59B2JkCIEYbuJYhfgsIgUXj
+dFnuOzU0frv4b9JHJR3PThSV9Qm9AiEAqTb0x9S4qBORDfwNQ2/KfnLUbdiHKpJ2
+8Fu0xbRHsao=
+-----END PRIVATE KEY-----
+";
+const EC_P256: &str = "-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgfsBw5+8o00iX1Bs4
+B5vVO3ZMikLicmn76waIDz1sm9GhRANCAATjmUrQL4A4QgOn2IReODs0cRmDTvlc
+xw3RGjwjGmcZBgiqmlPPbog7R7yIObW1Syn1ZdcbnzSptVB14ut1ebNf
+-----END PRIVATE KEY-----
+";
+
+#[test]
+fn inspect_explains_unusable_key_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path
+    };
+    let app = PrivateKey::generate().unwrap();
+    // (file, contents, what stderr must say)
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("empty.pem", Vec::new(), "empty key text"),
+        ("blank.pem", b"  \n\n".to_vec(), "empty key text"),
+        (
+            "prose.txt",
+            b"this is not a key".to_vec(),
+            "no -----BEGIN",
+        ),
+        (
+            "encrypted.pem",
+            // Only the label matters: the body is never decrypted.
+            b"-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0wQTApBgkqhkiG9w0BBQwwHAQI\n-----END ENCRYPTED PRIVATE KEY-----\n".to_vec(),
+            "password-protected",
+        ),
+        ("ec.pem", EC_P256.as_bytes().to_vec(), "not an RSA key"),
+        ("small.pem", RSA_512.as_bytes().to_vec(), "2048"),
+        ("app.der", app.to_pkcs1_der(), "DER"),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = write(name, &bytes);
+        let (code, stdout, stderr) = zhima(&["keys", "inspect", path.to_str().unwrap()]);
+        assert_eq!(code, 1, "{name}: {stderr}");
+        assert!(stdout.is_empty(), "{name}: {stdout}");
+        assert!(
+            stderr.contains(name) && stderr.contains(expected),
+            "{name}: expected {expected:?} in {stderr}"
+        );
+        // The same file is refused as clearly where a key is used.
+        let (code, _, stderr) =
+            zhima(&["keys", "convert", "--to", "pkcs8", path.to_str().unwrap()]);
+        assert_eq!(code, 1, "{name}: {stderr}");
+        assert!(stderr.contains(expected), "{name}: {stderr}");
+    }
+}

@@ -282,3 +282,50 @@ async fn without_retries_a_503_is_reported_and_concurrency_is_bounded() {
         "--attempts 1 never retries"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_lines_are_not_sent_and_a_big_file_stays_quick() {
+    let keys = Keys::new();
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/gateway.do"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(signed_success(&keys.platform)))
+        .mount(&server)
+        .await;
+    let work = tempfile::tempdir().unwrap();
+    const GOOD: usize = 1000;
+    let mut lines: Vec<String> = (0..GOOD)
+        .map(|i| v1_line(&format!(r#"{{"out_biz_no":"big-{i}"}}"#)))
+        .collect();
+    lines.insert(10, String::new());
+    lines.insert(20, "   ".into());
+    lines.insert(30, "{ not json".into());
+    // Content held as a string must be JSON too: it is not sent.
+    lines.insert(
+        40,
+        json!({"method": STATE_SYNC, "biz_content": "{\"out_biz_no\":"}).to_string(),
+    );
+    let file = write_lines(work.path(), &lines);
+    let mut args = wiremock_args(&keys, &server.uri(), file);
+    args.extend([
+        "--concurrency".into(),
+        "8".into(),
+        "--attempts".into(),
+        "1".into(),
+    ]);
+    let started = Instant::now();
+    let (code, stdout, stderr) = tokio::task::spawn_blocking(move || zhima(&args))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, 1, "the invalid lines fail the run: {stderr}");
+    let summary: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(summary["lines"], GOOD + 2, "blank lines are skipped");
+    assert_eq!(summary["invalid_lines"], 2);
+    assert_eq!(summary["succeeded"], GOOD);
+    assert_eq!(server.received_requests().await.unwrap().len(), GOOD);
+}

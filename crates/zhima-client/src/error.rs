@@ -73,6 +73,21 @@ pub enum SignatureError {
     /// The signature does not verify over the received bytes with the platform key.
     #[error("does not verify with the configured platform key")]
     Mismatch,
+    /// A v3 signature header (`alipay-signature`, `alipay-timestamp`, `alipay-nonce`,
+    /// `alipay-sn`) appears more than once, so which value was signed is ambiguous.
+    #[error("response header {0} appears more than once")]
+    Duplicate(String),
+    /// The v3 `alipay-timestamp` is not epoch milliseconds within the configured window of
+    /// now (see [`crate::ClientBuilder::response_max_skew`]): possibly a replayed old response.
+    #[error(
+        "alipay-timestamp {timestamp:?} is not within {window_secs} s of now (replayed response?)"
+    )]
+    Stale {
+        /// The `alipay-timestamp` header as received (it is signed, so not secret).
+        timestamp: String,
+        /// The allowed distance from now, in seconds.
+        window_secs: u64,
+    },
     /// Cert mode: the response names a platform certificate (v1 `alipay_cert_sn`, v3
     /// `alipay-sn`) other than the configured one, or none at all.
     #[error("platform certificate SN {got:?} is not the configured {expected}")]

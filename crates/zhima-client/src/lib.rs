@@ -56,6 +56,15 @@
 //! * **Retries** resend the same content (same `out_biz_no`) with a new timestamp, nonce and
 //!   signature; the v3 `alipay-request-id` stays the same across the attempts of one call.
 //! * **Charset** is always UTF-8.
+//! * **Response size.** A body larger than [`MAX_RESPONSE_BYTES`] is refused
+//!   ([`Error::MalformedResponse`]) without being buffered whole.
+//! * **Response freshness.** A v3 response's signed `alipay-timestamp` must be within
+//!   [`ClientBuilder::response_max_skew`] of the client clock (±15 min by default), so an old
+//!   signed response replayed by a man in the middle is [`SignatureError::Stale`]. v1 responses
+//!   carry no timestamp.
+//! * **v1 success** is a verified node of the called method with `code` `10000` and no
+//!   `sub_code` (the official SDKs' `isSuccess`); a body holding both that node and
+//!   `error_response` is malformed, and `error_response` is never a success.
 
 #![warn(missing_docs)]
 
@@ -67,14 +76,18 @@ mod transport;
 
 pub use crate::client::{Response, ZhimaClient, V1, V3};
 pub use crate::core::clock::{Clock, NonceSource, SystemClock, UuidNonce};
-pub use crate::core::config::{ClientBuilder, Endpoint, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use crate::core::config::{
+    ClientBuilder, Endpoint, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_MAX_SKEW, DEFAULT_TIMEOUT,
+};
 pub use crate::core::content::{Content, JsonStyle};
 pub use crate::core::v1::V1Response;
 pub use crate::core::v3::V3Response;
 pub use crate::error::{
     ApiError, Error, ErrorLink, Result, SignatureError, V1ApiError, V3ApiError,
 };
-pub use crate::transport::{RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY};
+pub use crate::transport::{
+    RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY, MAX_RESPONSE_BYTES,
+};
 /// The HTTP method type of [`ZhimaClient::request`].
 pub use reqwest::Method;
 /// The wire layer this SDK stands on (keys, signatures, AES, certificates, models).

@@ -176,10 +176,19 @@ fn v3_target(method: &str, path: &str) -> Result<Target, Failure> {
     })
 }
 
-/// Content from JSON text, `@FILE` or `-` (stdin).
+/// Content from JSON text, `@FILE` or `-` (stdin). It must be JSON: a typo is caught here,
+/// with its position, instead of being signed, sent and refused by the platform.
 pub(crate) fn read_content(arg: &str) -> Result<String, Failure> {
-    String::from_utf8(read_arg(arg)?)
-        .map_err(|_| Failure::Usage(format!("{arg}: the content is not UTF-8 text")))
+    let text = String::from_utf8(read_arg(arg)?)
+        .map_err(|_| Failure::Usage(format!("{arg}: the content is not UTF-8 text")))?;
+    let what = if arg.starts_with('@') || arg == "-" {
+        arg
+    } else {
+        "the content"
+    };
+    serde_json::from_str::<serde::de::IgnoredAny>(&text)
+        .map_err(|e| Failure::Usage(format!("{what} is not valid JSON: {e}; nothing was sent")))?;
+    Ok(text)
 }
 
 /// A verified success: the content to print and what was verified.

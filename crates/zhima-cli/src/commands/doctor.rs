@@ -268,7 +268,8 @@ fn build_input(args: &Args) -> Result<Input, Failure> {
     }
 }
 
-/// A request from its URL: v3 when it carries an `ALIPAY-…` Authorization, else v1.
+/// A request from its URL: v3 when it carries an `ALIPAY-…` Authorization or its path is
+/// under `/v3/` (then a missing or foreign Authorization is the finding), else v1.
 fn from_parts(
     url: &str,
     method: &str,
@@ -278,12 +279,24 @@ fn from_parts(
 ) -> Result<Input, Failure> {
     let authorization =
         authorization.or_else(|| header(&headers, "authorization").map(str::to_string));
-    match authorization.filter(|a| a.starts_with("ALIPAY-")) {
-        Some(auth) => {
+    let v3_path = curl::request_target(url).is_ok_and(|t| t.starts_with("/v3/"));
+    match authorization {
+        Some(auth) if auth.starts_with("ALIPAY-") || v3_path => {
             let target = curl::request_target(url).map_err(Failure::Usage)?;
             v3_input(target, Some(url.to_string()), method, body, &headers, auth)
         }
-        None => Ok(Input::V1(v1::V1Input {
+        None if v3_path => {
+            let target = curl::request_target(url).map_err(Failure::Usage)?;
+            v3_input(
+                target,
+                Some(url.to_string()),
+                method,
+                body,
+                &headers,
+                String::new(),
+            )
+        }
+        _ => Ok(Input::V1(v1::V1Input {
             query: curl::raw_query(url).map_err(Failure::Usage)?.into_bytes(),
             body,
             content_type_charset: content_type_charset(&headers),

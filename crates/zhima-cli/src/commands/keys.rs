@@ -185,7 +185,13 @@ pub(crate) fn read_arg(arg: &str) -> Result<Vec<u8>, Failure> {
 
 /// Reads and loads a key file; an unloadable key is an error naming the file.
 pub(crate) fn load_key_file(path: &Path) -> Result<LoadedKey, Failure> {
-    let text = read_input(path)?;
+    let text = String::from_utf8(read_bytes(path)?).map_err(|_| {
+        Failure::Other(format!(
+            "{}: binary, not PEM or base64 key text (a DER file? convert it first: \
+             openssl pkey -inform DER -in FILE -out FILE.pem)",
+            path.display()
+        ))
+    })?;
     load_key_text(&text).map_err(|e| Failure::Other(format!("{}: {e}", path.display())))
 }
 
@@ -197,32 +203,50 @@ pub(crate) fn load_key_text(text: &str) -> Result<LoadedKey, zhima_proto::Error>
             .into_iter()
             .next()
             .ok_or_else(|| zhima_proto::Error::KeyFormat("no PEM block".into()))?;
+        if block.label.starts_with("ENCRYPTED") {
+            return Err(zhima_proto::Error::KeyFormat(format!(
+                "the key is password-protected ({}); export it unencrypted first: \
+                 openssl pkey -in FILE -out FILE.plain.pem",
+                block.label
+            )));
+        }
         (block.der, Some(block.label), TextEncoding::Pem)
     } else if trimmed.is_empty() {
         return Err(zhima_proto::Error::KeyFormat("empty key text".into()));
     } else {
         // Offsets in errors count from the start of the file, as the user sees it.
         let offset = text.len() - text.trim_start_matches('\u{feff}').trim_start().len();
-        (
-            keys::decode_base64_lenient(trimmed, offset)?,
-            None,
-            TextEncoding::Base64,
-        )
+        let der = keys::decode_base64_lenient(trimmed, offset).map_err(|e| {
+            zhima_proto::Error::KeyFormat(format!(
+                "no -----BEGIN …----- PEM block, and not bare base64 either ({e})"
+            ))
+        })?;
+        (der, None, TextEncoding::Base64)
     };
     let kind = keys::classify_der(&der)?;
-    let key = match kind {
-        KeyKind::Pkcs1Private => AnyKey::Private(PrivateKey::from_pkcs1_der(&der)?),
-        KeyKind::Pkcs8Private => AnyKey::Private(PrivateKey::from_pkcs8_der(&der)?),
-        KeyKind::SpkiPublic => AnyKey::Public(PublicKey::from_spki_der(&der)?),
-        KeyKind::Pkcs1Public => AnyKey::Public(PublicKey::from_pkcs1_der(&der)?),
-        KeyKind::Certificate => AnyKey::Public(PublicKey::from_certificate_der(&der)?),
-    };
+    let key = der_to_key(kind, &der).map_err(|e| match e {
+        zhima_proto::Error::KeyRejected(why) => zhima_proto::Error::KeyRejected(format!(
+            "{why} (the crypto library refuses this RSA key; Alipay keys are RSA-2048, \
+             and keys under 2048 bits are refused)"
+        )),
+        other => other,
+    })?;
     let label_problem = label.and_then(|l| label_problem(&l, kind));
     Ok(LoadedKey {
         key,
         kind,
         encoding,
         label_problem,
+    })
+}
+
+fn der_to_key(kind: KeyKind, der: &[u8]) -> Result<AnyKey, zhima_proto::Error> {
+    Ok(match kind {
+        KeyKind::Pkcs1Private => AnyKey::Private(PrivateKey::from_pkcs1_der(der)?),
+        KeyKind::Pkcs8Private => AnyKey::Private(PrivateKey::from_pkcs8_der(der)?),
+        KeyKind::SpkiPublic => AnyKey::Public(PublicKey::from_spki_der(der)?),
+        KeyKind::Pkcs1Public => AnyKey::Public(PublicKey::from_pkcs1_der(der)?),
+        KeyKind::Certificate => AnyKey::Public(PublicKey::from_certificate_der(der)?),
     })
 }
 

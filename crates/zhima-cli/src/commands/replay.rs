@@ -187,7 +187,11 @@ fn parse_line(line: usize, raw: &str) -> Result<Job, String> {
     let content = content_raw
         .map(|c| {
             if c.starts_with('"') {
-                serde_json::from_str::<String>(c).map_err(|e| e.to_string())
+                let text: String = serde_json::from_str(c).map_err(|e| e.to_string())?;
+                // Held as a string, the content escaped the line's own JSON check.
+                serde_json::from_str::<serde::de::IgnoredAny>(&text)
+                    .map_err(|e| format!("the content string is not valid JSON: {e}"))?;
+                Ok::<_, String>(text)
             } else {
                 Ok(c.to_string())
             }

@@ -19,12 +19,12 @@ const SUCCESS_CODE: &str = "10000";
 /// v1 response header carrying the platform's trace id.
 const TRACE_ID_HEADER: &str = "trace_id";
 
-/// A verified v1 success (`code` `10000`).
+/// A verified v1 success (`code` `10000`, no `sub_code`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct V1Response {
     /// The method called.
     pub method: String,
-    /// `code`, always `10000` here.
+    /// `code`, always `10000` here (and the node has no `sub_code`).
     pub code: String,
     /// `msg`, normally `Success`.
     pub msg: String,
@@ -161,6 +161,7 @@ impl<'a> V1Call<'a> {
         let trace_id = raw.header(TRACE_ID_HEADER).map(str::to_string);
         let node = v1::extract_signed_node(&raw.body, self.method)
             .map_err(|e| Error::MalformedResponse(e.to_string()))?;
+        reject_other_nodes(&raw.body, &node.node_key)?;
         let Some(sign) = node.sign.as_deref().filter(|s| !s.is_empty()) else {
             return Err(unsigned(&node, trace_id));
         };
@@ -189,8 +190,14 @@ impl<'a> V1Call<'a> {
             other => Error::MalformedResponse(other.to_string()),
         })?;
         let head = NodeHead::parse(&verified.node_json)?;
-        if head.code != SUCCESS_CODE {
+        if !head.is_success() {
             return Err(head.refusal(verified.node_json, trace_id, true));
+        }
+        if node.is_error_response() {
+            // error_response names no method, so even signed it proves nothing about this call.
+            return Err(Error::MalformedResponse(
+                "error_response with a success code".into(),
+            ));
         }
         Ok(V1Response {
             method: self.method.to_string(),
@@ -212,10 +219,27 @@ fn unsigned(node: &v1::SignedNode<'_>, trace_id: Option<String>) -> Error {
         return missing();
     }
     match NodeHead::parse(node.content) {
-        Ok(head) if head.code != SUCCESS_CODE => {
-            head.refusal(node.content.to_string(), trace_id, false)
-        }
+        Ok(head) if !head.is_success() => head.refusal(node.content.to_string(), trace_id, false),
         _ => missing(),
+    }
+}
+
+/// Refuses a body holding a second response node next to the one found (e.g. an
+/// `error_response` beside a signed success): the Java SDK reads the *first* object member,
+/// so such a body means different things to different SDKs.
+fn reject_other_nodes(body: &str, node_key: &str) -> Result<()> {
+    let root: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body)
+        .map_err(|e| Error::MalformedResponse(format!("body is not a JSON object: {e}")))?;
+    let other = root.iter().find(|(name, value)| {
+        name.as_str() != node_key
+            && name.ends_with("_response")
+            && (value.is_object() || value.is_string())
+    });
+    match other {
+        Some((name, _)) => Err(Error::MalformedResponse(format!(
+            "body holds both {node_key:?} and {name:?}"
+        ))),
+        None => Ok(()),
     }
 }
 
@@ -229,6 +253,12 @@ struct NodeHead {
 }
 
 impl NodeHead {
+    /// Success as the official SDKs judge it: `code` 10000 and no `sub_code`
+    /// (`AlipayResponse.isSuccess` tests the sub_code alone).
+    fn is_success(&self) -> bool {
+        self.code == SUCCESS_CODE && self.sub_code.as_deref().is_none_or(str::is_empty)
+    }
+
     fn parse(node_json: &str) -> Result<Self> {
         serde_json::from_str(node_json)
             .map_err(|e| Error::MalformedResponse(format!("response node has no string code: {e}")))

@@ -239,6 +239,7 @@ impl V3Call {
 /// Checks the response signature headers over the raw body, fail-closed.
 fn verify(config: &Config, raw: &RawResponse) -> Result<()> {
     let key = &config.creds.platform_key;
+    reject_duplicate_headers(raw)?;
     let signature = raw
         .header(v3::HEADER_SIGNATURE)
         .filter(|s| !s.is_empty() && *s != "null")
@@ -263,9 +264,10 @@ fn verify(config: &Config, raw: &RawResponse) -> Result<()> {
             }));
         }
     }
+    let timestamp = raw.header(v3::HEADER_TIMESTAMP);
     v3::verify_response(
         key,
-        raw.header(v3::HEADER_TIMESTAMP),
+        timestamp,
         raw.header(v3::HEADER_NONCE),
         Some(signature),
         sn,
@@ -280,7 +282,51 @@ fn verify(config: &Config, raw: &RawResponse) -> Result<()> {
         // Missing alipay-timestamp / alipay-nonce: the signed header set is incomplete.
         zhima_proto::Error::V3Header(msg) => Error::Signature(SignatureError::Missing(msg)),
         other => Error::MalformedResponse(other.to_string()),
-    })
+    })?;
+    // Only a verified timestamp is worth judging: it is signed, so it cannot be edited.
+    check_freshness(config, timestamp.unwrap_or_default())
+}
+
+/// The signed response headers, each of which must appear at most once.
+const SIGNED_HEADERS: [&str; 4] = [
+    v3::HEADER_SIGNATURE,
+    v3::HEADER_TIMESTAMP,
+    v3::HEADER_NONCE,
+    v3::HEADER_SN,
+];
+
+/// Refuses repeated signature headers: with two values, which one was signed (and which one
+/// another reader of the response would use) is ambiguous.
+fn reject_duplicate_headers(raw: &RawResponse) -> Result<()> {
+    match SIGNED_HEADERS
+        .into_iter()
+        .find(|name| raw.headers.get_all(*name).iter().count() > 1)
+    {
+        Some(name) => Err(Error::Signature(SignatureError::Duplicate(name.into()))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a response whose `alipay-timestamp` (epoch ms) is further from the client clock
+/// than the configured window: a replayed old response verifies, but is stale.
+fn check_freshness(config: &Config, timestamp: &str) -> Result<()> {
+    let Some(window) = config.response_max_skew else {
+        return Ok(());
+    };
+    let now = config.sources.clock.now().timestamp_millis();
+    let fresh = timestamp
+        .parse::<i64>()
+        .ok()
+        .map(|ms| now.abs_diff(ms))
+        .is_some_and(|age| u128::from(age) <= window.as_millis());
+    if fresh {
+        Ok(())
+    } else {
+        Err(Error::Signature(SignatureError::Stale {
+            timestamp: timestamp.to_string(),
+            window_secs: window.as_secs(),
+        }))
+    }
 }
 
 fn decrypt(config: &Config, body: &str) -> Result<String> {

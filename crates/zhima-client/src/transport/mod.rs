@@ -12,7 +12,7 @@ use tracing::Instrument as _;
 
 pub use strategy::{RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY};
 
-use crate::error::{Error, Result};
+use crate::error::{snippet, Error, Result};
 
 /// A complete HTTP response: status, headers and the whole body as UTF-8 text. No `Debug`:
 /// the headers hold the response signature, which is never to be logged.
@@ -29,19 +29,53 @@ impl RawResponse {
     }
 }
 
-/// Sends one request and reads the whole body. A body cut short is a transport error; a body
-/// that is not UTF-8 (all Alipay payloads are UTF-8 JSON or base64) is a malformed response.
+/// The largest response body accepted (4 MiB). Zhima answers are a few kilobytes; a body
+/// past this is refused rather than buffered, so a broken or hostile endpoint cannot make the
+/// client hold an unbounded amount of memory.
+pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Sends one request and reads the whole body (at most [`MAX_RESPONSE_BYTES`]). A body cut
+/// short is a transport error; a 2xx body that is not UTF-8 (all Alipay payloads are UTF-8
+/// JSON or base64) is a malformed response, any other status an [`Error::HttpStatus`].
 pub(crate) async fn send(http: &reqwest::Client, request: reqwest::Request) -> Result<RawResponse> {
-    let response = http.execute(request).await.map_err(Error::from_reqwest)?;
+    let mut response = http.execute(request).await.map_err(Error::from_reqwest)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(Error::from_reqwest)?;
-    let body = String::from_utf8(bytes.to_vec()).map_err(|e| {
+    let too_large = || {
         Error::MalformedResponse(format!(
-            "body is not UTF-8 (byte {})",
-            e.utf8_error().valid_up_to()
+            "response body larger than {MAX_RESPONSE_BYTES} bytes"
         ))
-    })?;
+    };
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_RESPONSE_BYTES as u64)
+    {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
+        if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    let body = match String::from_utf8(bytes) {
+        Ok(body) => body,
+        // A proxy's error page in another charset must stay an HTTP status error (a 5xx one
+        // is retryable), not become a malformed protocol response.
+        Err(e) if !(200..300).contains(&status) => {
+            return Err(Error::HttpStatus {
+                status,
+                body_snippet: snippet(&String::from_utf8_lossy(e.as_bytes())),
+            })
+        }
+        Err(e) => {
+            return Err(Error::MalformedResponse(format!(
+                "body is not UTF-8 (byte {})",
+                e.utf8_error().valid_up_to()
+            )))
+        }
+    };
     Ok(RawResponse {
         status,
         headers,

@@ -101,7 +101,22 @@ pub fn parse(
     line: &str,
     read_file: &dyn Fn(&str) -> Result<Vec<u8>, String>,
 ) -> Result<CurlRequest, String> {
-    let words = shell_words::split(line).map_err(|e| format!("cannot split the curl line: {e}"))?;
+    let split = shell_words::split(line);
+    // bash's $'…' quoting (browsers' "Copy as cURL (bash)" for bodies with quotes or
+    // non-ASCII) is not POSIX: it splits into a `$`-prefixed word or not at all, which would
+    // silently change the body that is diagnosed.
+    let ansi_c = line.contains("$'")
+        && split
+            .as_ref()
+            .map_or(true, |words| words.iter().any(|w| w.starts_with('$')));
+    if ansi_c {
+        return Err(
+            "the curl line uses bash $'…' quoting, which cannot be read exactly: \
+                    copy it as POSIX cURL, or pass the body with --url URL --body @FILE"
+                .into(),
+        );
+    }
+    let words = split.map_err(|e| format!("cannot split the curl line: {e}"))?;
     let mut words = words.into_iter().peekable();
     if words
         .peek()

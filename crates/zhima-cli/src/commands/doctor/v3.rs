@@ -51,9 +51,14 @@ pub fn diagnose(
     let auth = match Authorization::parse(&input.authorization) {
         Ok(a) => a,
         Err(e) => {
+            let problem = if input.authorization.trim().is_empty() {
+                "the request has no Authorization header".to_string()
+            } else {
+                format!("the Authorization header cannot be read: {e}")
+            };
             findings.add(Finding::error(
                 Code::MissingParam,
-                format!("the Authorization header cannot be read: {e}"),
+                problem,
                 "send Authorization: ALIPAY-SHA256withRSA app_id=…,nonce=…,timestamp=<epoch ms>,sign=<base64>",
             ));
             return V3Summary {
