@@ -131,7 +131,7 @@ impl PrivateKey {
 
     /// Loads a PKCS#1 `RSAPrivateKey` DER.
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
-        let pair = KeyPair::from_der(der).map_err(|e| Error::KeyRejected(e.to_string()))?;
+        let pair = KeyPair::from_der(der).map_err(rejected)?;
         let legacy = crate::sign::LegacySha1Signer::new(der)?;
         Ok(Self {
             pair,
@@ -280,10 +280,10 @@ impl PublicKey {
             )));
         }
         // Let the crypto library judge the key itself (modulus sanity, exponent).
-        aws_lc_rs::rsa::PublicKey::from_der(der).map_err(|e| Error::KeyRejected(e.to_string()))?;
+        aws_lc_rs::rsa::PublicKey::from_der(der).map_err(rejected)?;
         let bits = modulus_bits(&spki)?;
         let parse = |alg: &'static aws_lc_rs::signature::RsaParameters| {
-            ParsedPublicKey::new(alg, der).map_err(|e| Error::KeyRejected(e.to_string()))
+            ParsedPublicKey::new(alg, der).map_err(rejected)
         };
         Ok(Self {
             spki_der: der.to_vec(),
@@ -295,8 +295,7 @@ impl PublicKey {
 
     /// Loads a PKCS#1 `RSAPublicKey` DER.
     pub fn from_pkcs1_der(der: &[u8]) -> Result<Self> {
-        let parsed = aws_lc_rs::rsa::PublicKey::from_der(der)
-            .map_err(|e| Error::KeyRejected(e.to_string()))?;
+        let parsed = aws_lc_rs::rsa::PublicKey::from_der(der).map_err(rejected)?;
         let spki: PublicKeyX509Der<'static> = parsed
             .as_der()
             .map_err(|_| Error::KeyRejected("cannot re-encode".into()))?;
@@ -344,6 +343,21 @@ impl PublicKey {
             &self.spki_der,
         ))
     }
+}
+
+/// aws-lc's rejections are terse (`TooSmall`); say what it means for an Alipay key.
+fn rejected(e: aws_lc_rs::error::KeyRejected) -> Error {
+    let why = e.to_string();
+    Error::KeyRejected(match why.as_str() {
+        "TooSmall" => "the RSA key is smaller than 2048 bits; Alipay requires RSA-2048 \
+                       (make one with `zhima keys gen`)"
+            .to_string(),
+        "TooLarge" => "the RSA key is larger than 8192 bits".to_string(),
+        "InconsistentComponents" | "InvalidComponent" => {
+            format!("the RSA key's numbers are inconsistent ({why}); the key is corrupt")
+        }
+        _ => format!("the crypto library refused the key ({why})"),
+    })
 }
 
 fn modulus_bits(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> Result<usize> {
@@ -483,7 +497,9 @@ pub fn classify_der(der: &[u8]) -> Result<KeyKind> {
     {
         return Ok(KeyKind::SpkiPublic);
     }
-    if KeyPair::from_der(der).is_ok() {
+    // AWS-LC's own parser accepts any size, so an RSA-1024 key is recognised as a PKCS#1 key
+    // (and then refused for its size) rather than called unknown.
+    if KeyPair::from_der(der).is_ok() || crate::sign::LegacySha1Signer::new(der).is_ok() {
         return Ok(KeyKind::Pkcs1Private);
     }
     if aws_lc_rs::rsa::PublicKey::from_der(der).is_ok() {
@@ -555,6 +571,19 @@ mod tests {
             public
         );
         assert!(!PrivateKey::generate().unwrap().matches(&public));
+    }
+
+    /// A throwaway RSA-1024 key (made with `openssl genrsa -traditional 1024`): too small.
+    const RSA_1024_PKCS1: &str = "MIICWwIBAAKBgQDLm5Po5WIgDZoGNzQGUtg3Nmr4JemsfizIKm8OKWfVslI6kZ2tQR9cJ+CCqTwDFAPTz4xPV5EU9YY2S+cl9izGTcw82b/r1wLgEFLHKCrr9wZtOR0z2GLSwaW7qWrrfqeKIGKDAdm/GZ320E9IFniiVlnlpkbfoH7nsAu7uY3hqwIDAQABAoGAUpyia+m+YaEDMKhvXG16uxRCXMMNR+a+Bs1o2Acm0UcUJB13K5fzwHGRn5JI/jq9vtBEbuDpxeZE+XzcocN7sJR7K1JYa5+FObHkL0iiA21Mp2aiSBIwiQi8vqk/Mzs9LIEVpS1Jm3e4cVHVkdqO8ec5g1p9C0soxrRSls2y4hECQQD3fOiEb5Kexf1agaLUqZbKobIlJ/e1VTOu+uHTIaap4QpupN7Vfq5EBPRvLbhfDRAS6jrr4mlXMoJ3+Yi1Kor5AkEA0pxPtQpva7xeUug1D2r/K2kkmafTEckcecmnjbxvlPO2DqmG/lbXezUp+8kPerjOjsQVUl2NPtojww7PK2G2wwJAfFTICyByLEmTChDuWKAKHSo2cOwvSW3QVSu8n3DcZaOktgkl2WOW8Jz8n438feP2G0qI51ALU78QRG2b/EevIQJAdUi22orFIan0nRbS9ZMQJoyW5TqgP/dO9ENoG3YkbT6K0/90PY7+0I36o0yEYkMoRDjN5uBSF/5CjA1jMTVpIQJAKkTTu9ENoA/VtobAvxk1EIslsrS+QEZacTyp2+DoMlyGXht1RmFqaQHBcUMk7t22n6sPZIdTWSEdhZ6HSRO0aw==";
+
+    #[test]
+    fn a_small_key_is_recognised_and_refused_for_its_size() {
+        assert_eq!(
+            classify_der(&decode_base64_lenient(RSA_1024_PKCS1, 0).unwrap()).unwrap(),
+            KeyKind::Pkcs1Private
+        );
+        let err = PrivateKey::from_text(RSA_1024_PKCS1).unwrap_err();
+        assert!(err.to_string().contains("smaller than 2048 bits"), "{err}");
     }
 
     #[test]

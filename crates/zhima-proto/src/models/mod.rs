@@ -236,10 +236,16 @@ impl ModelError {
             serde_path_to_error::Segment::Map { key } => Some(key.clone()),
             _ => None,
         });
-        let path = match e.path().to_string() {
-            root if root == "." => String::new(),
-            p => p,
-        };
+        // Segments serde could not name (a syntax error inside an unknown member) print as
+        // `?`; they tell the reader nothing, so the path stops at the last named segment.
+        let named: Vec<String> = e
+            .path()
+            .iter()
+            .take_while(|s| !matches!(s, serde_path_to_error::Segment::Unknown))
+            .map(ToString::to_string)
+            .collect();
+        // Same spelling as serde_path_to_error's own Display: `a.b[0].c`.
+        let path = named.join(".").replace(".[", "[");
         ModelError {
             path,
             field,
@@ -326,6 +332,21 @@ mod tests {
             Api::from_v3_route(HttpMethod::Get, "/v3/zhima/credit/pe/zmgo/cumulation/sync"),
             None
         );
+    }
+
+    #[test]
+    fn a_syntax_error_in_an_unnamed_member_has_no_question_mark_path() {
+        for text in [
+            r#"{"x":"#,
+            r#"{"user_id":"20"#,
+            r#"{"a":[1,"#,
+            "{",
+            r#"{"a""#,
+            r#"{"amount_type_data":{"#,
+        ] {
+            let e = from_json::<ZhimaCreditPeZmgoCumulationSyncModel>(text).unwrap_err();
+            assert!(!e.path.contains('?'), "{text}: {e:?}");
+        }
     }
 
     #[test]
