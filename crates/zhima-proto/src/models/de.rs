@@ -46,32 +46,20 @@ pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
 /// fields) and others as a decimal string; the integer is kept as its decimal text so that
 /// validation sees one form. Any other JSON type is an error.
 pub(crate) fn opt_int_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    struct V;
-    impl<'de> Visitor<'de> for V {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an integer or a string")
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum IntOrText {
+        Unsigned(u64),
+        Signed(i64),
+        Text(String),
     }
-    d.deserialize_option(V)
+    Ok(
+        <Option<IntOrText> as serde::Deserialize>::deserialize(d)?.map(|v| match v {
+            IntOrText::Unsigned(n) => n.to_string(),
+            IntOrText::Signed(n) => n.to_string(),
+            IntOrText::Text(s) => s,
+        }),
+    )
 }
 
 /// `Option<bool>` from a JSON boolean or the strings `"true"`/`"false"`.
