@@ -3,7 +3,9 @@
 
 mod cli_support;
 
-use cli_support::{assert_diagnosis, codes, doctor, errors, zhima, Keys, NOW, TIMESTAMP};
+use cli_support::{
+    assert_diagnosis, codes, doctor, errors, first_explanation, zhima, Keys, NOW, TIMESTAMP,
+};
 use zhima_proto::keys::PrivateKey;
 use zhima_proto::v1::{self, form_encode, form_encode_pairs, Charset, FormStyle, GatewayParams};
 use zhima_proto::SignType;
@@ -83,10 +85,7 @@ fn signed_with_the_platform_key_is_a_wrong_key_slot() {
     let (_, sign) = v1::sign_params(&p, &keys.platform).unwrap();
     let (exit, report) = run(keys.args(), &p, &sign);
     assert_diagnosis(exit, &report, "WRONG_KEY_SLOT");
-    assert!(report["findings"][0]["explanation"]
-        .as_str()
-        .unwrap()
-        .contains("platform's private key"));
+    assert!(first_explanation(&report).contains("platform's private key"));
 }
 
 #[test]
@@ -102,10 +101,7 @@ fn an_app_public_key_that_is_the_platforms_is_a_wrong_key_slot() {
     );
     let (exit, report) = run(slots, &p, &sign);
     assert_diagnosis(exit, &report, "WRONG_KEY_SLOT");
-    assert!(report["findings"][0]["explanation"]
-        .as_str()
-        .unwrap()
-        .contains("app public key given is the platform's"));
+    assert!(first_explanation(&report).contains("app public key given is the platform's"));
 }
 
 #[test]
@@ -136,7 +132,7 @@ fn a_pkcs1_body_under_a_pkcs8_header_is_reported() {
     let slots = keys.slot_args("mislabelled.pem", "", "platform_public.pem");
     let (exit, report) = run(slots, &p, &sign);
     assert_diagnosis(exit, &report, "PKCS_HEADER_MISMATCH");
-    let explanation = report["findings"][0]["explanation"].as_str().unwrap();
+    let explanation = first_explanation(&report);
     assert!(
         explanation.contains("BEGIN PRIVATE KEY") && explanation.contains("PKCS#1"),
         "{explanation}"
@@ -172,10 +168,7 @@ fn sha1_under_sign_type_rsa2_is_a_sign_type_mismatch() {
     let sign = sign_text(&keys.app, SignType::Rsa, Charset::Utf8, &p.sign_content());
     let (exit, report) = run(keys.args(), &p, &sign);
     assert_diagnosis(exit, &report, "SIGN_TYPE_MISMATCH");
-    assert!(report["findings"][0]["explanation"]
-        .as_str()
-        .unwrap()
-        .contains("SHA1withRSA"));
+    assert!(first_explanation(&report).contains("SHA1withRSA"));
 }
 
 #[test]
@@ -232,10 +225,7 @@ fn signing_empty_params_is_diagnosed() {
     let sign = sign_text(&keys.app, SignType::Rsa2, Charset::Utf8, &text);
     let (exit, report) = run(keys.args(), &p, &sign);
     assert_diagnosis(exit, &report, "EMPTY_PARAMS_SIGNED");
-    assert!(report["findings"][0]["explanation"]
-        .as_str()
-        .unwrap()
-        .contains("app_auth_token, notify_url"));
+    assert!(first_explanation(&report).contains("app_auth_token, notify_url"));
 }
 
 #[test]
@@ -264,10 +254,7 @@ fn re_serialised_biz_content_is_diagnosed() {
     );
     let (exit, report) = run(keys.args(), &params(), &sign);
     assert_diagnosis(exit, &report, "BIZ_CONTENT_RESERIALISED");
-    assert!(report["findings"][0]["explanation"]
-        .as_str()
-        .unwrap()
-        .contains("keys sorted"));
+    assert!(first_explanation(&report).contains("keys sorted"));
 }
 
 #[test]
@@ -322,19 +309,13 @@ fn a_timestamp_out_of_the_window_is_clock_skew() {
     let (_, sign) = v1::sign_params(&p, &keys.app).unwrap();
     let (exit, report) = run(keys.args(), &p, &sign);
     assert_diagnosis(exit, &report, "CLOCK_SKEW");
-    assert!(report["findings"][0]["explanation"]
-        .as_str()
-        .unwrap()
-        .contains("31m 0s behind"));
+    assert!(first_explanation(&report).contains("31m 0s behind"));
     // A UTC wall time is recognised as such.
     let p = params_with(&[("timestamp", "2024-05-20 02:01:00")]);
     let (_, sign) = v1::sign_params(&p, &keys.app).unwrap();
     let (_, report) = run(keys.args(), &p, &sign);
     assert!(
-        report["findings"][0]["explanation"]
-            .as_str()
-            .unwrap()
-            .contains("written in UTC"),
+        first_explanation(&report).contains("written in UTC"),
         "{report:#}"
     );
 }
@@ -366,10 +347,7 @@ fn an_app_cert_sn_that_is_not_the_certificates_is_diagnosed() {
     let (_, sign) = v1::sign_params(&p, &keys.app).unwrap();
     let (exit, report) = run(slots, &p, &sign);
     assert_diagnosis(exit, &report, "CERT_SN_MISMATCH");
-    assert!(report["findings"][0]["explanation"]
-        .as_str()
-        .unwrap()
-        .contains(expected));
+    assert!(first_explanation(&report).contains(expected));
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::core::content::idempotency_key;
 use crate::core::v1::{V1Call, V1Response};
 use crate::core::v3::{V3Call, V3Response};
 use crate::error::Result;
-use crate::transport::{self, CallInfo, RequestStrategy};
+use crate::transport::{self, CallInfo, RawResponse, RequestStrategy};
 
 /// An async client of the Alipay / Zhima open platform (production, sandbox or a local
 /// `zhima serve`), v1 gateway and v3 REST.
@@ -142,15 +142,12 @@ impl ZhimaClient {
             method,
             out_biz_no: idempotency_key(biz_content),
         };
-        let (response, _) = transport::run(self.strategy, info, |attempt| {
-            let call = &call;
-            async move {
-                let raw = transport::send(&config.http, call.request(config)?).await?;
-                call.response(config, &raw, attempt)
-            }
-        })
-        .await?;
-        Ok(response)
+        self.run(
+            info,
+            |config| call.request(config),
+            |config, raw, attempt| call.response(config, raw, attempt),
+        )
+        .await
     }
 
     /// Calls any v3 route: `path_and_query` such as `/v3/zhima/merchant/zmgo/cumulate/query?agreement_id=1`
@@ -184,15 +181,30 @@ impl ZhimaClient {
             method: &label,
             out_biz_no: body.and_then(idempotency_key),
         };
-        let (response, _) = transport::run(self.strategy, info, |attempt| {
-            let call = &call;
-            async move {
-                let raw = transport::send(&config.http, call.request(config)?).await?;
-                call.response(config, &raw, attempt)
-            }
+        self.run(
+            info,
+            |config| call.request(config),
+            |config, raw, attempt| call.response(config, raw, attempt),
+        )
+        .await
+    }
+
+    /// Runs one call under the retry strategy: every attempt builds the request afresh with
+    /// `request`, sends it and judges the reply with `response` (given the attempt count).
+    async fn run<T>(
+        &self,
+        info: CallInfo<'_>,
+        request: impl Fn(&Config) -> Result<reqwest::Request>,
+        response: impl Fn(&Config, &RawResponse, u32) -> Result<T>,
+    ) -> Result<T> {
+        let config = self.config();
+        let (request, response) = (&request, &response);
+        let (reply, _) = transport::run(self.strategy, info, |attempt| async move {
+            let raw = transport::send(&config.http, request(config)?).await?;
+            response(config, &raw, attempt)
         })
         .await?;
-        Ok(response)
+        Ok(reply)
     }
 }
 

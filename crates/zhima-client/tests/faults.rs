@@ -85,6 +85,14 @@ fn client(server: &MockServer) -> ZhimaClient {
     builder(&server.uri()).build().unwrap()
 }
 
+/// A client retrying up to `max_attempts` times, quickly.
+fn retrying(server: &MockServer, max_attempts: u32) -> ZhimaClient {
+    builder(&server.uri())
+        .strategy(fast_retry(max_attempts))
+        .build()
+        .unwrap()
+}
+
 fn signed_v1(node: &str) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_raw(
         v1_body(STATE_SYNC, node, &keys().platform, None),
@@ -228,10 +236,7 @@ async fn v3_5xx_then_success_resends_the_same_body_with_a_fresh_authorization() 
         None,
     );
     let server = v3_server(vec![first], FakeV3::ok(V3_OK)).await;
-    let client = builder(&server.uri())
-        .strategy(fast_retry(3))
-        .build()
-        .unwrap();
+    let client = retrying(&server, 3);
     let reply = client.v3().cumulation_sync(&sync_model()).await.unwrap();
     assert_eq!(reply.attempts, 2);
     assert_eq!(reply.data.out_biz_no.as_deref(), Some("B-1"));
@@ -259,10 +264,7 @@ async fn v1_service_unavailable_and_system_error_are_retried() {
         r#"{"code":"40004","msg":"Business Failed","sub_code":"SYSTEM_ERROR","sub_msg":"x"}"#,
     ] {
         let server = v1_server(vec![signed_v1(node)], FakeGateway::ok(OK_NODE)).await;
-        let client = builder(&server.uri())
-            .strategy(fast_retry(3))
-            .build()
-            .unwrap();
+        let client = retrying(&server, 3);
         let reply = client
             .execute(STATE_SYNC, r#"{"out_biz_no":"R1"}"#)
             .await
@@ -276,18 +278,10 @@ async fn v1_service_unavailable_and_system_error_are_retried() {
 async fn v3_system_error_is_retried_and_gives_up_after_max_attempts() {
     let server = v3_server(
         vec![],
-        FakeV3 {
-            status: 500,
-            body: r#"{"code":"SYSTEM_ERROR","message":"x"}"#.into(),
-            aes: None,
-            sn: None,
-        },
+        FakeV3::status(500, r#"{"code":"SYSTEM_ERROR","message":"x"}"#),
     )
     .await;
-    let client = builder(&server.uri())
-        .strategy(fast_retry(3))
-        .build()
-        .unwrap();
+    let client = retrying(&server, 3);
     let err = expect_err(client.v3().cumulation_sync(&sync_model())).await;
     let Error::Api(ApiError::V3(e)) = err else {
         panic!("{err:?}")
@@ -303,10 +297,7 @@ async fn v3_system_error_is_retried_and_gives_up_after_max_attempts() {
 async fn business_refusals_are_typed_and_never_retried() {
     let node = r#"{"code":"40004","msg":"Business Failed","sub_code":"IDEMPOTENT_ERROR","sub_msg":"幂等冲突","fail_reason":"幂等冲突"}"#;
     let server = v1_server(vec![], FakeGateway::ok(node)).await;
-    let client = builder(&server.uri())
-        .strategy(fast_retry(5))
-        .build()
-        .unwrap();
+    let client = retrying(&server, 5);
     let err = expect_err(client.execute(STATE_SYNC, "{}")).await;
     let Error::Api(ApiError::V1(e)) = err else {
         panic!("{err:?}")
@@ -321,20 +312,8 @@ async fn business_refusals_are_typed_and_never_retried() {
     assert_eq!(requests(&server).await.len(), 1);
 
     let body = r#"{"code":"IDEMPOTENT_ERROR","message":"幂等冲突","links":[{"link":"https://x/y","desc":"解决方案"}]}"#;
-    let server = v3_server(
-        vec![],
-        FakeV3 {
-            status: 400,
-            body: body.into(),
-            aes: None,
-            sn: None,
-        },
-    )
-    .await;
-    let client = builder(&server.uri())
-        .strategy(fast_retry(5))
-        .build()
-        .unwrap();
+    let server = v3_server(vec![], FakeV3::status(400, body)).await;
+    let client = retrying(&server, 5);
     let err = expect_err(client.v3().cumulation_sync(&sync_model())).await;
     let Error::Api(ApiError::V3(e)) = err else {
         panic!("{err:?}")
@@ -384,10 +363,7 @@ async fn v3_error_status_without_an_error_body_is_an_http_status_error() {
         ResponseTemplate::new(502).set_body_string("<html>bad gateway</html>"),
     )
     .await;
-    let client = builder(&server.uri())
-        .strategy(fast_retry(2))
-        .build()
-        .unwrap();
+    let client = retrying(&server, 2);
     let err = expect_err(client.request(Method::GET, "/v3/x?a=1", None)).await;
     assert!(
         matches!(err, Error::HttpStatus { status: 502, .. }),

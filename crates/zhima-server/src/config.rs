@@ -826,6 +826,20 @@ mod tests {
         }
     }
 
+    /// Asserts that `text` is refused with a message naming `line` and `token`.
+    fn assert_refused_at(path: &Path, text: &str, line: usize, token: &str) {
+        let msg = config_error(path, text);
+        assert!(
+            msg.contains(&format!("line {line}")) && msg.contains(token),
+            "{msg}"
+        );
+    }
+
+    /// The 1-based number of the first line of `text` containing `needle`.
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
     #[test]
     fn bootstrap_creates_a_working_sandbox_then_reuses_it() {
         let dir = tempfile::tempdir().unwrap();
@@ -891,17 +905,9 @@ mod tests {
     fn unknown_keys_are_named_with_their_line() {
         let (_dir, path) = sandbox();
         let (text, line) = with_line("sign_types", "colour = \"red\"");
-        let msg = config_error(&path, &text);
-        assert!(
-            msg.contains(&format!("line {line}")) && msg.contains("colour"),
-            "{msg}"
-        );
+        assert_refused_at(&path, &text, line, "colour");
         let (text, line) = with_line("[server]", "lisen = \"0.0.0.0:1\"");
-        let msg = config_error(&path, &text);
-        assert!(
-            msg.contains(&format!("line {line}")) && msg.contains("lisen"),
-            "{msg}"
-        );
+        assert_refused_at(&path, &text, line, "lisen");
     }
 
     #[test]
@@ -911,12 +917,7 @@ mod tests {
             "obligation_amount = \"100.00\"",
             "obligation_amount = \"100.001\"",
         );
-        let line = text.lines().position(|l| l.contains("100.001")).unwrap() + 1;
-        let msg = config_error(&path, &text);
-        assert!(
-            msg.contains(&format!("line {line}")) && msg.contains("100.001"),
-            "{msg}"
-        );
+        assert_refused_at(&path, &text, line_of(&text, "100.001"), "100.001");
 
         let text = DEMO_CONFIG.replace(
             "expires_at = \"2030-01-01 00:00:00\"",
@@ -940,12 +941,7 @@ mod tests {
             "template_no = \"NOPE\"\nuser_id",
             1,
         );
-        let line = text.lines().position(|l| l.contains("\"NOPE\"")).unwrap() + 1;
-        let msg = config_error(&path, &text);
-        assert!(
-            msg.contains(&format!("line {line}")) && msg.contains("NOPE"),
-            "{msg}"
-        );
+        assert_refused_at(&path, &text, line_of(&text, "\"NOPE\""), "NOPE");
 
         let text = DEMO_CONFIG.replace("keys/app_public.pem", "keys/missing.pem");
         let msg = config_error(&path, &text);

@@ -1,7 +1,7 @@
 //! # zhima-server
 //!
 //! The platform behind `zhima serve`: configuration, durable storage, the Zhima GO and state
-//! sync domain rules, and the v1 gateway / v3 REST / admin surfaces.
+//! sync domain rules, and the v1 gateway / v3 REST surfaces.
 //!
 //! ## Module map
 //!

@@ -255,39 +255,23 @@ fn machine(states: Vec<StateConfig>) -> Vec<ServiceConfig> {
     }]
 }
 
-fn st(
-    code: &str,
-    initial: bool,
-    terminal: bool,
-    next: &[&str],
-    schema: Option<&str>,
-) -> StateConfig {
-    StateConfig {
-        code: code.into(),
-        initial,
-        terminal,
-        next: next.iter().map(|s| s.to_string()).collect(),
-        biz_data_schema: schema.map(str::to_owned),
-    }
-}
-
 #[test]
 fn invalid_machines_are_refused_with_their_location() {
     let err = |states| StateMachines::compile(&machine(states)).unwrap_err();
-    assert!(err(vec![st("A", false, false, &[], None)]).contains("initial"));
-    assert!(err(vec![st("A", true, false, &["B"], None)]).contains("unknown state B"));
-    assert!(err(vec![st("A", true, true, &["A"], None)]).contains("terminal"));
+    assert!(err(vec![state("A", false, false, &[], None)]).contains("initial"));
+    assert!(err(vec![state("A", true, false, &["B"], None)]).contains("unknown state B"));
+    assert!(err(vec![state("A", true, true, &["A"], None)]).contains("terminal"));
     assert!(err(vec![
-        st("A", true, false, &[], None),
-        st("A", false, false, &[], None)
+        state("A", true, false, &[], None),
+        state("A", false, false, &[], None)
     ])
     .contains("twice"));
-    let e = err(vec![st("A", true, false, &[], Some("{not json"))]);
+    let e = err(vec![state("A", true, false, &[], Some("{not json"))]);
     assert!(
         e.contains("service S: category C: state A: biz_data_schema is not JSON"),
         "{e}"
     );
-    assert!(err(vec![st(
+    assert!(err(vec![state(
         "A",
         true,
         false,
@@ -295,5 +279,5 @@ fn invalid_machines_are_refused_with_their_location() {
         Some(r#"{"type":"no-such-type"}"#)
     )])
     .contains("JSON Schema"));
-    assert!(StateMachines::compile(&machine(vec![st("A", true, true, &[], None)])).is_ok());
+    assert!(StateMachines::compile(&machine(vec![state("A", true, true, &[], None)])).is_ok());
 }

@@ -7,8 +7,6 @@ use std::time::{Duration, Instant};
 use http_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use zhima_proto::v1::Charset;
-use zhima_proto::SignType;
 
 /// Sends the headers and the first half of a v1 state-sync POST; returns the stream and the
 /// rest of the body.
@@ -74,16 +72,8 @@ async fn shutdown_finishes_in_flight_requests_and_refuses_new_ones() {
     stream.write_all(rest.as_bytes()).await.unwrap();
     let (status, body) = read_response(stream).await;
     assert_eq!(status, 200);
-    let v = zhima_proto::v1::verify_response(
-        &body,
-        STATE_SYNC,
-        &keys().platform_public,
-        SignType::Rsa2,
-        Charset::Utf8,
-        None,
-    )
-    .unwrap();
-    assert!(v.node_json.contains(r#""code":"10000""#), "{}", v.node_json);
+    let node_json = verified_node_json(&body, STATE_SYNC);
+    assert!(node_json.contains(r#""code":"10000""#), "{}", node_json);
     tokio::time::timeout(Duration::from_secs(5), server.join())
         .await
         .expect("serve returns")
@@ -121,19 +111,11 @@ async fn slow_requests_time_out_with_a_signed_system_error() {
         .await
         .expect("answered");
     assert_eq!(status, 200);
-    let v = zhima_proto::v1::verify_response(
-        &body,
-        STATE_SYNC,
-        &keys().platform_public,
-        SignType::Rsa2,
-        Charset::Utf8,
-        None,
-    )
-    .unwrap();
+    let node_json = verified_node_json(&body, STATE_SYNC);
     assert!(
-        v.node_json.contains(r#""sub_code":"SYSTEM_ERROR""#),
+        node_json.contains(r#""sub_code":"SYSTEM_ERROR""#),
         "{}",
-        v.node_json
+        node_json
     );
     server.stop().await.unwrap();
 }

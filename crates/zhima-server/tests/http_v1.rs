@@ -491,17 +491,9 @@ async fn absolute_form_request_lines_and_get_are_accepted() {
     assert_eq!(status, 200);
     assert!(headers.iter().any(|(k, _)| k == "trace_id"));
     let text = String::from_utf8(bytes).unwrap();
-    let v = zhima_proto::v1::verify_response(
-        &text,
-        STATE_SYNC,
-        &keys().platform_public,
-        SignType::Rsa2,
-        Charset::Utf8,
-        None,
-    )
-    .unwrap();
+    let node_json = verified_node_json(&text, STATE_SYNC);
     assert_eq!(
-        serde_json::from_str::<Value>(&v.node_json).unwrap()["code"],
+        serde_json::from_str::<Value>(&node_json).unwrap()["code"],
         "10000"
     );
 

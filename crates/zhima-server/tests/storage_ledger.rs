@@ -28,6 +28,16 @@ fn cumulate_query(
     validate::validate_cumulate_query(&model).unwrap()
 }
 
+/// AGREEMENT's (trade amount, discount amount, aggr_times) as `cumulate.query` reports them.
+async fn amounts_and_times(s: &SqliteStorage) -> (i64, i64, i64) {
+    let summary = s
+        .cumulate_query(cumulate_query(AGREEMENT, false, 1, 20), caller())
+        .await
+        .unwrap();
+    let t = &summary.totals;
+    (t.trade_amount.0, t.discount_amount.0, t.aggr_times())
+}
+
 #[tokio::test]
 async fn rule_order_access_agreement_mode() {
     let (_dir, s) = open().await;
@@ -153,18 +163,7 @@ async fn refunds_stay_within_the_payment() {
     sync(&s, refund_body("RF-2", "P-1", "2.00", "5.00"))
         .await
         .unwrap();
-    let summary = s
-        .cumulate_query(cumulate_query(AGREEMENT, false, 1, 20), caller())
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            summary.totals.trade_amount.0,
-            summary.totals.discount_amount.0
-        ),
-        (157, 375)
-    );
-    assert_eq!(summary.totals.aggr_times(), 1);
+    assert_eq!(amounts_and_times(&s).await, (157, 375, 1));
 
     let rej = rejection_of(sync(&s, refund_body("RF-3", "P-1", "1.58", "0")).await);
     assert_eq!(rej.code.as_str(), "REFUND_ILLEGAL");
@@ -202,18 +201,7 @@ async fn refunds_stay_within_the_payment() {
     sync(&s, refund_body("RF-10", "P-1", "1.57", "3.75"))
         .await
         .unwrap();
-    let summary = s
-        .cumulate_query(cumulate_query(AGREEMENT, false, 1, 20), caller())
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            summary.totals.trade_amount.0,
-            summary.totals.discount_amount.0
-        ),
-        (0, 0)
-    );
-    assert_eq!(summary.totals.aggr_times(), 0);
+    assert_eq!(amounts_and_times(&s).await, (0, 0, 0));
     assert_eq!(
         code_of(sync(&s, refund_body("RF-11", "P-1", "0.01", "0")).await),
         "REFUND_ILLEGAL"

@@ -130,6 +130,11 @@ pub fn assert_diagnosis(exit: i32, report: &Value, code: &str) {
     assert!(!finding["fix"].as_str().unwrap().is_empty());
 }
 
+/// The explanation of a report's first finding.
+pub fn first_explanation(report: &Value) -> &str {
+    report["findings"][0]["explanation"].as_str().unwrap()
+}
+
 /// The spec's golden vectors directory (`../shared/spec/vectors` beside the repository).
 pub fn vectors_dir() -> PathBuf {
     std::env::var_os("ZHIMA_SPEC_DIR")

@@ -251,8 +251,13 @@ pub struct FakeV3 {
 
 impl FakeV3 {
     pub fn ok(body: &str) -> Self {
+        Self::status(200, body)
+    }
+
+    /// Answers `status` with `body`, signed (encrypted when the request is), no cert SN.
+    pub fn status(status: u16, body: &str) -> Self {
         Self {
-            status: 200,
+            status,
             body: body.to_string(),
             aes: None,
             sn: None,

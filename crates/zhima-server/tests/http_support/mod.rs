@@ -519,6 +519,21 @@ impl V1Reply {
     }
 }
 
+/// Verifies a raw UTF-8 RSA2 answer to `method` (as read off a socket) and returns its node
+/// JSON text.
+pub fn verified_node_json(text: &str, method: &str) -> String {
+    v1::verify_response(
+        text,
+        method,
+        &keys().platform_public,
+        SignType::Rsa2,
+        Charset::Utf8,
+        None,
+    )
+    .unwrap_or_else(|e| panic!("response does not verify ({e}): {text}"))
+    .node_json
+}
+
 /// Asserts a v1 node's code and sub_code.
 pub fn assert_codes(node: &Value, code: &str, sub_code: &str) {
     assert_eq!(node["code"], code, "{node}");

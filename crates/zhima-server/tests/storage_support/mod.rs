@@ -73,7 +73,8 @@ fn agreement(no: &str, template: &str, partner: &str, status: AgreementStatus) -
     }
 }
 
-fn state(
+/// A state of a state-sync machine.
+pub fn state(
     code: &str,
     initial: bool,
     terminal: bool,

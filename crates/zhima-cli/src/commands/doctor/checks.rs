@@ -6,7 +6,7 @@ use zhima_proto::time::{format_alipay_datetime, parse_alipay_datetime, parse_epo
 use zhima_proto::SignType;
 
 use super::findings::{Code, Finding, Findings};
-use super::keyring::KeyRing;
+use super::keyring::{short, KeyRing, VerifyingKey};
 
 /// The instant doctor judges timestamps against and the tolerance.
 pub struct Clock {
@@ -14,6 +14,41 @@ pub struct Clock {
     pub now: DateTime<FixedOffset>,
     /// Allowed difference either way.
     pub skew: Duration,
+}
+
+/// What doctor shows besides the findings.
+pub struct Summary {
+    /// The string-to-sign the platform rebuilds (None when the request could not be parsed).
+    pub string_to_sign: Option<String>,
+    /// Facts about the request (method, sign_type, charset, request target...).
+    pub details: Vec<(&'static str, String)>,
+}
+
+/// The finding for a signature that verifies with `vk` over the rebuilt string.
+pub fn signature_ok(vk: &VerifyingKey) -> Finding {
+    Finding::ok(
+        Code::SignatureOk,
+        format!(
+            "signature OK: it verifies with {} ({}) over the rebuilt string",
+            vk.source,
+            short(&vk.key)
+        ),
+    )
+}
+
+/// The finding for a signature that neither verifies with `vk` nor under any of the classic
+/// `mistakes` tried.
+pub fn unexplained(vk: &VerifyingKey, mistakes: &str, fix: &str) -> Finding {
+    Finding::error(
+        Code::SignatureUnexplained,
+        format!(
+            "the signature does not verify with {} ({}) over the rebuilt string, nor under any of \
+             the classic mistakes ({mistakes})",
+            vk.source,
+            short(&vk.key)
+        ),
+        fix,
+    )
 }
 
 /// One explanation of a failing signature: "it verifies if the client did X".
@@ -109,26 +144,41 @@ fn within(diff: Duration, skew: Duration) -> bool {
     diff.abs() <= skew
 }
 
+/// A parsed timestamp and how far it is from now, when that is beyond the skew; None when it is
+/// within it or unreadable (reported as the platform's `answer`, with `fix`).
+fn skew_of<E: std::fmt::Display>(
+    parsed: Result<DateTime<FixedOffset>, E>,
+    answer: &str,
+    fix: &str,
+    clock: &Clock,
+    findings: &mut Findings,
+) -> Option<(DateTime<FixedOffset>, Duration)> {
+    let t = match parsed {
+        Ok(t) => t,
+        Err(e) => {
+            let explanation = format!("{e}: the platform answers {answer}");
+            findings.add(Finding::error(Code::BadTimestamp, explanation, fix));
+            return None;
+        }
+    };
+    let diff = t.signed_duration_since(clock.now);
+    (!within(diff, clock.skew)).then_some((t, diff))
+}
+
 /// v1 `timestamp`: `yyyy-MM-dd HH:mm:ss`, UTC+8 wall time, within the skew.
 pub fn check_v1_timestamp(ts: Option<&str>, clock: &Clock, findings: &mut Findings) {
     let Some(ts) = ts.filter(|t| !t.is_empty()) else {
         return;
     };
-    let t = match parse_alipay_datetime(ts) {
-        Ok(t) => t,
-        Err(e) => {
-            findings.add(Finding::error(
-                Code::BadTimestamp,
-                format!("{e}: the platform answers isv.invalid-timestamp"),
-                "send timestamp as yyyy-MM-dd HH:mm:ss in UTC+8 (Asia/Shanghai), e.g. 2024-05-20 10:00:00",
-            ));
-            return;
-        }
-    };
-    let diff = t.signed_duration_since(clock.now);
-    if within(diff, clock.skew) {
+    let Some((_, diff)) = skew_of(
+        parse_alipay_datetime(ts),
+        "isv.invalid-timestamp",
+        "send timestamp as yyyy-MM-dd HH:mm:ss in UTC+8 (Asia/Shanghai), e.g. 2024-05-20 10:00:00",
+        clock,
+        findings,
+    ) else {
         return;
-    }
+    };
     let utc_hint = within(diff + Duration::hours(8), clock.skew);
     findings.add(Finding::error(
         Code::ClockSkew,
@@ -156,21 +206,15 @@ pub fn check_v1_timestamp(ts: Option<&str>, clock: &Clock, findings: &mut Findin
 
 /// v3 authString `timestamp`: epoch milliseconds within the skew.
 pub fn check_v3_timestamp(ts: &str, clock: &Clock, findings: &mut Findings) {
-    let t = match parse_epoch_millis(ts) {
-        Ok(t) => t,
-        Err(e) => {
-            findings.add(Finding::error(
-                Code::BadTimestamp,
-                format!("{e}: the platform answers invalid-timestamp"),
-                "send the authString timestamp as Unix epoch milliseconds (e.g. 1716170400123)",
-            ));
-            return;
-        }
-    };
-    let diff = t.signed_duration_since(clock.now);
-    if within(diff, clock.skew) {
+    let Some((t, diff)) = skew_of(
+        parse_epoch_millis(ts),
+        "invalid-timestamp",
+        "send the authString timestamp as Unix epoch milliseconds (e.g. 1716170400123)",
+        clock,
+        findings,
+    ) else {
         return;
-    }
+    };
     let seconds_hint = ts
         .parse::<i64>()
         .ok()

@@ -5,7 +5,7 @@ use zhima_proto::keys::PublicKey;
 use zhima_proto::v1::{self, form_encode, Charset, FormStyle, GatewayParams};
 use zhima_proto::SignType;
 
-use super::checks::{self, Clock, Hypothesis};
+use super::checks::{self, Clock, Hypothesis, Summary};
 use super::findings::{Code, Finding, Findings};
 use super::keyring::{short, KeyRing, VerifyingKey};
 
@@ -19,14 +19,6 @@ pub struct V1Input {
     pub content_type_charset: Option<String>,
 }
 
-/// What doctor shows besides the findings.
-pub struct V1Summary {
-    /// The string-to-sign the platform rebuilds (None when the request could not be parsed).
-    pub string_to_sign: Option<String>,
-    /// Facts about the request (sign_type, charset, method).
-    pub details: Vec<(&'static str, String)>,
-}
-
 /// Diagnoses one v1 request.
 pub fn diagnose(
     input: &V1Input,
@@ -34,7 +26,7 @@ pub fn diagnose(
     vk: &VerifyingKey,
     clock: &Clock,
     findings: &mut Findings,
-) -> V1Summary {
+) -> Summary {
     let params = match GatewayParams::parse(
         &input.query,
         &input.body,
@@ -43,7 +35,7 @@ pub fn diagnose(
         Ok(p) => p,
         Err(e) => {
             findings.add(unparseable(&e.to_string()));
-            return V1Summary {
+            return Summary {
                 string_to_sign: None,
                 details: Vec::new(),
             };
@@ -82,7 +74,7 @@ pub fn diagnose(
     checks::check_app_cert_sn(params.get("app_cert_sn"), ring, findings);
     checks::check_root_cert_sn(params.get("alipay_root_cert_sn"), ring, findings);
     check_signature(&params, &content, declared, ring, vk, findings);
-    V1Summary {
+    Summary {
         string_to_sign: Some(content),
         details,
     }
@@ -161,14 +153,7 @@ fn check_signature(
         return;
     };
     if vk.key.verify(declared, &bytes, &sign).is_ok() {
-        findings.add(Finding::ok(
-            Code::SignatureOk,
-            format!(
-                "signature OK: it verifies with {} ({}) over the rebuilt string",
-                vk.source,
-                short(&vk.key)
-            ),
-        ));
+        findings.add(checks::signature_ok(vk));
         return;
     }
     let hypotheses = Hypotheses {
@@ -185,15 +170,10 @@ fn check_signature(
 }
 
 fn unexplained(vk: &VerifyingKey) -> Finding {
-    Finding::error(
-        Code::SignatureUnexplained,
-        format!(
-            "the signature does not verify with {} ({}) over the rebuilt string, nor under any of the \
-             classic mistakes (other key slot, RSA vs RSA2, GBK vs UTF-8, URL-encoded values, empty \
-             params, sign_type left out, re-serialised biz_content)",
-            vk.source,
-            short(&vk.key)
-        ),
+    checks::unexplained(
+        vk,
+        "other key slot, RSA vs RSA2, GBK vs UTF-8, URL-encoded values, empty params, sign_type \
+         left out, re-serialised biz_content",
         "the request was most likely signed with a private key doctor was not given: check which key \
          file the SDK really loads (`zhima keys inspect` it against the registered public key), and \
          compare the string-to-sign above with the one your SDK logs",

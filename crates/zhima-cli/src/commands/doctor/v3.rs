@@ -6,7 +6,7 @@ use zhima_proto::keys::PublicKey;
 use zhima_proto::v3::{request_sign_content, Authorization};
 use zhima_proto::SignType;
 
-use super::checks::{self, Clock, Hypothesis};
+use super::checks::{self, Clock, Hypothesis, Summary};
 use super::findings::{Code, Finding, Findings};
 use super::keyring::{short, KeyRing, VerifyingKey};
 
@@ -28,14 +28,6 @@ pub struct V3Input {
     pub root_cert_sn: Option<String>,
 }
 
-/// What doctor shows besides the findings.
-pub struct V3Summary {
-    /// The string-to-sign the platform rebuilds.
-    pub string_to_sign: Option<String>,
-    /// Facts about the request.
-    pub details: Vec<(&'static str, String)>,
-}
-
 /// Diagnoses one v3 request.
 pub fn diagnose(
     input: &V3Input,
@@ -43,7 +35,7 @@ pub fn diagnose(
     vk: &VerifyingKey,
     clock: &Clock,
     findings: &mut Findings,
-) -> V3Summary {
+) -> Summary {
     let details = vec![
         ("method", input.method.clone()),
         ("request target", input.target.clone()),
@@ -61,7 +53,7 @@ pub fn diagnose(
                 problem,
                 "send Authorization: ALIPAY-SHA256withRSA app_id=…,nonce=…,timestamp=<epoch ms>,sign=<base64>",
             ));
-            return V3Summary {
+            return Summary {
                 string_to_sign: None,
                 details,
             };
@@ -81,14 +73,7 @@ pub fn diagnose(
         .verify(SignType::Rsa2, content.as_bytes(), &auth.sign)
         .is_ok()
     {
-        findings.add(Finding::ok(
-            Code::SignatureOk,
-            format!(
-                "signature OK: it verifies with {} ({}) over the rebuilt string",
-                vk.source,
-                short(&vk.key)
-            ),
-        ));
+        findings.add(checks::signature_ok(vk));
     } else {
         let hypotheses = Hypotheses {
             input,
@@ -98,21 +83,16 @@ pub fn diagnose(
         }
         .all(ring);
         if !checks::explain(hypotheses, &auth.sign, findings) {
-            findings.add(Finding::error(
-                Code::SignatureUnexplained,
-                format!(
-                    "the signature does not verify with {} ({}) over the rebuilt string, nor under any \
-                     of the classic mistakes (other key slot, SHA1, GBK, encoded or different request \
-                     target, app_auth_token line, line layout, re-serialised body)",
-                    vk.source,
-                    short(&vk.key)
-                ),
+            findings.add(checks::unexplained(
+                vk,
+                "other key slot, SHA1, GBK, encoded or different request target, app_auth_token \
+                 line, line layout, re-serialised body",
                 "the request was most likely signed with a private key doctor was not given, or over \
                  another body: compare the string-to-sign above with the one your client signs",
             ));
         }
     }
-    V3Summary {
+    Summary {
         string_to_sign: Some(content),
         details,
     }
@@ -143,6 +123,13 @@ impl Hypotheses<'_> {
 
     fn with_parts(&self, method: &str, target: &str, body: &str, token: Option<&str>) -> String {
         request_sign_content(&self.auth.auth_string, method, target, body, token)
+    }
+
+    /// The string-to-sign as sent, but over another request target.
+    fn with_target(&self, target: &str) -> String {
+        let input = self.input;
+        let token = input.app_auth_token.as_deref();
+        self.with_parts(&input.method, target, &input.body, token)
     }
 
     fn key_slots(&self, ring: &KeyRing, out: &mut Vec<Hypothesis>) {
@@ -213,12 +200,7 @@ impl Hypotheses<'_> {
         }
         for (variant, what) in encoded_variants {
             if variant != target {
-                let text = self.with_parts(
-                    &self.input.method,
-                    &variant,
-                    &self.input.body,
-                    self.input.app_auth_token.as_deref(),
-                );
+                let text = self.with_target(&variant);
                 out.push(self.over(
                     Code::ValuesUrlEncoded,
                     text,
@@ -235,12 +217,7 @@ impl Hypotheses<'_> {
             other_targets.push((url.clone(), "the full URL"));
         }
         for (variant, what) in other_targets {
-            let text = self.with_parts(
-                &self.input.method,
-                &variant,
-                &self.input.body,
-                self.input.app_auth_token.as_deref(),
-            );
+            let text = self.with_target(&variant);
             out.push(self.over(
                 Code::RequestTargetMismatch,
                 text,

@@ -87,10 +87,7 @@ fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
 
 pub(crate) fn app(conn: &Connection, app_id: &str) -> Result<Option<App>> {
     let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([app_id], app_row)
-        .optional()?)
+    one(conn, &sql, app_id, app_row)
 }
 
 pub(crate) fn apps(conn: &Connection) -> Result<Vec<App>> {
@@ -174,10 +171,7 @@ fn template_row(r: &Row<'_>) -> rusqlite::Result<Template> {
 
 pub(crate) fn template(conn: &Connection, template_no: &str) -> Result<Option<Template>> {
     let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE template_no = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([template_no], template_row)
-        .optional()?)
+    one(conn, &sql, template_no, template_row)
 }
 
 pub(crate) fn templates(conn: &Connection) -> Result<Vec<Template>> {
@@ -247,10 +241,7 @@ pub(crate) fn agreement_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
 
 pub(crate) fn agreement(conn: &Connection, agreement_no: &str) -> Result<Option<Agreement>> {
     let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE agreement_no = ?1");
-    Ok(conn
-        .prepare_cached(&sql)?
-        .query_row([agreement_no], agreement_row)
-        .optional()?)
+    one(conn, &sql, agreement_no, agreement_row)
 }
 
 pub(crate) fn agreements(conn: &Connection, page: Page) -> Result<Vec<Agreement>> {
@@ -305,10 +296,12 @@ fn trade_row(r: &Row<'_>) -> rusqlite::Result<Trade> {
 }
 
 pub(crate) fn trade(conn: &Connection, trade_no: &str) -> Result<Option<Trade>> {
-    Ok(conn
-        .prepare_cached("SELECT trade_no, buyer_user_id, seller_partner_id, amount FROM trades WHERE trade_no = ?1")?
-        .query_row([trade_no], trade_row)
-        .optional()?)
+    one(
+        conn,
+        "SELECT trade_no, buyer_user_id, seller_partner_id, amount FROM trades WHERE trade_no = ?1",
+        trade_no,
+        trade_row,
+    )
 }
 
 pub(crate) fn trades(conn: &Connection) -> Result<Vec<Trade>> {
@@ -333,6 +326,16 @@ pub(crate) fn state_services(conn: &Connection) -> Result<Vec<ServiceConfig>> {
             .query_map([], |r| r.get(0))?,
     )?;
     texts.iter().map(|t| Ok(serde_json::from_str(t)?)).collect()
+}
+
+/// The row `sql` selects for `key` (its `?1`), if any, read with `row`.
+fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    key: &str,
+    row: fn(&Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Option<T>> {
+    Ok(conn.prepare_cached(sql)?.query_row([key], row).optional()?)
 }
 
 /// Collects mapped rows into a `Vec`, converting the error.
