@@ -1,14 +1,16 @@
 //! The real `zhima serve` binary: zero-config start, a signed call with the generated demo
 //! keys, SIGTERM → exit 0 with a flushed database, restart on the same data, exit codes.
 
+mod serve_process;
+
 use std::path::Path;
 use std::time::Duration;
 
+use serve_process::ServeProcess;
 use zhima_proto::keys::{PrivateKey, PublicKey};
 use zhima_proto::time::{format_alipay_datetime, now_alipay};
 use zhima_proto::v1::{self, Charset, GatewayParams, SdkLayout};
 use zhima_proto::SignType;
-use zhima_server::http::process::ServeProcess;
 
 const STARTUP: Duration = Duration::from_secs(60);
 const STATE_SYNC: &str = "zhima.data.state.data.sync";

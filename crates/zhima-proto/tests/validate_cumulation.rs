@@ -339,6 +339,15 @@ fn biz_time_format_and_future_limit() {
     );
     // Long past is fine (the agreement period does not limit syncs).
     run(&with(base(), "/biz_time", json!("2001-01-01 00:00:00"))).unwrap();
+    // …down to the floor of 2000-01-01 00:00:00 (UTC+8); earlier is absurd, not history.
+    run(&with(base(), "/biz_time", json!("2000-01-01 00:00:00"))).unwrap();
+    for ancient in ["1999-12-31 23:59:59", "0000-01-01 00:00:00"] {
+        expect(
+            &with(base(), "/biz_time", json!(ancient)),
+            RequestParamIllegal,
+            "biz_time",
+        );
+    }
     // An enormous skew does not overflow.
     let m: ZhimaCreditPeZmgoCumulationSyncModel = serde_json::from_value(base()).unwrap();
     validate_cumulation(&m, now(), Duration::MAX).unwrap();

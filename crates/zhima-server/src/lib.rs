@@ -12,6 +12,7 @@
 //! | [`storage`] | the object-safe [`storage::Storage`] trait and its SQLite backend (WAL, fsync, group commit) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
 //! | [`http`] | the HTTP surfaces on top of [`storage::Storage`] |
+//! | [`logging`] | the stderr log, escaped so that no request can forge a line |
 //!
 //! ## How a write flows
 //! The HTTP layer authenticates the request, validates the body with zhima-proto `validate`
@@ -38,6 +39,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod logging;
 pub mod storage;
 
 pub use error::{Error, Result};

@@ -104,16 +104,19 @@ async fn shutdown_stops_waiting_after_the_grace_period() {
 }
 
 #[tokio::test]
-async fn slow_requests_time_out_with_a_signed_system_error() {
+async fn slow_request_bodies_time_out_with_a_signed_client_error() {
     let server = TestServer::start_with(|s| s.request_timeout = Duration::from_millis(300)).await;
     let (stream, _rest) = half_sent_request(&server).await;
     let (status, body) = tokio::time::timeout(Duration::from_secs(5), read_response(stream))
         .await
         .expect("answered");
     assert_eq!(status, 200);
+    // A body still arriving at the deadline is the client's fault, not a platform failure
+    // (which would tell SDKs to retry): 40002, never SYSTEM_ERROR.
     let node_json = verified_node_json(&body, STATE_SYNC);
     assert!(
-        node_json.contains(r#""sub_code":"SYSTEM_ERROR""#),
+        node_json.contains(r#""code":"40002""#)
+            && node_json.contains(r#""sub_code":"isv.invalid-parameter""#),
         "{}",
         node_json
     );

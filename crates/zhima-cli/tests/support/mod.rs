@@ -299,8 +299,13 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 impl Server {
     /// `zhima serve --config <sandbox>/zhima.toml --listen 127.0.0.1:0`.
     pub fn start(sandbox: &Sandbox) -> Server {
+        Server::start_logging(sandbox, "warn")
+    }
+
+    /// [`Server::start`] with `RUST_LOG=<filter>`.
+    pub fn start_logging(sandbox: &Sandbox, filter: &str) -> Server {
         let config = sandbox.config.as_os_str();
-        Server::spawn(
+        Server::spawn_logging(
             &[
                 OsStr::new("serve"),
                 OsStr::new("--config"),
@@ -309,16 +314,22 @@ impl Server {
                 OsStr::new("127.0.0.1:0"),
             ],
             sandbox.dir.path(),
+            filter,
         )
     }
 
     /// Runs `zhima ARGS` in `cwd` and waits for `listening on http://HOST:PORT` on stdout.
     pub fn spawn(args: &[&OsStr], cwd: &Path) -> Server {
+        Server::spawn_logging(args, cwd, "warn")
+    }
+
+    /// [`Server::spawn`] with `RUST_LOG=<filter>`.
+    pub fn spawn_logging(args: &[&OsStr], cwd: &Path, filter: &str) -> Server {
         let stderr = tempfile::NamedTempFile::new().expect("stderr log file");
         let mut child = Command::new(zhima_bin())
             .args(args)
             .current_dir(cwd)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", filter)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr.reopen().expect("reopen stderr log"))

@@ -12,7 +12,10 @@ pub mod request;
 pub mod response;
 
 pub use extract::{extract_signed_node, verify_response, SignedNode, VerifiedResponse};
-pub use params::{form_encode, form_encode_pairs, Charset, FormStyle, GatewayParams};
+pub use params::{
+    form_encode, form_encode_pairs, Charset, FormStyle, GatewayParams, MAX_APP_ID_LEN,
+    MAX_METHOD_LEN,
+};
 pub use request::{build_request, sign_params, verify_request, SdkLayout, SignedRequest};
 pub use response::{build_response, ResponseNode};
 

@@ -12,6 +12,11 @@ use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERI
 
 use crate::error::{Error, Result};
 
+/// Longest `app_id` of the public parameter table (PROTOCOL §A2).
+pub const MAX_APP_ID_LEN: usize = 32;
+/// Longest `method` of the public parameter table (PROTOCOL §A2).
+pub const MAX_METHOD_LEN: usize = 128;
+
 /// The character sets a v1 request may declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Charset {

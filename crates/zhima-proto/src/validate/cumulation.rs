@@ -19,8 +19,8 @@
 //! 5. `ORDER_AMOUNT_ILLEGAL` — `trade_info.amount` (when `trade_info` is sent) present and
 //!    `^\d{1,10}(\.\d{1,2})?$` yuan.
 //! 6. `DISCOUNT_AMOUNT_ILLEGAL` — every `discount_amount` present and of that format.
-//! 7. `REQUEST_PARAM_ILLEGAL` — `biz_time` is `yyyy-MM-dd HH:mm:ss` (UTC+8) and not later
-//!    than `now + clock_skew`.
+//! 7. `REQUEST_PARAM_ILLEGAL` — `biz_time` is `yyyy-MM-dd HH:mm:ss` (UTC+8), not before
+//!    [`EARLIEST_BIZ_TIME`] and not later than `now + clock_skew`.
 //!
 //! The server then runs rules 2–6 (idempotency via [`ValidCumulation::business_fingerprint`],
 //! access, agreement, mode, trade, refund). Length limits are not published (PROTOCOL §G1);
@@ -401,7 +401,15 @@ fn parse_amounts(c: CheckedAmount<'_>) -> Result<ValidAmountData, Violation<Cumu
     })
 }
 
-/// Step 7: `biz_time` format and not in the future beyond the skew.
+/// The earliest `biz_time` accepted (UTC+8 wall time).
+pub const EARLIEST_BIZ_TIME: &str = "2000-01-01 00:00:00";
+
+fn earliest_biz_time() -> DateTime<FixedOffset> {
+    parse_alipay_datetime(EARLIEST_BIZ_TIME).expect("a valid constant")
+}
+
+/// Step 7: `biz_time` format, not before [`EARLIEST_BIZ_TIME`] and not in the future beyond
+/// the skew.
 fn check_biz_time(
     raw: &str,
     now: DateTime<FixedOffset>,
@@ -414,6 +422,13 @@ fn check_biz_time(
             format_args!("biz_time格式不合法: {}，应为yyyy-MM-dd HH:mm:ss", echo(raw)),
         )
     })?;
+    // [ours] Alipay publishes no lower bound; nothing Zhima GO records predates 2000.
+    if t < earliest_biz_time() {
+        return Err(Violation::new(
+            r,
+            format_args!("biz_time不能早于{EARLIEST_BIZ_TIME}: {raw}"),
+        ));
+    }
     // An absurd skew that overflows the calendar means "no upper bound".
     if now
         .checked_add_signed(clock_skew)

@@ -9,7 +9,7 @@ use zhima_proto::aes::AesKey;
 use zhima_proto::time::{now_alipay, within_skew};
 
 use super::error::{ApiError, GatewayFault};
-use super::state::{AppKeys, Shared};
+use super::shared::{AppKeys, Shared};
 use crate::domain::entities::{App, Caller, Time};
 
 /// The only content encryption Alipay defines.

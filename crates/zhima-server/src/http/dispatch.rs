@@ -14,7 +14,7 @@ use zhima_proto::models::{
 use zhima_proto::validate::{self, Violation};
 
 use super::error::ApiError;
-use super::state::Shared;
+use super::shared::Shared;
 use crate::domain::entities::Caller;
 use crate::domain::query::agreement_response;
 

@@ -38,6 +38,8 @@ pub(crate) enum GatewayFault {
     DecryptionUnknown,
     InvalidMethod,
     InvalidParameter,
+    /// The body is over the limit (v3 answers it with HTTP 413).
+    BodyTooLarge,
 }
 
 impl GatewayFault {
@@ -69,7 +71,7 @@ impl GatewayFault {
             F::DecryptionUnknown => S::IsvDecryptionErrorUnknown,
             F::InvalidMethod => S::IsvInvalidMethod,
             // The gateway table has no invalid-version sub_code.
-            F::InvalidVersion | F::InvalidParameter => S::IsvInvalidParameter,
+            F::InvalidVersion | F::InvalidParameter | F::BodyTooLarge => S::IsvInvalidParameter,
         }
     }
 

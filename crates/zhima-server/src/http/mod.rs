@@ -21,15 +21,16 @@
 //! ```
 
 mod auth;
+mod connections;
 mod dispatch;
 mod error;
+mod log_safe;
 mod nonce;
-pub mod process;
-mod state;
+mod shared;
 mod v1;
 mod v3;
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes, HttpBody};
@@ -41,13 +42,14 @@ use axum::Router;
 use tokio::net::TcpListener;
 use zhima_proto::models::{Api, HttpMethod};
 
-pub use state::{
-    Platform, Settings, DEFAULT_BODY_LIMIT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
+pub use shared::{
+    Platform, Settings, DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 use self::auth::RequestCtx;
-use self::error::{ApiError, Fault};
-use self::state::Shared;
+use self::error::{ApiError, Fault, GatewayFault};
+use self::shared::Shared;
 use crate::config::Config;
 use crate::domain::audit::AuditEntry;
 use crate::storage::Storage;
@@ -95,36 +97,24 @@ impl Server {
 
     /// Serves on `listener` until `shutdown` completes, then stops accepting, lets in-flight
     /// requests finish for up to [`Settings::shutdown_grace`], and returns. Flushing storage
-    /// is the caller's last step (the caller owns the storage).
+    /// is the caller's last step (the caller owns the storage). Connections are bounded as
+    /// [`Settings`] says (see the `connections` module).
     pub async fn serve<F>(self, listener: TcpListener, shutdown: F) -> std::io::Result<()>
     where
         F: Future<Output = ()> + Send + 'static,
     {
         let shared = self.shared.clone();
-        let grace = shared.settings.shutdown_grace;
-        let (began_tx, began_rx) = tokio::sync::oneshot::channel::<()>();
-        let signal = async move {
+        let settings = &shared.settings;
+        let limits = connections::ConnectionLimits {
+            header_read_timeout: settings.header_read_timeout,
+            max_connections: settings.max_connections,
+            shutdown_grace: settings.shutdown_grace,
+        };
+        let signal = async {
             shutdown.await;
             shared.begin_shutdown();
-            tracing::info!("shutting down: no new connections, finishing in-flight requests");
-            let _ = began_tx.send(());
         };
-        let server = axum::serve(listener, self.router())
-            .with_graceful_shutdown(signal)
-            .into_future();
-        let deadline = async move {
-            match began_rx.await {
-                Ok(()) => tokio::time::sleep(grace).await,
-                Err(_) => std::future::pending().await,
-            }
-        };
-        tokio::select! {
-            result = server => result,
-            () = deadline => {
-                tracing::warn!(grace_secs = grace.as_secs_f64(), "in-flight requests did not finish in time; closing");
-                Ok(())
-            }
-        }
+        connections::serve(listener, self.router(), limits, signal).await
     }
 }
 
@@ -171,9 +161,15 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
     }
 }
 
+/// A path that means the v3 surface, however many slashes lead it (`//v3/…` included):
+/// unknown ones get a signed v3 error, not a plain-text 404.
+fn is_v3_path(path: &str) -> bool {
+    path.trim_start_matches('/').starts_with("v3/")
+}
+
 async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    if parts.uri.path().starts_with("/v3/") {
+    if is_v3_path(parts.uri.path()) {
         return v3::unknown_route(&shared, &parts, StatusCode::NOT_FOUND);
     }
     (StatusCode::NOT_FOUND, "not found\n").into_response()
@@ -181,22 +177,22 @@ async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> Response 
 
 async fn method_not_allowed(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let (parts, _) = req.into_parts();
-    if parts.uri.path().starts_with("/v3/") {
+    if is_v3_path(parts.uri.path()) {
         return v3::unknown_route(&shared, &parts, StatusCode::METHOD_NOT_ALLOWED);
     }
     (StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n").into_response()
 }
 
 /// Why a body could not be read.
-pub(crate) enum BodyError {
+enum BodyError {
     /// More than the limit (declared or streamed).
     TooLarge,
-    /// The client's stream broke; nobody is left to read an answer.
+    /// The framing is broken (bad chunk size, fewer bytes than declared, a reset).
     Broken(String),
 }
 
 /// Reads a whole body, refusing more than `limit` bytes without reading them.
-pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
+async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
     if body.size_hint().lower() > limit as u64 {
         return Err(BodyError::TooLarge);
     }
@@ -214,35 +210,101 @@ pub(crate) async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyErr
     Ok(Bytes::from(buf))
 }
 
+/// What both protocols do first: read the body (bounded by [`Settings::body_limit`]), then
+/// run `work` on it, all within [`Settings::request_timeout`].
+///
+/// Whose fault a failure is decides its answer: a body over the limit, broken framing or a
+/// body still trickling in at the deadline are the client's (signed 400-class answers,
+/// logged below ERROR); only `work` overrunning the deadline is ours (`SYSTEM_ERROR`).
+pub(crate) async fn with_body<T, Fut>(
+    shared: &Shared,
+    body: Body,
+    work: impl FnOnce(Bytes) -> Fut,
+) -> Result<T, ApiError>
+where
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let timeout = shared.settings.request_timeout;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let limit = shared.settings.body_limit;
+    let bytes = match tokio::time::timeout_at(deadline, read_body(body, limit)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(BodyError::TooLarge)) => {
+            return Err(ApiError::gateway_msg(
+                GatewayFault::BodyTooLarge,
+                format!("请求报文超过{limit}字节"),
+            ))
+        }
+        Ok(Err(BodyError::Broken(detail))) => {
+            return Err(ApiError::gateway_msg(
+                GatewayFault::InvalidParameter,
+                "请求报文不完整或分块编码错误",
+            )
+            .log(format!("request body unreadable: {detail}")))
+        }
+        Err(_) => {
+            return Err(ApiError::gateway_msg(
+                GatewayFault::InvalidParameter,
+                format!("请求报文未在{}秒内发送完毕", timeout.as_secs()),
+            )
+            .log(format!("request body not received within {timeout:?}")))
+        }
+    };
+    match tokio::time::timeout_at(deadline, work(bytes)).await {
+        Ok(result) => result,
+        Err(_) => Err(ApiError::system(format!(
+            "request did not complete within {timeout:?}"
+        ))),
+    }
+}
+
 /// Logs a finished request and queues its audit entry (never keys, signatures or bodies).
+///
+/// `app_id` and `label` must already be validated or bounded (see `log_safe`); every value
+/// is logged as a `?` field so that it cannot break the line.
 pub(crate) fn record(
     shared: &Shared,
     ctx: &RequestCtx,
     app_id: Option<String>,
-    method: String,
+    label: String,
     outcome: &str,
     error: Option<&ApiError>,
 ) {
     let latency_us = ctx.latency_us();
-    let detail = error.and_then(|e| e.log.as_deref()).unwrap_or("");
+    let detail = error
+        .and_then(|e| e.log.as_deref())
+        .map(|d| log_safe::bounded(d, log_safe::MAX_DETAIL_CHARS));
+    let detail = detail.as_deref().unwrap_or("");
+    let app = app_id.as_deref().unwrap_or("");
     match error.map(|e| &e.fault) {
         Some(Fault::System) => {
-            tracing::error!(trace_id = %ctx.trace_id, app_id = app_id.as_deref().unwrap_or(""), %method, outcome, latency_us, detail, "request failed")
+            tracing::error!(trace_id = %ctx.trace_id, app_id = ?app, method = ?label, outcome, latency_us, detail = ?detail, "request failed")
         }
         Some(_) => {
-            tracing::info!(trace_id = %ctx.trace_id, app_id = app_id.as_deref().unwrap_or(""), %method, outcome, latency_us, detail, "request rejected")
+            tracing::info!(trace_id = %ctx.trace_id, app_id = ?app, method = ?label, outcome, latency_us, detail = ?detail, "request rejected")
         }
         None => {
-            tracing::info!(trace_id = %ctx.trace_id, app_id = app_id.as_deref().unwrap_or(""), %method, outcome, latency_us, "request ok")
+            tracing::info!(trace_id = %ctx.trace_id, app_id = ?app, method = ?label, outcome, latency_us, "request ok")
         }
     }
     let entry = AuditEntry {
         at: ctx.now,
         app_id,
-        method,
+        method: label,
         outcome: outcome.to_owned(),
         latency_us,
     };
     let storage = shared.storage.clone();
     tokio::spawn(async move { storage.append_audit(entry).await });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn v3_paths_are_recognised_with_extra_slashes() {
+        assert!(super::is_v3_path("/v3/x"));
+        assert!(super::is_v3_path("//v3/zhima/x"));
+        assert!(!super::is_v3_path("/gateway.do"));
+        assert!(!super::is_v3_path("/v3x"));
+    }
 }

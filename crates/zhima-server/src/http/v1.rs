@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
@@ -23,8 +24,9 @@ use zhima_proto::SignType;
 use super::auth::{self, RequestCtx};
 use super::dispatch::{dispatch, Input, Success};
 use super::error::{ApiError, Fault, GatewayFault};
-use super::state::Shared;
-use super::{read_body, record, BodyError};
+use super::log_safe::{self, is_echoable_method, is_plausible_app_id};
+use super::shared::Shared;
+use super::{record, with_body};
 use crate::error::{BizCode, Rejection};
 
 /// The only `version` the gateway knows.
@@ -49,7 +51,11 @@ struct Envelope {
 impl Envelope {
     /// Takes method, sign type, charset and cert mode from whatever parameters are readable.
     fn refine(&mut self, p: &GatewayParams) {
-        self.method = p.get_non_empty("method").map(str::to_owned);
+        // Only values within the protocol's limits are echoed, logged or audited.
+        self.method = p
+            .get_non_empty("method")
+            .filter(|m| is_echoable_method(m))
+            .map(str::to_owned);
         self.sign_type = p
             .get_non_empty("sign_type")
             .and_then(|s| s.parse().ok())
@@ -60,7 +66,10 @@ impl Envelope {
             .unwrap_or_default();
         self.cert_mode = p.get_non_empty("app_cert_sn").is_some()
             || p.get_non_empty("alipay_root_cert_sn").is_some();
-        self.app_id = p.get_non_empty("app_id").map(str::to_owned);
+        self.app_id = p
+            .get_non_empty("app_id")
+            .filter(|a| is_plausible_app_id(a))
+            .map(str::to_owned);
     }
 
     fn api(&self) -> Option<Api> {
@@ -75,26 +84,23 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
     let query = parts.uri.query().unwrap_or("").to_owned();
     let mut env = Envelope::default();
     env.refine(&lossy_params(query.as_bytes(), b""));
-    let limit = shared.settings.body_limit;
-    let work = async {
-        let body = read_body(body, limit).await?;
-        Ok(handle(&shared, &ctx, &parts, &query, &body, &mut env).await)
-    };
-    let result = match tokio::time::timeout(shared.settings.request_timeout, work).await {
-        Ok(Ok(result)) => result,
-        Ok(Err(BodyError::TooLarge)) if env.method.is_some() => Err(ApiError::gateway_msg(
-            GatewayFault::InvalidParameter,
-            format!("请求报文超过{limit}字节"),
-        )),
-        Ok(Err(BodyError::TooLarge)) => return too_large(&ctx, limit),
-        Ok(Err(BodyError::Broken(detail))) => Err(ApiError::system(format!(
-            "request body unreadable: {detail}"
-        ))),
-        Err(_) => Err(ApiError::system(format!(
-            "request did not complete within {:?}",
-            shared.settings.request_timeout
-        ))),
-    };
+    let result = with_body(&shared, body, |body| {
+        handle(&shared, &ctx, &parts, &query, body, &mut env)
+    })
+    .await;
+    if let Err(ApiError {
+        fault:
+            Fault::Gateway {
+                kind: GatewayFault::BodyTooLarge,
+                ..
+            },
+        ..
+    }) = &result
+    {
+        if env.method.is_none() {
+            return too_large(&ctx, shared.settings.body_limit);
+        }
+    }
     respond(&shared, &ctx, &env, result)
 }
 
@@ -104,21 +110,35 @@ async fn handle(
     ctx: &RequestCtx,
     parts: &Parts,
     query: &str,
-    body: &[u8],
+    body: Bytes,
     env: &mut Envelope,
 ) -> Result<Success, ApiError> {
-    let (params, charset_error) =
-        match GatewayParams::parse(query.as_bytes(), body, content_type_charset(&parts.headers)) {
-            Ok(p) => (p, None),
-            // Keep going with a lossy reading so that earlier checks still decide first.
-            Err(e) => (lossy_params(query.as_bytes(), body), Some(e.to_string())),
-        };
+    let (params, charset_error) = match GatewayParams::parse(
+        query.as_bytes(),
+        &body,
+        content_type_charset(&parts.headers),
+    ) {
+        Ok(p) => (p, None),
+        // Keep going with a lossy reading so that earlier checks still decide first.
+        Err(e) => (lossy_params(query.as_bytes(), &body), Some(e.to_string())),
+    };
     env.refine(&params);
     // Every v1 answer is a signed HTTP 200, an unsupported HTTP method's too; nothing runs.
     if ![Method::GET, Method::HEAD, Method::POST].contains(&parts.method) {
         return Err(ApiError::gateway_msg(
             GatewayFault::InvalidParameter,
-            format!("不支持的HTTP方法{}，请使用POST或GET", parts.method),
+            format!(
+                "不支持的HTTP方法{}，请使用POST或GET",
+                log_safe::bounded(parts.method.as_str(), log_safe::MAX_LABEL_CHARS)
+            ),
+        ));
+    }
+    // Form fields in multipart parts would be read as garbage and end in a confusing
+    // invalid-signature; none of these APIs uploads files.
+    if is_multipart(&parts.headers) {
+        return Err(ApiError::gateway_msg(
+            GatewayFault::InvalidParameter,
+            "不支持Content-Type multipart/form-data，请使用application/x-www-form-urlencoded",
         ));
     }
     check_and_dispatch(shared, ctx, &params, charset_error, env).await
@@ -136,7 +156,19 @@ async fn check_and_dispatch(
     let require =
         |key: &str, fault: F| p.get_non_empty(key).ok_or_else(|| ApiError::gateway(fault));
     let method = require("method", F::MissingMethod)?;
+    if !is_echoable_method(method) {
+        return Err(ApiError::gateway_msg(
+            F::InvalidParameter,
+            "method参数不合法：最长128个可打印ASCII字符",
+        ));
+    }
     let app_id = require("app_id", F::MissingAppId)?;
+    if !is_plausible_app_id(app_id) {
+        return Err(ApiError::gateway_msg(
+            F::InvalidParameter,
+            "app_id参数不合法：最长32个字母或数字",
+        ));
+    }
     let app = auth::load_app(shared, app_id).await?;
     let sign_type: SignType = require("sign_type", F::MissingSignatureType)?
         .parse()
@@ -172,7 +204,8 @@ async fn check_and_dispatch(
     auth::check_app_cert_sn(&app.app, p.get_non_empty("app_cert_sn"))?;
     if v1::verify_request(p, &app.keys.public).is_err() {
         let content = p.sign_content();
-        tracing::debug!(trace_id = %ctx.trace_id, string_to_sign = %content, "v1 string-to-sign");
+        let masked = log_safe::v1_sign_content_masked(p.iter());
+        tracing::debug!(trace_id = %ctx.trace_id, string_to_sign = ?masked, "v1 string-to-sign");
         return Err(ApiError::gateway_msg(F::InvalidSignature, catalog::invalid_signature_sub_msg(&content)).log(
             format!("signature does not verify with app {app_id}'s public key (SHA-256 fingerprint {}) as {}", app.keys.public.fingerprint(), sign_type.algorithm_name()),
         ));
@@ -374,6 +407,15 @@ fn to_json<T: Serialize>(v: &T) -> serde_json::Result<String> {
 /// `sign_type` and `charset` for the answer even when the real decoding fails.
 fn lossy_params(query: &[u8], body: &[u8]) -> GatewayParams {
     GatewayParams::from_pairs(form_urlencoded::parse(query).chain(form_urlencoded::parse(body)))
+}
+
+/// The Content-Type is `multipart/form-data`.
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("multipart/form-data"))
 }
 
 /// `charset=` of the Content-Type header, if any.

@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::Request;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
@@ -24,8 +25,9 @@ use zhima_proto::v3::{self, Authorization};
 use super::auth::{self, RequestCtx};
 use super::dispatch::{dispatch, Input, Success};
 use super::error::{ApiError, Fault, GatewayFault};
-use super::state::Shared;
-use super::{read_body, record, BodyError};
+use super::log_safe::{self, is_plausible_app_id};
+use super::shared::Shared;
+use super::{record, with_body};
 use crate::domain::entities::Time;
 use crate::error::BizCode;
 
@@ -47,39 +49,18 @@ pub(crate) async fn endpoint(shared: Arc<Shared>, api: Api, req: Request) -> Res
         cert_mode: parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN),
         ..Answer::default()
     };
-    let limit = shared.settings.body_limit;
-    let work = async {
-        let body = read_body(body, limit).await?;
-        Ok(handle(&shared, &ctx, api, &parts, &body, &mut answer).await)
-    };
-    let (result, status) = match tokio::time::timeout(shared.settings.request_timeout, work).await {
-        Ok(Ok(result)) => {
-            let status = result.as_ref().map_or_else(status_of, |_| StatusCode::OK);
-            (result, status)
-        }
-        Ok(Err(BodyError::TooLarge)) => (
-            Err(ApiError::gateway_msg(
-                GatewayFault::InvalidParameter,
-                format!("请求报文超过{limit}字节"),
-            )),
-            StatusCode::PAYLOAD_TOO_LARGE,
-        ),
-        Ok(Err(BodyError::Broken(detail))) => {
-            let e = ApiError::system(format!("request body unreadable: {detail}"));
-            let status = status_of(&e);
-            (Err(e), status)
-        }
-        Err(_) => {
-            let e = ApiError::system(format!(
-                "request did not complete within {:?}",
-                shared.settings.request_timeout
-            ));
-            let status = status_of(&e);
-            (Err(e), status)
-        }
-    };
+    let result = with_body(&shared, body, |body| {
+        handle(&shared, &ctx, api, &parts, body, &mut answer)
+    })
+    .await;
+    let status = result.as_ref().map_or_else(status_of, |_| StatusCode::OK);
+    respond(&shared, &ctx, &answer, label(&parts), result, status)
+}
+
+/// `METHOD /path` for the log and the audit, bounded.
+fn label(parts: &Parts) -> String {
     let label = format!("{} {}", parts.method, parts.uri.path());
-    respond(&shared, &ctx, &answer, label, result, status)
+    log_safe::bounded(&label, log_safe::MAX_LABEL_CHARS).into_owned()
 }
 
 /// Answers an unknown `/v3/…` path or method in the v3 error format.
@@ -89,18 +70,12 @@ pub(crate) fn unknown_route(shared: &Shared, parts: &Parts, status: StatusCode) 
         cert_mode: parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN),
         ..Answer::default()
     };
+    let label = label(parts);
     let err = ApiError::gateway_msg(
         GatewayFault::InvalidMethod,
-        format!("不存在的接口: {} {}", parts.method, parts.uri.path()),
+        format!("不存在的接口: {label}"),
     );
-    respond(
-        shared,
-        &ctx,
-        &answer,
-        format!("{} {}", parts.method, parts.uri.path()),
-        Err(err),
-        status,
-    )
+    respond(shared, &ctx, &answer, label, Err(err), status)
 }
 
 async fn handle(
@@ -108,15 +83,21 @@ async fn handle(
     ctx: &RequestCtx,
     api: Api,
     parts: &Parts,
-    body: &[u8],
+    body: Bytes,
     answer: &mut Answer,
 ) -> Result<Success, ApiError> {
     use GatewayFault as F;
-    let body = std::str::from_utf8(body).map_err(|e| {
+    let body = std::str::from_utf8(&body).map_err(|e| {
         ApiError::gateway_msg(F::InvalidEncoding, "请求报文必须是UTF-8编码").log(e.to_string())
     })?;
     let auth = authorization(&parts.headers)?;
     let fields = &auth.fields;
+    if !is_plausible_app_id(&fields.app_id) {
+        return Err(ApiError::gateway_msg(
+            F::InvalidParameter,
+            "app_id参数不合法：最长32个字母或数字",
+        ));
+    }
     answer.app_id = Some(fields.app_id.clone());
     answer.cert_mode |= fields.app_cert_sn.is_some();
     let app = auth::load_app(shared, &fields.app_id).await?;
@@ -136,7 +117,8 @@ async fn handle(
         .is_err()
     {
         let content = auth.sign_content(method, target, body, token);
-        tracing::debug!(trace_id = %ctx.trace_id, string_to_sign = %content.escape_debug(), "v3 string-to-sign");
+        let masked = auth.sign_content(method, target, body, token.map(|_| log_safe::MASK));
+        tracing::debug!(trace_id = %ctx.trace_id, string_to_sign = ?masked, "v3 string-to-sign");
         return Err(ApiError::gateway_msg(
             F::InvalidSignature,
             format!("{}{content}", catalog::INVALID_SIGNATURE_SUB_MSG_PREFIX),
@@ -221,6 +203,10 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The HTTP status of an error.
 fn status_of(e: &ApiError) -> StatusCode {
     let code = match &e.fault {
+        Fault::Gateway {
+            kind: GatewayFault::BodyTooLarge,
+            ..
+        } => 413,
         Fault::Gateway { kind, .. } => kind.v3().http_status(),
         Fault::Business(r) => match r.code {
             BizCode::Cumulation(c) => c.http_status(),

@@ -19,6 +19,11 @@ use crate::storage::Storage;
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Default time a request may take, body upload included.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time a client has to send a request's head, on a new connection and between
+/// keep-alive requests alike.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default cap on connections open at once.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// How long shutdown waits for in-flight requests (PRODUCT §10).
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -33,6 +38,11 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// How long shutdown waits for in-flight requests before closing them.
     pub shutdown_grace: Duration,
+    /// Time to receive a request head (request line and headers); idle keep-alive
+    /// connections are closed after it too.
+    pub header_read_timeout: Duration,
+    /// Connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
     /// Remembered v3 nonces (see the `nonce` module).
     pub nonce_capacity: usize,
 }
@@ -54,6 +64,8 @@ impl Default for Settings {
             body_limit: DEFAULT_BODY_LIMIT,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             nonce_capacity: DEFAULT_NONCE_CAPACITY,
         }
     }

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // shared by test binaries that use different parts
 //! Running the real `zhima serve` binary as a child process, for end-to-end tests and
 //! benchmarks: spawn it, wait for its `listening on http://HOST:PORT` line, stop it with
 //! SIGTERM and collect its exit status and output.
