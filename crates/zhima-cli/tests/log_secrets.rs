@@ -158,7 +158,7 @@ async fn drive_every_path(sandbox: &Sandbox, server: &Server, secrets: &mut Secr
         let signed =
             build_request(&v1_params(&pairs), &sandbox.app_key, SdkLayout::Python).unwrap();
         secrets.add("v1 request sign", signed.sign.clone());
-        post(&gateway, &signed.query, signed.body).await;
+        post(&gateway, &signed.query, signed.body.clone()).await;
         // The same request with a broken signature: the string-to-sign is logged at DEBUG.
         let tampered = signed.query.replacen("sign=", "sign=AAAA", 1);
         post(&gateway, &tampered, signed.body.clone()).await;

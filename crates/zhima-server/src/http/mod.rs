@@ -225,6 +225,7 @@ where
     Fut: Future<Output = Result<T, ApiError>>,
 {
     let timeout = shared.settings.request_timeout;
+    tracing::trace!(body_size_hint = ?body.size_hint().exact(), "reading the request body");
     let deadline = tokio::time::Instant::now() + timeout;
     let limit = shared.settings.body_limit;
     let bytes = match tokio::time::timeout_at(deadline, read_body(body, limit)).await {
