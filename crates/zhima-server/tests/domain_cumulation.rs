@@ -5,7 +5,8 @@ mod storage_support;
 use serde_json::json;
 use storage_support::*;
 use zhima_server::domain::cumulation::{decide, CumulationDecision, CumulationSnapshot};
-use zhima_server::domain::ledger::{totals_from_events, AgreementTotals, LedgerEvent};
+use zhima_server::domain::invariants::totals_from_events;
+use zhima_server::domain::ledger::{AgreementTotals, LedgerEvent};
 
 fn snapshot() -> CumulationSnapshot {
     let r = records();

@@ -6,10 +6,11 @@ use serde_json::json;
 use storage_support::*;
 use zhima_proto::models::{from_json, ZhimaMerchantZmgoCumulateQueryModel};
 use zhima_proto::validate;
+use zhima_server::domain::entities::Records;
 use zhima_server::domain::query::{self, CumulateQuery, Page};
-use zhima_server::storage::{SqliteStorage, Storage};
+use zhima_server::storage::Storage;
 
-async fn sync(s: &SqliteStorage, body: serde_json::Value) -> zhima_server::Result<i64> {
+async fn sync(s: &Storage, body: serde_json::Value) -> zhima_server::Result<i64> {
     s.sync_cumulation(cmd(&body), caller()).await.map(|r| r.seq)
 }
 
@@ -29,7 +30,7 @@ fn cumulate_query(
 }
 
 /// AGREEMENT's (trade amount, discount amount, aggr_times) as `cumulate.query` reports them.
-async fn amounts_and_times(s: &SqliteStorage) -> (i64, i64, i64) {
+async fn amounts_and_times(s: &Storage) -> (i64, i64, i64) {
     let summary = s
         .cumulate_query(cumulate_query(AGREEMENT, false, 1, 20), caller())
         .await
@@ -111,7 +112,12 @@ async fn alipay_trades_are_checked_in_bound_mode() {
     let mut other_buyer = s.trades().await.unwrap()[0].clone();
     other_buyer.trade_no = "T_OTHER_BUYER".into();
     other_buyer.buyer_user_id = OTHER_USER.into();
-    s.upsert_trade(&other_buyer).await.unwrap();
+    s.apply_records(&Records {
+        trades: vec![other_buyer.clone()],
+        ..Records::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(
         code_of(sync(&s, bound_body("B-2", "T_OTHER_BUYER")).await),
         "BUYER_INFO_ERROR"
@@ -120,7 +126,12 @@ async fn alipay_trades_are_checked_in_bound_mode() {
     other_seller.trade_no = "T_OTHER_SELLER".into();
     other_seller.buyer_user_id = USER.into();
     other_seller.seller_partner_id = OTHER_PARTNER.into();
-    s.upsert_trade(&other_seller).await.unwrap();
+    s.apply_records(&Records {
+        trades: vec![other_seller],
+        ..Records::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(
         code_of(sync(&s, bound_body("B-3", "T_OTHER_SELLER")).await),
         "SELLER_INFO_ERROR"
