@@ -573,3 +573,40 @@ async fn random_mix_keeps_totals_equal_to_events_and_rejections_change_nothing()
     }
     assert!(fully_refunded > 0, "the mix completes some refunds");
 }
+
+/// The read contract lists the configured records in key order, agreements by page.
+#[tokio::test]
+async fn configured_records_are_listed_in_key_order() {
+    let (_dir, s) = open().await;
+    let seeded = records();
+    let app_ids: Vec<String> = s
+        .apps()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.app_id)
+        .collect();
+    let mut want: Vec<String> = seeded.apps.iter().map(|a| a.app_id.clone()).collect();
+    want.sort();
+    assert_eq!(app_ids, want);
+    let mut templates = seeded.templates.clone();
+    templates.sort_by(|a, b| a.template_no.cmp(&b.template_no));
+    assert_eq!(s.templates().await.unwrap(), templates);
+    assert_eq!(s.trades().await.unwrap(), seeded.trades);
+
+    let mut numbers: Vec<String> = seeded
+        .agreements
+        .iter()
+        .map(|a| a.agreement_no.clone())
+        .collect();
+    numbers.sort();
+    let page = |no| Page::new(Some(no), Some(2)).unwrap();
+    let mut listed = Vec::new();
+    for no in 1..=3 {
+        let got = s.agreements(page(no)).await.unwrap();
+        assert!(got.len() <= 2, "page {no} has {} agreements", got.len());
+        listed.extend(got.into_iter().map(|a| a.agreement_no));
+    }
+    assert_eq!(listed, numbers);
+    assert!(s.agreements(page(4)).await.unwrap().is_empty());
+}
