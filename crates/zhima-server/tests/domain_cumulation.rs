@@ -156,8 +156,10 @@ fn the_invariant_check_reports_wrong_totals_and_over_refunds() {
     // A totals row that drifted from its events, and one without any events.
     let mut drifted = totals.clone();
     drifted.trade_amount.0 += 1;
-    let mut ghost = AgreementTotals::default();
-    ghost.task_count = 1;
+    let ghost = AgreementTotals {
+        task_count: 1,
+        ..AgreementTotals::default()
+    };
     let stored_wrong =
         BTreeMap::from([(AGREEMENT.to_owned(), drifted), ("GHOST".to_owned(), ghost)]);
     let report = invariants::verify(&events, &stored_wrong);
