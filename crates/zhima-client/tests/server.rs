@@ -13,7 +13,7 @@ use zhima_client::proto::keys::PrivateKey;
 use zhima_client::{ApiError, ClientBuilder, Content, Endpoint, Error, SdkLayout, ZhimaClient};
 use zhima_server::config::{bootstrap_default, demo, Config};
 use zhima_server::http::{Server, Settings};
-use zhima_server::storage::{SqliteOptions, SqliteStorage, Storage};
+use zhima_server::storage::{SqliteOptions, Storage};
 
 const CERT_APP_ID: &str = "2021000000000002";
 
@@ -84,7 +84,7 @@ async fn start() -> Platform {
     let config = write_sandbox(dir.path());
     let mut options = SqliteOptions::in_dir(dir.path());
     options.fsync = false; // speed; durability is the server's own tests' business
-    let storage = Arc::new(SqliteStorage::open(&options).unwrap());
+    let storage = Arc::new(Storage::open_sqlite(&options).await.unwrap());
     storage.apply_records(&config.records).await.unwrap();
     let server = Server::new(
         storage,

@@ -8,8 +8,8 @@
 //! | module | what lives there |
 //! |---|---|
 //! | [`config`] | the TOML file of PRODUCT §9 → a resolved [`config::Config`]; zero-config [`config::bootstrap_default`] |
-//! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the [`domain::ledger`] and its invariant |
-//! | [`storage`] | the object-safe [`storage::Storage`] trait and its SQLite backend (WAL, fsync, group commit) |
+//! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::refund`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the [`domain::ledger`] and its [`domain::invariants`] |
+//! | [`storage`] | the [`storage::Storage`] handle; the engine contract ([`storage::Engine`], [`storage::WriteTx`], [`storage::ReadTx`]); load → decide → write once for every engine; the SQLite engine (WAL, fsync, group commit) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
 //! | [`http`] | the HTTP surfaces on top of [`storage::Storage`] |
 //! | [`logging`] | the stderr log, escaped so that no request can forge a line |
@@ -18,12 +18,12 @@
 //! The HTTP layer authenticates the request, validates the body with zhima-proto `validate`
 //! (whose validated values ARE the domain commands, e.g. [`domain::cumulation::CumulationCmd`]
 //! = `ValidCumulation`), resolves the [`domain::entities::Caller`], and calls the matching
-//! [`storage::Storage`] method. The
-//! backend loads a snapshot, asks the domain's pure `decide` function, writes the decision in
-//! the same transaction, and returns the receipt once it is durable:
+//! [`storage::Storage`] method. Storage runs one write job on its engine: the engine loads a
+//! snapshot, the domain's pure `decide` function decides, the engine writes the decision in
+//! the same transaction, and the receipt is returned once it is durable:
 //!
 //! ```no_run
-//! # async fn demo(storage: &dyn zhima_server::storage::Storage,
+//! # async fn demo(storage: &zhima_server::storage::Storage,
 //! #               cmd: zhima_server::domain::cumulation::CumulationCmd,
 //! #               caller: zhima_server::domain::entities::Caller) {
 //! use zhima_server::Error;

@@ -3,8 +3,9 @@
 mod storage_support;
 
 use storage_support::*;
+use zhima_server::domain::entities::Records;
 use zhima_server::domain::state_sync::{CategoryConfig, ServiceConfig, StateConfig, StateMachines};
-use zhima_server::storage::{InstanceKey, Storage};
+use zhima_server::storage::InstanceKey;
 
 const BUY: &str = r#"{"orderNo":"100220200103194523683","buyCnt":3}"#;
 
@@ -226,7 +227,12 @@ async fn services_can_be_edited_at_run_time() {
     let (_dir, s) = open().await;
     let mut svc = promise_service();
     svc.app_ids.push(ISV_APP.into());
-    s.upsert_state_service(&svc).await.unwrap();
+    s.apply_records(&Records {
+        state_services: vec![svc.clone()],
+        ..Records::default()
+    })
+    .await
+    .unwrap();
     assert!(s
         .sync_state(
             state_cmd("E-1", "P", "BUY", BUY),
@@ -238,8 +244,12 @@ async fn services_can_be_edited_at_run_time() {
     // An invalid machine is refused and the old one stays in force.
     let mut broken = svc.clone();
     broken.categories[0].states[2].next = vec!["BUY".into()]; // WATCHED is terminal
+    let only_broken = Records {
+        state_services: vec![broken],
+        ..Records::default()
+    };
     assert!(
-        matches!(s.upsert_state_service(&broken).await, Err(zhima_server::Error::Config(m)) if m.contains("terminal"))
+        matches!(s.apply_records(&only_broken).await, Err(zhima_server::Error::Config(m)) if m.contains("terminal"))
     );
     assert_eq!(s.state_services().await.unwrap(), vec![svc]);
 }

@@ -13,8 +13,8 @@ use zhima_proto::v1::{self, Charset, GatewayParams};
 use zhima_proto::v3::{self, AuthString, Authorization};
 use zhima_proto::SignType;
 use zhima_server::domain::entities::AgreementStatus;
+use zhima_server::domain::entities::Records;
 use zhima_server::domain::query::Page;
-use zhima_server::storage::Storage;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -1034,7 +1034,11 @@ async fn syncs_for_invalidating_or_invalid_agreements_are_refused() {
         .unwrap();
     for status in [AgreementStatus::Invalidating, AgreementStatus::Invalid] {
         agreement.status = status;
-        server.storage.upsert_agreement(&agreement).await.unwrap();
+        let records = Records {
+            agreements: vec![agreement.clone()],
+            ..Records::default()
+        };
+        server.storage.apply_records(&records).await.unwrap();
         let reply = v3_sync(&server, &cumulation_value(&unique("ST"))).await;
         reply.assert_error(400, "EASY_MEMBER_CONSULT_FAIL");
     }
@@ -1054,7 +1058,11 @@ async fn state_machine_self_loop_and_foreign_service() {
         ]}]
     }))
     .unwrap();
-    server.storage.upsert_state_service(&service).await.unwrap();
+    let records = Records {
+        state_services: vec![service],
+        ..Records::default()
+    };
+    server.storage.apply_records(&records).await.unwrap();
     let principal = unique("P");
     let body = |no: &str, state: &str| {
         json!({

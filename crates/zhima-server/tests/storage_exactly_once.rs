@@ -8,9 +8,9 @@ use serde_json::json;
 use storage_support::*;
 use tokio::task::JoinSet;
 use zhima_server::domain::query::Page;
-use zhima_server::storage::{SqliteStorage, Storage};
+use zhima_server::storage::Storage;
 
-async fn event_count(s: &SqliteStorage, agreement: &str) -> i64 {
+async fn event_count(s: &Storage, agreement: &str) -> i64 {
     let (totals, _) = s.ledger(agreement, Page { no: 1, size: 1 }).await.unwrap();
     totals.event_count
 }
@@ -217,8 +217,9 @@ async fn data_survives_reopening_and_migrations_are_idempotent() {
     storage.flush().await.unwrap();
     drop(storage);
 
-    let reopened =
-        SqliteStorage::open(&zhima_server::storage::SqliteOptions::in_dir(dir.path())).unwrap();
+    let reopened = Storage::open_sqlite(&zhima_server::storage::SqliteOptions::in_dir(dir.path()))
+        .await
+        .unwrap();
     let replay = reopened
         .sync_cumulation(cmd(&sync_body("DUR-1")), caller())
         .await

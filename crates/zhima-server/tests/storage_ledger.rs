@@ -6,10 +6,11 @@ use serde_json::json;
 use storage_support::*;
 use zhima_proto::models::{from_json, ZhimaMerchantZmgoCumulateQueryModel};
 use zhima_proto::validate;
+use zhima_server::domain::entities::Records;
 use zhima_server::domain::query::{self, CumulateQuery, Page};
-use zhima_server::storage::{SqliteStorage, Storage};
+use zhima_server::storage::Storage;
 
-async fn sync(s: &SqliteStorage, body: serde_json::Value) -> zhima_server::Result<i64> {
+async fn sync(s: &Storage, body: serde_json::Value) -> zhima_server::Result<i64> {
     s.sync_cumulation(cmd(&body), caller()).await.map(|r| r.seq)
 }
 
@@ -29,7 +30,7 @@ fn cumulate_query(
 }
 
 /// AGREEMENT's (trade amount, discount amount, aggr_times) as `cumulate.query` reports them.
-async fn amounts_and_times(s: &SqliteStorage) -> (i64, i64, i64) {
+async fn amounts_and_times(s: &Storage) -> (i64, i64, i64) {
     let summary = s
         .cumulate_query(cumulate_query(AGREEMENT, false, 1, 20), caller())
         .await
@@ -111,7 +112,12 @@ async fn alipay_trades_are_checked_in_bound_mode() {
     let mut other_buyer = s.trades().await.unwrap()[0].clone();
     other_buyer.trade_no = "T_OTHER_BUYER".into();
     other_buyer.buyer_user_id = OTHER_USER.into();
-    s.upsert_trade(&other_buyer).await.unwrap();
+    s.apply_records(&Records {
+        trades: vec![other_buyer.clone()],
+        ..Records::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(
         code_of(sync(&s, bound_body("B-2", "T_OTHER_BUYER")).await),
         "BUYER_INFO_ERROR"
@@ -120,7 +126,12 @@ async fn alipay_trades_are_checked_in_bound_mode() {
     other_seller.trade_no = "T_OTHER_SELLER".into();
     other_seller.buyer_user_id = USER.into();
     other_seller.seller_partner_id = OTHER_PARTNER.into();
-    s.upsert_trade(&other_seller).await.unwrap();
+    s.apply_records(&Records {
+        trades: vec![other_seller],
+        ..Records::default()
+    })
+    .await
+    .unwrap();
     assert_eq!(
         code_of(sync(&s, bound_body("B-3", "T_OTHER_SELLER")).await),
         "SELLER_INFO_ERROR"
@@ -561,4 +572,41 @@ async fn random_mix_keeps_totals_equal_to_events_and_rejections_change_nothing()
             .fully_refunded_count;
     }
     assert!(fully_refunded > 0, "the mix completes some refunds");
+}
+
+/// The read contract lists the configured records in key order, agreements by page.
+#[tokio::test]
+async fn configured_records_are_listed_in_key_order() {
+    let (_dir, s) = open().await;
+    let seeded = records();
+    let app_ids: Vec<String> = s
+        .apps()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.app_id)
+        .collect();
+    let mut want: Vec<String> = seeded.apps.iter().map(|a| a.app_id.clone()).collect();
+    want.sort();
+    assert_eq!(app_ids, want);
+    let mut templates = seeded.templates.clone();
+    templates.sort_by(|a, b| a.template_no.cmp(&b.template_no));
+    assert_eq!(s.templates().await.unwrap(), templates);
+    assert_eq!(s.trades().await.unwrap(), seeded.trades);
+
+    let mut numbers: Vec<String> = seeded
+        .agreements
+        .iter()
+        .map(|a| a.agreement_no.clone())
+        .collect();
+    numbers.sort();
+    let page = |no| Page::new(Some(no), Some(2)).unwrap();
+    let mut listed = Vec::new();
+    for no in 1..=3 {
+        let got = s.agreements(page(no)).await.unwrap();
+        assert!(got.len() <= 2, "page {no} has {} agreements", got.len());
+        listed.extend(got.into_iter().map(|a| a.agreement_no));
+    }
+    assert_eq!(listed, numbers);
+    assert!(s.agreements(page(4)).await.unwrap().is_empty());
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use tokio::net::TcpListener;
 use zhima_server::config::{self, demo, Config};
 use zhima_server::http::Server;
-use zhima_server::storage::{SqliteOptions, SqliteStorage, Storage};
+use zhima_server::storage::{SqliteEngine, SqliteOptions, Storage};
 use zhima_server::Error;
 
 use crate::Failure;
@@ -113,14 +113,14 @@ fn load(args: &Args) -> Result<Loaded, Failure> {
 }
 
 /// Opens SQLite in the data directory and upserts what the configuration declares.
-async fn open_storage(config: &Config, fsync: bool) -> Result<Arc<dyn Storage>, Failure> {
+async fn open_storage(config: &Config, fsync: bool) -> Result<Arc<Storage>, Failure> {
     let mut options = SqliteOptions::in_dir(&config.server.data_dir);
     options.fsync = fsync;
-    let storage = tokio::task::spawn_blocking(move || SqliteStorage::open(&options))
+    let engine = tokio::task::spawn_blocking(move || SqliteEngine::open(&options))
         .await
         .map_err(|e| Failure::Other(format!("opening storage: {e}")))?
         .map_err(failure)?;
-    let storage: Arc<dyn Storage> = Arc::new(storage);
+    let storage = Arc::new(Storage::start(engine).await.map_err(failure)?);
     storage
         .apply_records(&config.records)
         .await

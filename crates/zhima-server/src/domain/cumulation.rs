@@ -16,18 +16,19 @@
 //! 4. `INVALID_CUMULATE_MODE` (template mode vs data type; bound mode needs trade + discounts);
 //! 5. `has_alipay_trade` in bound mode: `TRADE_NOT_EXIST` / `BUYER_INFO_ERROR` /
 //!    `SELLER_INFO_ERROR`;
-//! 6. refunds: `PAY_ORDER_NOT_EXIST`, `REFUND_TIME_ILLEGAL`, `REFUND_ILLEGAL`.
+//! 6. refunds: `PAY_ORDER_NOT_EXIST`, `REFUND_TIME_ILLEGAL`, `REFUND_ILLEGAL` (the refund rule
+//!    lives in [`crate::domain::refund`]).
 
 use zhima_proto::catalog::CumulationCode;
 use zhima_proto::models::{BizAction, CumulateDataType, ZhimaCreditPeZmgoCumulationSyncResponse};
-use zhima_proto::time::format_alipay_datetime;
 pub use zhima_proto::validate::ValidCumulation;
 
 use crate::domain::entities::{
     Agreement, AgreementStatus, Caller, Template, TemplateMode, Time, Trade,
 };
 use crate::domain::fingerprint::digest;
-use crate::domain::ledger::{DiscountLine, EventAmounts, LedgerEvent, RefundBudget, TotalsDelta};
+use crate::domain::ledger::{DiscountLine, EventAmounts, LedgerEvent, TotalsDelta};
+use crate::domain::refund;
 use crate::error::Rejection;
 
 /// The command: a request that passed rule 1 (zhima-proto `validate_cumulation`).
@@ -204,7 +205,12 @@ fn check_rules(cmd: &CumulationCmd, snap: &CumulationSnapshot) -> Result<bool, R
     }
     match cmd.biz_action {
         BizAction::OrderPaid => Ok(false),
-        BizAction::OrderRefund => check_refund(cmd, snap),
+        BizAction::OrderRefund => refund::check(
+            cmd,
+            snap.payment.as_ref(),
+            &snap.prior_refunds,
+            &amounts_of(cmd),
+        ),
     }
 }
 
@@ -300,77 +306,6 @@ fn check_trade(cmd: &CumulationCmd, trade: Option<&Trade>) -> Result<(), Rejecti
             CumulationCode::SellerInfoError,
             format_args!("交易{}的卖家不是商户{}", trade.trade_no, cmd.partner_id),
         ));
-    }
-    Ok(())
-}
-
-/// Rule 6: the payment exists in this agreement, the refund is not earlier, and cumulative
-/// refunds stay within what was paid. Returns whether this refund exhausts the payment.
-fn check_refund(cmd: &CumulationCmd, snap: &CumulationSnapshot) -> Result<bool, Rejection> {
-    let pay_no = cmd.pay_out_biz_no.as_deref().unwrap_or_default();
-    let payment = snap
-        .payment
-        .as_ref()
-        .filter(|p| p.action == BizAction::OrderPaid && p.agreement_no == cmd.agreement_no)
-        .ok_or_else(|| {
-            reject(
-                CumulationCode::PayOrderNotExist,
-                format_args!(
-                    "pay_out_biz_no {pay_no}不是协议{}的ORDER_PAID记录",
-                    cmd.agreement_no
-                ),
-            )
-        })?;
-    if cmd.biz_time < payment.biz_time {
-        return Err(reject(
-            CumulationCode::RefundTimeIllegal,
-            format_args!(
-                "退款biz_time {}早于原支付的{}",
-                format_alipay_datetime(&cmd.biz_time),
-                format_alipay_datetime(&payment.biz_time)
-            ),
-        ));
-    }
-    let illegal = |detail: String| reject(CumulationCode::RefundIllegal, detail);
-    if payment.data_type != cmd.cumulate_data_type {
-        return Err(illegal(format!(
-            "原支付{pay_no}的cumulate_data_type为{}，退款必须相同",
-            payment.data_type
-        )));
-    }
-    let amounts = amounts_of(cmd);
-    if amounts.is_empty() {
-        return Err(illegal("退款金额和次数均为0".into()));
-    }
-    let budget = RefundBudget::remaining(&payment.amounts, &snap.prior_refunds);
-    check_budget(&budget, &amounts, pay_no).map_err(illegal)?;
-    let mut all = snap.prior_refunds.clone();
-    all.push(amounts);
-    Ok(RefundBudget::remaining(&payment.amounts, &all).is_exhausted())
-}
-
-/// Each refunded quantity must fit in what is left of the payment.
-fn check_budget(budget: &RefundBudget, refund: &EventAmounts, pay_no: &str) -> Result<(), String> {
-    if refund.trade > budget.trade {
-        return Err(format!(
-            "退款交易金额{}超过原支付{pay_no}剩余可退的{}",
-            refund.trade, budget.trade
-        ));
-    }
-    if refund.tasks > budget.tasks {
-        return Err(format!("原支付{pay_no}已无可退的任务次数"));
-    }
-    for ((kind, name), amount) in refund.discounts_by_key() {
-        let left = budget
-            .discounts
-            .get(&(kind, name.clone()))
-            .copied()
-            .unwrap_or_default();
-        if amount > left {
-            return Err(format!(
-                "退款优惠{name}({kind})金额{amount}超过原支付{pay_no}剩余可退的{left}"
-            ));
-        }
     }
     Ok(())
 }

@@ -2,8 +2,8 @@
 //!
 //! Totals are maintained incrementally (a [`TotalsDelta`] per accepted event, written in the
 //! same transaction as the event) so that `cumulate.query` reads one row whatever the history
-//! length. [`totals_from_events`] recomputes them from scratch, independently of the delta
-//! code, for the invariant check "totals == sum over events" (PRODUCT §4).
+//! length. [`crate::domain::invariants`] recomputes them from scratch, independently of the
+//! delta code, for the invariant check "totals == sum over events" (PRODUCT §4).
 
 use std::collections::BTreeMap;
 
@@ -96,7 +96,8 @@ pub struct LedgerEvent {
     pub received_at: Time,
 }
 
-/// Per-agreement totals. Invariant: equal to [`totals_from_events`] over the agreement's events.
+/// Per-agreement totals. Invariant: equal to [`crate::domain::invariants::totals_from_events`]
+/// over the agreement's events.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AgreementTotals {
     /// Net trade amount: paid − refunded.
@@ -184,101 +185,6 @@ impl TotalsDelta {
             },
         }
     }
-}
-
-/// What is left to refund of a payment, given the refunds already accepted.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RefundBudget {
-    /// Trade amount still refundable.
-    pub trade: Fen,
-    /// Discount amount still refundable per (type, name).
-    pub discounts: BTreeMap<DiscountKey, Fen>,
-    /// Tasks still refundable.
-    pub tasks: i64,
-}
-
-impl RefundBudget {
-    /// The budget of `payment` after `refunds` (events refunding it).
-    pub fn remaining(payment: &EventAmounts, refunds: &[EventAmounts]) -> RefundBudget {
-        let mut budget = RefundBudget {
-            trade: payment.trade,
-            discounts: payment.discounts_by_key(),
-            tasks: payment.tasks,
-        };
-        for r in refunds {
-            budget.trade -= r.trade;
-            budget.tasks -= r.tasks;
-            for (k, v) in r.discounts_by_key() {
-                *budget.discounts.entry(k).or_insert(Fen::ZERO) -= v;
-            }
-        }
-        budget
-    }
-
-    /// Whether nothing is left.
-    pub fn is_exhausted(&self) -> bool {
-        self.trade == Fen::ZERO
-            && self.tasks == 0
-            && self.discounts.values().all(|v| *v == Fen::ZERO)
-    }
-}
-
-/// Recomputes every agreement's totals from its events alone (for the invariant check).
-///
-/// Deliberately does not use [`TotalsDelta`]: a payment is "fully refunded" when it has at
-/// least one refund and its refunds sum to every quantity it paid.
-pub fn totals_from_events(events: &[LedgerEvent]) -> BTreeMap<String, AgreementTotals> {
-    let mut totals: BTreeMap<String, AgreementTotals> = BTreeMap::new();
-    let mut refunds_of: BTreeMap<(&str, &str), Vec<&EventAmounts>> = BTreeMap::new();
-    for e in events {
-        let t = totals.entry(e.agreement_no.clone()).or_default();
-        let sign = if e.action == BizAction::OrderPaid {
-            1
-        } else {
-            -1
-        };
-        t.event_count += 1;
-        t.trade_amount += Fen(sign * e.amounts.trade.0);
-        t.task_count += sign * e.amounts.tasks;
-        for d in &e.amounts.discounts {
-            t.discount_amount += Fen(sign * d.amount.0);
-            *t.discounts
-                .entry((d.discount_type, d.name.clone()))
-                .or_insert(Fen::ZERO) += Fen(sign * d.amount.0);
-        }
-        if let (Some(name), true) = (&e.task_name, e.amounts.tasks != 0) {
-            *t.tasks.entry(name.clone()).or_insert(0) += sign * e.amounts.tasks;
-        }
-        match (e.action, &e.pay_out_biz_no) {
-            (BizAction::OrderPaid, _) => t.paid_count += 1,
-            (BizAction::OrderRefund, Some(paid)) => refunds_of
-                .entry((&e.partner_id, paid))
-                .or_default()
-                .push(&e.amounts),
-            (BizAction::OrderRefund, None) => {}
-        }
-    }
-    for p in events.iter().filter(|e| e.action == BizAction::OrderPaid) {
-        let Some(refunds) = refunds_of.get(&(p.partner_id.as_str(), p.out_biz_no.as_str())) else {
-            continue;
-        };
-        let refunded_trade: Fen = refunds.iter().map(|r| r.trade).sum();
-        let refunded_tasks: i64 = refunds.iter().map(|r| r.tasks).sum();
-        let refunded_discount: Fen = refunds.iter().map(|r| r.discount_total()).sum();
-        if refunded_trade == p.amounts.trade
-            && refunded_tasks == p.amounts.tasks
-            && refunded_discount == p.amounts.discount_total()
-        {
-            if let Some(t) = totals.get_mut(&p.agreement_no) {
-                t.fully_refunded_count += 1;
-            }
-        }
-    }
-    // Zero entries carry no information; the incremental path may keep them, so drop both.
-    for t in totals.values_mut() {
-        t.normalize();
-    }
-    totals
 }
 
 impl AgreementTotals {

@@ -6,8 +6,10 @@
 //! |---|---|
 //! | [`entities`] | apps, tokens, templates, agreements, trades, the caller |
 //! | [`fingerprint`] | business fingerprints for idempotency |
-//! | [`ledger`] | cumulation events, per-agreement totals, refund budgets, invariant recomputation |
+//! | [`ledger`] | cumulation events, per-agreement totals and how one event changes them |
 //! | [`cumulation`] | cumulation sync rules 2–6 |
+//! | [`refund`] | refunds: grouping by payment, refund budgets, rule 6 (no over-refund) |
+//! | [`invariants`] | the ledger invariants recomputed over stored events (totals, over-refund) |
 //! | [`state_sync`] | state machines, `biz_data` schemas, state sync checks 4–9 |
 //! | [`query`] | `cumulate.query` / `agreement.query` access and answers |
 //! | [`settle`] | `settle.apply` rules |
@@ -17,7 +19,9 @@ pub mod audit;
 pub mod cumulation;
 pub mod entities;
 pub mod fingerprint;
+pub mod invariants;
 pub mod ledger;
 pub mod query;
+pub mod refund;
 pub mod settle;
 pub mod state_sync;

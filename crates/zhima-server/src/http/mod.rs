@@ -13,7 +13,7 @@
 //!
 //! ```no_run
 //! # async fn demo(config: zhima_server::config::Config,
-//! #               storage: std::sync::Arc<dyn zhima_server::storage::Storage>) -> std::io::Result<()> {
+//! #               storage: std::sync::Arc<zhima_server::storage::Storage>) -> std::io::Result<()> {
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let server = zhima_server::http::Server::from_config(&config, storage);
 //! server.serve(listener, async { let _ = tokio::signal::ctrl_c().await; }).await
@@ -62,14 +62,14 @@ pub struct Server {
 
 impl Server {
     /// A server answering from `storage`, signing with `platform`.
-    pub fn new(storage: Arc<dyn Storage>, platform: Platform, settings: Settings) -> Self {
+    pub fn new(storage: Arc<Storage>, platform: Platform, settings: Settings) -> Self {
         Server {
             shared: Arc::new(Shared::new(storage, platform, settings)),
         }
     }
 
     /// A server with the platform key and clock skew of `config` and default limits.
-    pub fn from_config(config: &Config, storage: Arc<dyn Storage>) -> Self {
+    pub fn from_config(config: &Config, storage: Arc<Storage>) -> Self {
         Server::new(
             storage,
             Platform::from_config(config),
@@ -122,7 +122,7 @@ impl Server {
 /// (see [`Server::serve`]).
 pub async fn serve<F>(
     config: &Config,
-    storage: Arc<dyn Storage>,
+    storage: Arc<Storage>,
     listener: TcpListener,
     shutdown: F,
 ) -> std::io::Result<()>

@@ -106,7 +106,7 @@ pub(crate) struct AppKeys {
 
 /// The state behind every handler.
 pub(crate) struct Shared {
-    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) storage: Arc<Storage>,
     pub(crate) platform: Platform,
     pub(crate) settings: Settings,
     pub(crate) nonces: NonceCache,
@@ -115,7 +115,7 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(storage: Arc<dyn Storage>, platform: Platform, settings: Settings) -> Self {
+    pub(crate) fn new(storage: Arc<Storage>, platform: Platform, settings: Settings) -> Self {
         Shared {
             storage,
             platform,

@@ -16,7 +16,7 @@ use zhima_proto::v3::{self, AuthString, Authorization};
 use zhima_proto::{cert, SignType};
 use zhima_server::config::Config;
 use zhima_server::http::{Server, Settings};
-use zhima_server::storage::{SqliteOptions, SqliteStorage, Storage};
+use zhima_server::storage::{SqliteOptions, Storage};
 
 /// The ordinary app: public key, RSA2 and RSA, AES key.
 pub const APP_ID: &str = "2021000000000001";
@@ -219,7 +219,7 @@ terminal = true
 /// A server running in this process.
 pub struct TestServer {
     pub base: String,
-    pub storage: Arc<SqliteStorage>,
+    pub storage: Arc<Storage>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     handle: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
@@ -249,7 +249,7 @@ impl TestServer {
         let config = Config::load(&config_path).unwrap();
         let mut options = SqliteOptions::in_dir(dir.path());
         options.fsync = false; // tests need speed, not crash safety
-        let storage = Arc::new(SqliteStorage::open(&options).unwrap());
+        let storage = Arc::new(Storage::open_sqlite(&options).await.unwrap());
         storage.apply_records(&config.records).await.unwrap();
         let mut settings = Settings::from_config(&config);
         tweak(&mut settings);

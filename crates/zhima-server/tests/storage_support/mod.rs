@@ -18,7 +18,7 @@ use zhima_server::domain::entities::{
 };
 use zhima_server::domain::settle::SettleCmd;
 use zhima_server::domain::state_sync::{CategoryConfig, ServiceConfig, StateConfig, StateSyncCmd};
-use zhima_server::storage::{SqliteOptions, SqliteStorage, Storage};
+use zhima_server::storage::{SqliteOptions, Storage};
 
 pub const APP: &str = "2021000000000001";
 pub const ISV_APP: &str = "2021000000000002";
@@ -180,17 +180,17 @@ pub fn records() -> Records {
 }
 
 /// A seeded durable (fsync) database in a fresh temporary directory.
-pub async fn open() -> (tempfile::TempDir, Arc<SqliteStorage>) {
+pub async fn open() -> (tempfile::TempDir, Arc<Storage>) {
     open_with(true).await
 }
 
-pub async fn open_with(fsync: bool) -> (tempfile::TempDir, Arc<SqliteStorage>) {
+pub async fn open_with(fsync: bool) -> (tempfile::TempDir, Arc<Storage>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let options = SqliteOptions {
         fsync,
         ..SqliteOptions::in_dir(dir.path())
     };
-    let storage = Arc::new(SqliteStorage::open(&options).expect("open sqlite"));
+    let storage = Arc::new(Storage::open_sqlite(&options).await.expect("open sqlite"));
     storage
         .apply_records(&records())
         .await

@@ -1,4 +1,5 @@
-//! SQL for the configured records: apps, tokens, templates, agreements, trades, services.
+//! SQL of the configured records (`domain::entities::Records`): apps, tokens, templates,
+//! agreements, trades, state services; plus the row-conversion helpers the other files share.
 
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use zhima_proto::money::Fen;
@@ -45,14 +46,14 @@ pub(crate) fn apply_records(conn: &Connection, r: &Records) -> Result<()> {
         .try_for_each(|t| upsert_template(conn, t))?;
     r.agreements
         .iter()
-        .try_for_each(|a| upsert_agreement(conn, a, true))?;
+        .try_for_each(|a| upsert_agreement(conn, a))?;
     r.trades.iter().try_for_each(|t| upsert_trade(conn, t))?;
     r.state_services
         .iter()
         .try_for_each(|s| upsert_state_service(conn, s))
 }
 
-pub(crate) fn upsert_app(conn: &Connection, a: &App) -> Result<()> {
+fn upsert_app(conn: &Connection, a: &App) -> Result<()> {
     let sign_types: Vec<&str> = a.sign_types.iter().map(|s| s.as_str()).collect();
     conn.prepare_cached(
         "INSERT INTO apps (app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled)
@@ -95,7 +96,7 @@ pub(crate) fn apps(conn: &Connection) -> Result<Vec<App>> {
     collect(conn.prepare_cached(&sql)?.query_map([], app_row)?)
 }
 
-pub(crate) fn upsert_app_auth_token(conn: &Connection, t: &AppAuthToken) -> Result<()> {
+fn upsert_app_auth_token(conn: &Connection, t: &AppAuthToken) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO app_auth_tokens (token, app_id, partner_id, expires_at_ms) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (token) DO UPDATE SET app_id = excluded.app_id, partner_id = excluded.partner_id,
@@ -129,7 +130,7 @@ fn mode_str(m: TemplateMode) -> &'static str {
     }
 }
 
-pub(crate) fn upsert_template(conn: &Connection, t: &Template) -> Result<()> {
+fn upsert_template(conn: &Connection, t: &Template) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO templates (template_no, mode, obligation_times, obligation_amount, period_days, settle_check, settle_tolerance)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -179,24 +180,14 @@ pub(crate) fn templates(conn: &Connection) -> Result<Vec<Template>> {
     collect(conn.prepare_cached(&sql)?.query_map([], template_row)?)
 }
 
-/// Upserts an agreement. With `keep_settled` (configuration reloads), an agreement that
-/// `settle.apply` moved to `N` stays `N`; the admin API passes `false` to set it explicitly.
-pub(crate) fn upsert_agreement(conn: &Connection, a: &Agreement, keep_settled: bool) -> Result<()> {
-    let sql = if keep_settled {
-        "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms)
+/// Upserts an agreement; one that `settle.apply` moved to `N` stays `N`.
+fn upsert_agreement(conn: &Connection, a: &Agreement) -> Result<()> {
+    let sql = "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (agreement_no) DO UPDATE SET template_no = excluded.template_no, user_id = excluded.user_id,
            open_id = excluded.open_id, partner_id = excluded.partner_id,
            status = CASE WHEN agreements.settled = 1 THEN agreements.status ELSE excluded.status END,
-           start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms"
-    } else {
-        "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (agreement_no) DO UPDATE SET template_no = excluded.template_no, user_id = excluded.user_id,
-           open_id = excluded.open_id, partner_id = excluded.partner_id, status = excluded.status,
-           settled = CASE WHEN excluded.status = 'N' THEN agreements.settled ELSE 0 END,
-           start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms"
-    };
+           start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms";
     conn.prepare_cached(sql)?
         .execute(params![
             a.agreement_no,
@@ -276,7 +267,7 @@ pub(crate) fn mark_settled(conn: &Connection, agreement_no: &str) -> Result<()> 
     Ok(())
 }
 
-pub(crate) fn upsert_trade(conn: &Connection, t: &Trade) -> Result<()> {
+fn upsert_trade(conn: &Connection, t: &Trade) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO trades (trade_no, buyer_user_id, seller_partner_id, amount) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (trade_no) DO UPDATE SET buyer_user_id = excluded.buyer_user_id,
@@ -311,7 +302,7 @@ pub(crate) fn trades(conn: &Connection) -> Result<Vec<Trade>> {
     )
 }
 
-pub(crate) fn upsert_state_service(conn: &Connection, s: &ServiceConfig) -> Result<()> {
+fn upsert_state_service(conn: &Connection, s: &ServiceConfig) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO state_services (service_id, config) VALUES (?1, ?2)
          ON CONFLICT (service_id) DO UPDATE SET config = excluded.config",

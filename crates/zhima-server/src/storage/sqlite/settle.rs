@@ -1,11 +1,10 @@
-//! SQL of settlements and of the audit log.
+//! SQL of settlements: snapshot loading for `settle.apply` and recording a settlement.
 
 use rusqlite::{params, Connection, OptionalExtension};
 use zhima_proto::money::Fen;
 
-use super::ledger;
-use super::records::{self, collect, ms, parse, time};
-use crate::domain::audit::AuditEntry;
+use super::cumulation;
+use super::records::{self, ms, parse, time};
 use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
 use crate::error::Result;
 
@@ -22,7 +21,7 @@ pub(crate) fn load_snapshot(conn: &Connection, cmd: &SettleCmd) -> Result<Settle
         Some(a) => records::template(conn, &a.template_no)?,
         None => None,
     };
-    let t = ledger::totals(conn, &cmd.agreement_id, false)?;
+    let t = cumulation::totals(conn, &cmd.agreement_id, false)?;
     let totals = LedgerTotals {
         trade_amount: t.trade_amount,
         discount_amount: t.discount_amount,
@@ -96,27 +95,4 @@ pub(crate) fn record(conn: &Connection, s: &Settlement) -> Result<i64> {
     let seq = conn.last_insert_rowid();
     records::mark_settled(conn, &s.agreement_no)?;
     Ok(seq)
-}
-
-/// Appends one audit entry.
-pub(crate) fn append_audit(conn: &Connection, e: &AuditEntry) -> Result<()> {
-    conn.prepare_cached("INSERT INTO audit_log (at_ms, app_id, method, outcome, latency_us) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![ms(&e.at), e.app_id, e.method, e.outcome, e.latency_us])?;
-    Ok(())
-}
-
-/// The newest audit entries, newest first.
-pub(crate) fn recent_audit(conn: &Connection, limit: i64) -> Result<Vec<AuditEntry>> {
-    collect(
-        conn.prepare_cached("SELECT at_ms, app_id, method, outcome, latency_us FROM audit_log ORDER BY id DESC LIMIT ?1")?
-            .query_map([limit], |r| {
-                Ok(AuditEntry {
-                    at: time(r.get(0)?)?,
-                    app_id: r.get(1)?,
-                    method: r.get(2)?,
-                    outcome: r.get(3)?,
-                    latency_us: r.get(4)?,
-                })
-            })?,
-    )
 }

@@ -23,6 +23,7 @@ use rusqlite::Connection;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
+use crate::storage::engine::StorageStats;
 
 /// What a job leaves behind to run once the batch's fate is known (`None` = committed).
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -34,7 +35,7 @@ const MAX_BATCH: usize = 512;
 /// Queue capacity; senders wait (async) when it is full, which is our backpressure.
 const QUEUE_CAPACITY: usize = 8192;
 
-/// Counters describing group-commit behaviour (exported as metrics, checked by tests).
+/// Counters describing group-commit behaviour, read as [`StorageStats`].
 #[derive(Debug, Default)]
 pub(crate) struct WriterCounters {
     commits: AtomicU64,
@@ -43,24 +44,11 @@ pub(crate) struct WriterCounters {
     max_batch: AtomicU64,
 }
 
-/// A snapshot of the writer's counters.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriterStats {
-    /// Transactions committed (each one fsync with `synchronous=FULL`).
-    pub commits: u64,
-    /// Jobs executed (commands, config upserts, audit entries).
-    pub jobs: u64,
-    /// Transactions whose `COMMIT` failed (all their jobs got an internal error).
-    pub failed_commits: u64,
-    /// Largest batch seen.
-    pub max_batch: u64,
-}
-
 impl WriterCounters {
-    fn snapshot(&self) -> WriterStats {
-        WriterStats {
+    fn snapshot(&self) -> StorageStats {
+        StorageStats {
             commits: self.commits.load(Ordering::Relaxed),
-            jobs: self.jobs.load(Ordering::Relaxed),
+            write_jobs: self.jobs.load(Ordering::Relaxed),
             failed_commits: self.failed_commits.load(Ordering::Relaxed),
             max_batch: self.max_batch.load(Ordering::Relaxed),
         }
@@ -137,7 +125,7 @@ impl Writer {
     }
 
     /// Group-commit counters so far.
-    pub(crate) fn stats(&self) -> WriterStats {
+    pub(crate) fn stats(&self) -> StorageStats {
         self.counters.snapshot()
     }
 }
@@ -278,7 +266,7 @@ mod tests {
             .await; // fails alone
         assert_eq!(values(&w).await, [7]);
         let stats = w.stats();
-        assert_eq!(stats.jobs, 3);
+        assert_eq!(stats.write_jobs, 3);
         assert!(stats.commits >= 1 && stats.commits <= 3);
     }
 }

@@ -1,5 +1,5 @@
-//! SQL of the Zhima GO ledger: snapshot loading, appending events with their totals delta,
-//! reading totals and pages of events, and the invariant check.
+//! SQL of the Zhima GO ledger (`cumulation.sync`): snapshot loading, appending events with
+//! their totals delta, reading totals rows and pages of events.
 
 use std::collections::BTreeMap;
 
@@ -10,12 +10,10 @@ use zhima_proto::money::Fen;
 use super::records::{self, collect, conversion, ms, parse, time};
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::ledger::{
-    totals_from_events, AgreementTotals, DiscountLine, EventAmounts, LedgerEvent, RefundBudget,
-    TotalsDelta,
+    AgreementTotals, DiscountLine, EventAmounts, LedgerEvent, TotalsDelta,
 };
 use crate::domain::query::Page;
 use crate::error::Result;
-use crate::storage::InvariantReport;
 
 const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action, \
      pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts, \
@@ -277,60 +275,16 @@ pub(crate) fn events_page(
     )
 }
 
-/// Recomputes all totals from the events and compares them with the stored rows; also checks
-/// that no payment was refunded beyond what it paid.
-pub(crate) fn verify_invariants(conn: &Connection) -> Result<InvariantReport> {
+/// Every event, oldest first (for the invariant check).
+pub(crate) fn all_events(conn: &Connection) -> Result<Vec<LedgerEvent>> {
     let sql = format!("SELECT {EVENT_COLUMNS} FROM cumulation_events ORDER BY seq");
-    let events = collect(conn.prepare(&sql)?.query_map([], event_row)?)?;
-    let mut expected = totals_from_events(&events);
-    let stored_agreements: Vec<String> = collect(
-        conn.prepare("SELECT agreement_no FROM agreement_totals")?
-            .query_map([], |r| r.get(0))?,
-    )?;
-    for a in stored_agreements {
-        expected.entry(a).or_default();
-    }
-    let mut report = InvariantReport {
-        agreements_checked: expected.len(),
-        events_checked: events.len(),
-        violations: Vec::new(),
-    };
-    for (agreement_no, want) in &expected {
-        let mut got = totals(conn, agreement_no, true)?;
-        got.normalize();
-        if &got != want {
-            report.violations.push(format!(
-                "agreement {agreement_no}: stored totals {got:?} != sum of events {want:?}"
-            ));
-        }
-    }
-    check_refund_budgets(&events, &mut report);
-    Ok(report)
+    collect(conn.prepare(&sql)?.query_map([], event_row)?)
 }
 
-fn check_refund_budgets(events: &[LedgerEvent], report: &mut InvariantReport) {
-    let mut refunds: BTreeMap<(&str, &str), Vec<EventAmounts>> = BTreeMap::new();
-    for e in events.iter().filter(|e| e.action == BizAction::OrderRefund) {
-        if let Some(p) = &e.pay_out_biz_no {
-            refunds
-                .entry((&e.partner_id, p))
-                .or_default()
-                .push(e.amounts.clone());
-        }
-    }
-    for p in events.iter().filter(|e| e.action == BizAction::OrderPaid) {
-        let Some(rs) = refunds.get(&(p.partner_id.as_str(), p.out_biz_no.as_str())) else {
-            continue;
-        };
-        let left = RefundBudget::remaining(&p.amounts, rs);
-        if left.trade < Fen::ZERO
-            || left.tasks < 0
-            || left.discounts.values().any(|v| *v < Fen::ZERO)
-        {
-            report.violations.push(format!(
-                "payment {} of partner {} is over-refunded: {left:?}",
-                p.out_biz_no, p.partner_id
-            ));
-        }
-    }
+/// The agreements that have a totals row.
+pub(crate) fn agreements_with_totals(conn: &Connection) -> Result<Vec<String>> {
+    collect(
+        conn.prepare("SELECT agreement_no FROM agreement_totals")?
+            .query_map([], |r| r.get(0))?,
+    )
 }

@@ -1,23 +1,20 @@
-//! SQL of state sync: snapshot loading, writing a transition, instance history.
+//! SQL of state sync (`state.data.sync`): snapshot loading, writing a transition, instance
+//! history.
 
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::records::{collect, ms, time};
 use crate::domain::entities::Caller;
 use crate::domain::state_sync::{
-    CheckedStateSync, InstanceState, StateMachines, StateSnapshot, StateSyncReceipt,
-    StoredStateEvent, Transition,
+    CheckedStateSync, InstanceState, StateSnapshot, StateSyncCmd, StoredStateEvent, Transition,
 };
 use crate::error::Result;
-use crate::storage::{InstanceHistory, InstanceKey, StateEventView};
+use crate::storage::engine::WrittenTransition;
+use crate::storage::reads::{InstanceHistory, InstanceKey, StateEventView};
 
-/// Loads the event with the same (`service_id`, `out_biz_no`) and the instance's position.
-pub(crate) fn load_snapshot(
-    conn: &Connection,
-    c: &CheckedStateSync,
-    machines: &StateMachines,
-) -> Result<StateSnapshot> {
-    let cmd = &c.cmd;
+/// Loads the event with the same (`service_id`, `out_biz_no`) and the instance's position
+/// (`current_next` is configuration, filled in by the caller).
+pub(crate) fn load_snapshot(conn: &Connection, cmd: &StateSyncCmd) -> Result<StateSnapshot> {
     let existing = conn
         .prepare_cached(
             "SELECT seq, fingerprint, instance_id, from_state, to_state FROM state_events
@@ -48,14 +45,10 @@ pub(crate) fn load_snapshot(
             Ok(InstanceState { id: r.get(0)?, current_state: r.get(1)? })
         })
         .optional()?;
-    let current_next = instance
-        .as_ref()
-        .map(|i| machines.next_of(&cmd.service_id, &cmd.category_code, &i.current_state))
-        .unwrap_or_default();
     Ok(StateSnapshot {
         existing: None,
         instance,
-        current_next,
+        current_next: Vec::new(),
     })
 }
 
@@ -65,7 +58,7 @@ pub(crate) fn write(
     c: &CheckedStateSync,
     t: &Transition,
     caller: &Caller,
-) -> Result<StateSyncReceipt> {
+) -> Result<WrittenTransition> {
     let cmd = &c.cmd;
     let now = ms(&caller.now);
     let instance_id = match t.instance_id {
@@ -100,12 +93,9 @@ pub(crate) fn write(
         caller.app_id,
         now
     ])?;
-    Ok(StateSyncReceipt {
-        replayed: false,
-        event_seq: conn.last_insert_rowid(),
+    Ok(WrittenTransition {
         instance_id,
-        from_state: t.from_state.clone(),
-        to_state: t.to_state.clone(),
+        event_seq: conn.last_insert_rowid(),
     })
 }
 

@@ -1,0 +1,108 @@
+//! What a storage engine must provide: transactions ([`Engine`]), the operations a command
+//! runs inside a write transaction ([`WriteTx`]), and counters ([`StorageStats`]). The read
+//! operations are in [`crate::storage::reads`]. What an engine does not have to know (which
+//! rule applies, what to answer) is in `storage/commands.rs` and `storage/queries.rs`.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
+use crate::domain::entities::{Caller, Records};
+use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::state_sync::{CheckedStateSync, StateSnapshot, StateSyncCmd, Transition};
+use crate::error::Result;
+
+use super::reads::ReadTx;
+
+/// A boxed future, so the traits stay object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A unit of work for one write transaction. `FnMut`, not `FnOnce`: an engine whose
+/// transactions can conflict with another process (PostgreSQL) rolls back and runs the job
+/// again, so load + decide see the winner. An `Err` from the job means "write nothing".
+pub type WriteJob = Box<dyn FnMut(&mut dyn WriteTx) -> Result<()> + Send>;
+
+/// A unit of work for one read transaction (a consistent snapshot across its reads).
+pub type ReadJob = Box<dyn FnOnce(&mut dyn ReadTx) -> Result<()> + Send>;
+
+/// A storage engine: runs jobs in transactions.
+pub trait Engine: Send + Sync {
+    /// Runs `job` in a write transaction and returns once the transaction is durably committed,
+    /// or the job's error with nothing of the job written, or an internal error if the commit
+    /// failed. Write transactions run one at a time as far as the job can tell: what a job
+    /// loads is current until it commits (SQLite: one writer; PostgreSQL: `SELECT … FOR UPDATE`
+    /// of the totals row, and retry on a unique violation).
+    fn write(&self, job: WriteJob) -> BoxFuture<'_, Result<()>>;
+
+    /// Queues `job` to be written without waiting for it (audit entries); failures are logged.
+    /// It is committed no later than any [`Engine::write`] started after this call returned.
+    fn write_later(&self, job: WriteJob) -> BoxFuture<'_, ()>;
+
+    /// Runs `job` in a read transaction. Never waits behind writes.
+    fn read(&self, job: ReadJob) -> BoxFuture<'_, Result<()>>;
+
+    /// Write counters so far.
+    fn stats(&self) -> StorageStats;
+}
+
+/// The rows a command loads and the effects it writes, inside one write transaction. Each
+/// `load_*` returns what the domain's `decide` needs; each write stores exactly a decision.
+/// Idempotency keys are unique in the database, so a lost race can never write twice.
+pub trait WriteTx {
+    /// The [`CumulationSnapshot`] of `cmd`. When an event with the same (`partner_id`,
+    /// `out_biz_no`) exists only `existing` is needed. Locks the agreement's totals where the
+    /// engine is shared by several processes.
+    fn load_cumulation(&mut self, cmd: &CumulationCmd) -> Result<CumulationSnapshot>;
+
+    /// Appends the event and adds its delta to the agreement's totals; returns the event's seq.
+    fn append_cumulation(&mut self, append: &Append) -> Result<i64>;
+
+    /// The stored event with the same (`service_id`, `out_biz_no`) and the instance of the
+    /// command's key. `current_next` is left empty: it comes from configuration, not rows.
+    fn load_state_sync(&mut self, cmd: &StateSyncCmd) -> Result<StateSnapshot>;
+
+    /// Creates or moves the instance and appends the state event.
+    fn write_transition(
+        &mut self,
+        checked: &CheckedStateSync,
+        transition: &Transition,
+        caller: &Caller,
+    ) -> Result<WrittenTransition>;
+
+    /// The [`SettleSnapshot`] of `cmd` (the settlement with the same key, or the agreement,
+    /// its template and its totals).
+    fn load_settlement(&mut self, cmd: &SettleCmd) -> Result<SettleSnapshot>;
+
+    /// Records the settlement and moves its agreement to `N`; returns the settlement's seq.
+    fn record_settlement(&mut self, settlement: &Settlement) -> Result<i64>;
+
+    /// Upserts every record of a configuration. Agreements settled at run time keep status
+    /// `N` even if the records say otherwise.
+    fn upsert_records(&mut self, records: &Records) -> Result<()>;
+
+    /// Appends one audit entry.
+    fn append_audit(&mut self, entry: &AuditEntry) -> Result<()>;
+}
+
+/// Where a state transition was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WrittenTransition {
+    /// The instance (new or moved).
+    pub instance_id: i64,
+    /// The appended state event.
+    pub event_seq: i64,
+}
+
+/// Write counters (for `/metrics` and tests).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StorageStats {
+    /// Write transactions committed (with SQLite's group commit, each one fsync).
+    pub commits: u64,
+    /// Write jobs executed (commands, upserts, audit entries).
+    pub write_jobs: u64,
+    /// Transactions whose commit failed (all their jobs got an internal error).
+    pub failed_commits: u64,
+    /// Largest number of jobs in one commit.
+    pub max_batch: u64,
+}

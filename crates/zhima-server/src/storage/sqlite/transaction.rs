@@ -1,0 +1,126 @@
+//! The storage contract on an SQLite connection: the writer thread's transaction implements
+//! [`WriteTx`], a reader's read transaction [`ReadTx`]. Each operation is one SQL module call.
+
+use rusqlite::Connection;
+
+use super::{audit, cumulation, records, settle, state_sync};
+use crate::domain::audit::AuditEntry;
+use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
+use crate::domain::entities::{Agreement, App, AppAuthToken, Caller, Records, Template, Trade};
+use crate::domain::ledger::{AgreementTotals, LedgerEvent};
+use crate::domain::query::Page;
+use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::state_sync::{
+    CheckedStateSync, ServiceConfig, StateSnapshot, StateSyncCmd, Transition,
+};
+use crate::error::Result;
+use crate::storage::engine::{WriteTx, WrittenTransition};
+use crate::storage::reads::{InstanceHistory, InstanceKey, ReadTx};
+
+/// A connection inside a transaction (the writer's savepoint, or a reader's snapshot).
+pub(crate) struct SqliteTx<'c>(pub(crate) &'c Connection);
+
+impl WriteTx for SqliteTx<'_> {
+    fn load_cumulation(&mut self, cmd: &CumulationCmd) -> Result<CumulationSnapshot> {
+        cumulation::load_snapshot(self.0, cmd)
+    }
+
+    fn append_cumulation(&mut self, append: &Append) -> Result<i64> {
+        cumulation::append(self.0, append)
+    }
+
+    fn load_state_sync(&mut self, cmd: &StateSyncCmd) -> Result<StateSnapshot> {
+        state_sync::load_snapshot(self.0, cmd)
+    }
+
+    fn write_transition(
+        &mut self,
+        checked: &CheckedStateSync,
+        transition: &Transition,
+        caller: &Caller,
+    ) -> Result<WrittenTransition> {
+        state_sync::write(self.0, checked, transition, caller)
+    }
+
+    fn load_settlement(&mut self, cmd: &SettleCmd) -> Result<SettleSnapshot> {
+        settle::load_snapshot(self.0, cmd)
+    }
+
+    fn record_settlement(&mut self, settlement: &Settlement) -> Result<i64> {
+        settle::record(self.0, settlement)
+    }
+
+    fn upsert_records(&mut self, r: &Records) -> Result<()> {
+        records::apply_records(self.0, r)
+    }
+
+    fn append_audit(&mut self, entry: &AuditEntry) -> Result<()> {
+        audit::append(self.0, entry)
+    }
+}
+
+impl ReadTx for SqliteTx<'_> {
+    fn app(&mut self, app_id: &str) -> Result<Option<App>> {
+        records::app(self.0, app_id)
+    }
+
+    fn apps(&mut self) -> Result<Vec<App>> {
+        records::apps(self.0)
+    }
+
+    fn app_auth_token(&mut self, token: &str) -> Result<Option<AppAuthToken>> {
+        records::app_auth_token(self.0, token)
+    }
+
+    fn templates(&mut self) -> Result<Vec<Template>> {
+        records::templates(self.0)
+    }
+
+    fn agreement(&mut self, agreement_no: &str) -> Result<Option<Agreement>> {
+        records::agreement(self.0, agreement_no)
+    }
+
+    fn agreements(&mut self, page: Page) -> Result<Vec<Agreement>> {
+        records::agreements(self.0, page)
+    }
+
+    fn agreements_of_user(
+        &mut self,
+        user_id: Option<&str>,
+        open_id: Option<&str>,
+    ) -> Result<Vec<Agreement>> {
+        records::agreements_of_user(self.0, user_id, open_id)
+    }
+
+    fn trades(&mut self) -> Result<Vec<Trade>> {
+        records::trades(self.0)
+    }
+
+    fn state_services(&mut self) -> Result<Vec<ServiceConfig>> {
+        records::state_services(self.0)
+    }
+
+    fn totals(&mut self, agreement_no: &str, breakdown: bool) -> Result<AgreementTotals> {
+        cumulation::totals(self.0, agreement_no, breakdown)
+    }
+
+    fn events_page(&mut self, agreement_no: &str, page: Page) -> Result<Vec<LedgerEvent>> {
+        cumulation::events_page(self.0, agreement_no, page)
+    }
+
+    fn all_events(&mut self) -> Result<Vec<LedgerEvent>> {
+        cumulation::all_events(self.0)
+    }
+
+    fn agreements_with_totals(&mut self) -> Result<Vec<String>> {
+        cumulation::agreements_with_totals(self.0)
+    }
+
+    fn state_instance(&mut self, key: &InstanceKey) -> Result<Option<InstanceHistory>> {
+        state_sync::instance(self.0, key)
+    }
+
+    fn recent_audit(&mut self, limit: i64) -> Result<Vec<AuditEntry>> {
+        audit::recent(self.0, limit)
+    }
+}
