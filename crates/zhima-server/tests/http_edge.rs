@@ -12,7 +12,6 @@ use http_support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use zhima_proto::v1::Charset;
-use zhima_server::storage::Storage;
 
 // ---------------------------------------------------------------------------------------
 // A log captured in memory (nextest runs each test in its own process, so one global
