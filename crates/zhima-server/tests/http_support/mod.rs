@@ -308,11 +308,16 @@ pub async fn raw_http(addr: &str, request: &[u8]) -> (u16, Vec<(String, String)>
     stream.write_all(request).await.unwrap();
     let mut buf = Vec::new();
     stream.read_to_end(&mut buf).await.unwrap();
-    let split = buf
+    parse_raw_response(&buf)
+}
+
+/// Splits a raw HTTP/1.1 response into status, lowercased headers and body bytes.
+pub fn parse_raw_response(raw: &[u8]) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let split = raw
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
         .expect("header end");
-    let head = String::from_utf8_lossy(&buf[..split]).into_owned();
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
     let status: u16 = lines
         .next()
@@ -326,7 +331,17 @@ pub async fn raw_http(addr: &str, request: &[u8]) -> (u16, Vec<(String, String)>
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
         .collect();
-    (status, headers, buf[split + 4..].to_vec())
+    (status, headers, raw[split + 4..].to_vec())
+}
+
+/// A raw `POST /gateway.do` of `call` (query and form body as the Python SDK lays them out).
+pub fn raw_v1_request(call: &V1, keep_alive: bool) -> String {
+    let (query, body) = call.wire();
+    let connection = if keep_alive { "keep-alive" } else { "close" };
+    format!(
+        "POST /gateway.do?{query} HTTP/1.1\r\nHost: x\r\nConnection: {connection}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -462,6 +477,23 @@ pub struct V1Reply {
 }
 
 impl V1Reply {
+    /// A reply read off a socket (see [`raw_http`], [`parse_raw_response`]).
+    pub fn from_raw((status, headers, bytes): (u16, Vec<(String, String)>, Vec<u8>)) -> V1Reply {
+        V1Reply {
+            status,
+            headers: headers
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                        reqwest::header::HeaderValue::from_str(&v).unwrap(),
+                    )
+                })
+                .collect(),
+            bytes,
+        }
+    }
+
     pub async fn from_response(resp: reqwest::Response) -> V1Reply {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
