@@ -7,7 +7,8 @@
 //!
 //! | module | what lives there |
 //! |---|---|
-//! | [`config`] | the TOML file of PRODUCT §9 → a resolved [`config::Config`]; zero-config [`config::bootstrap_default`] |
+//! | [`config`] | the TOML file of PRODUCT §9 → a resolved [`config::Config`]: schema (`config/file.rs`), resolving key files and cross references (`config/resolve.rs`) |
+//! | [`bootstrap`] | the zero-config sandbox: [`bootstrap::bootstrap_default`] generates keys and writes the demo configuration (`bootstrap/demo.toml`); its names in [`bootstrap::demo`] |
 //! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the [`domain::ledger`] and its invariant |
 //! | [`storage`] | the object-safe [`storage::Storage`] trait and its SQLite backend (WAL, fsync, group commit) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
@@ -34,6 +35,7 @@
 //! # }
 //! ```
 
+pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod error;
