@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use reqwest::Method;
 
-use crate::core::config::{ClientBuilder, Config};
-use crate::core::content::idempotency_key;
-use crate::core::v1::{V1Call, V1Response};
-use crate::core::v3::{V3Call, V3Response};
+use crate::config::Config;
+use crate::content::idempotency_key;
 use crate::error::Result;
+use crate::signing::v1::{V1Call, V1Response};
+use crate::signing::v3::{V3Call, V3Response};
 use crate::transport::{self, CallInfo, RawResponse, RequestStrategy};
 
 /// An async client of the Alipay / Zhima open platform (production, sandbox or a local
@@ -70,11 +70,6 @@ pub struct Response<T> {
 }
 
 impl ZhimaClient {
-    /// Starts a [`ClientBuilder`].
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::new()
-    }
-
     pub(crate) fn from_parts(config: Arc<Config>, strategy: RequestStrategy) -> Self {
         Self { config, strategy }
     }

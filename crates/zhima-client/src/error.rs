@@ -12,6 +12,7 @@
 use std::fmt;
 
 use thiserror::Error;
+use zhima_proto::catalog::{CumulationCode, GatewayCode};
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -218,9 +219,10 @@ impl fmt::Display for ApiError {
 }
 
 /// v1 `code` of "Service Currently Unavailable": worth retrying.
-const V1_SERVICE_UNAVAILABLE: &str = "20000";
-/// Business code of a platform-side fault: worth retrying (v1 `sub_code`, v3 `code`).
-const SYSTEM_ERROR: &str = "SYSTEM_ERROR";
+const V1_SERVICE_UNAVAILABLE: &str = GatewayCode::ServiceUnavailable.as_str();
+/// Business code of a platform-side fault: worth retrying (v1 `sub_code`, v3 `code`; the
+/// state-sync table spells its `ZMDATA` twin the same).
+const SYSTEM_ERROR: &str = CumulationCode::SystemError.as_str();
 
 impl Error {
     /// Whether the retry strategy may send the request again: transport failures, HTTP 5xx,

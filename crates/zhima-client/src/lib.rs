@@ -10,7 +10,12 @@
 //!
 //! | module | what lives there |
 //! |---|---|
-//! | `core` | [`ClientBuilder`] / [`Endpoint`] configuration, [`Clock`] / [`NonceSource`], [`Content`], v1 and v3 request building and response checks |
+//! | `client` | [`ZhimaClient`]: generic v1 [`execute`](ZhimaClient::execute) and v3 [`request`](ZhimaClient::request), the attempt loop's glue |
+//! | `builder` | [`ClientBuilder`] and [`Endpoint`]: inputs checked and resolved into a `config` |
+//! | `config` | the resolved, shared configuration: credentials, URLs, wire choices, HTTP pool |
+//! | `clock` | injectable time and nonces: [`Clock`], [`NonceSource`] |
+//! | `content` | [`Content`]: a model or raw JSON, written as [`JsonStyle`] says |
+//! | `signing` | per protocol (`signing/v1.rs`, `signing/v3.rs`): signing requests, verifying and judging responses |
 //! | `transport` | reqwest, the attempt loop, [`RequestStrategy`] retries, tracing |
 //! | `api` | typed methods, one file per API, on [`ZhimaClient::v1`] and [`ZhimaClient::v3`] |
 //! | [`error`] | the one [`Error`] enum |
@@ -69,22 +74,26 @@
 #![warn(missing_docs)]
 
 mod api;
+mod builder;
 mod client;
-mod core;
+mod clock;
+mod config;
+mod content;
 pub mod error;
+mod signing;
 mod transport;
 
-pub use crate::client::{Response, ZhimaClient, V1, V3};
-pub use crate::core::clock::{Clock, NonceSource, SystemClock, UuidNonce};
-pub use crate::core::config::{
+pub use crate::builder::{
     ClientBuilder, Endpoint, DEFAULT_CONNECT_TIMEOUT, DEFAULT_RESPONSE_MAX_SKEW, DEFAULT_TIMEOUT,
 };
-pub use crate::core::content::{Content, JsonStyle};
-pub use crate::core::v1::V1Response;
-pub use crate::core::v3::V3Response;
+pub use crate::client::{Response, ZhimaClient, V1, V3};
+pub use crate::clock::{Clock, NonceSource, SystemClock, UuidNonce};
+pub use crate::content::{Content, JsonStyle};
 pub use crate::error::{
     ApiError, Error, ErrorLink, Result, SignatureError, V1ApiError, V3ApiError,
 };
+pub use crate::signing::v1::V1Response;
+pub use crate::signing::v3::V3Response;
 pub use crate::transport::{
     RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY, MAX_RESPONSE_BYTES,
 };

@@ -11,7 +11,8 @@ use common::*;
 use zhima_client::models::*;
 use zhima_client::proto::keys::PrivateKey;
 use zhima_client::{ApiError, ClientBuilder, Content, Endpoint, Error, SdkLayout, ZhimaClient};
-use zhima_server::config::{bootstrap_default, demo, Config};
+use zhima_server::bootstrap::{bootstrap_default, demo};
+use zhima_server::config::Config;
 use zhima_server::http::{Server, Settings};
 use zhima_server::storage::{SqliteOptions, Storage};
 
@@ -73,7 +74,7 @@ fn write_sandbox(dir: &Path) -> Config {
     );
     toml.push_str(&format!(
         "\n[[apps]]\napp_id = \"{CERT_APP_ID}\"\npartner_id = \"{}\"\napp_cert_file = \"keys/app_cert.pem\"\n",
-        zhima_server::config::demo::PARTNER_ID
+        demo::PARTNER_ID
     ));
     std::fs::write(&path, toml).unwrap();
     Config::load(&path).unwrap()

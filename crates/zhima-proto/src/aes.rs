@@ -10,6 +10,9 @@ use base64::Engine as _;
 
 use crate::error::{Error, Result};
 
+/// The name of this scheme on the wire: v1 `encrypt_type=AES`, v3 `alipay-encrypt-type: AES`.
+pub const ENCRYPT_TYPE: &str = "AES";
+
 const ZERO_IV: [u8; 16] = [0u8; 16];
 
 /// An AES content-encryption key (`encrypt_key`), 128, 192 or 256 bits.

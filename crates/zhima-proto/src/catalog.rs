@@ -1,5 +1,7 @@
 //! The error catalogue as data: every code the platform can answer with, its exact wire
-//! spelling, default message and (for v3) HTTP status. Shared by server and client.
+//! spelling, default message and (for v3) HTTP status. Shared by server and client: the server
+//! answers with these codes, the SDK (`zhima-client`) judges success (`10000`) and
+//! retryability (`20000`, `SYSTEM_ERROR`) by them.
 //!
 //! | table | wire | source |
 //! |---|---|---|

@@ -7,7 +7,8 @@
 //!
 //! | module | what lives there |
 //! |---|---|
-//! | [`config`] | the TOML file of PRODUCT §9 → a resolved [`config::Config`]; zero-config [`config::bootstrap_default`] |
+//! | [`config`] | the TOML file of PRODUCT §9 → a resolved [`config::Config`]: schema (`config/file.rs`), resolving key files and cross references (`config/resolve.rs`) |
+//! | [`bootstrap`] | the zero-config sandbox: [`bootstrap::bootstrap_default`] generates keys and writes the demo configuration (`bootstrap/demo.toml`); its names in [`bootstrap::demo`] |
 //! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::refund`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the [`domain::ledger`] and its [`domain::invariants`] |
 //! | [`storage`] | the [`storage::Storage`] handle; the engine contract ([`storage::Engine`], [`storage::WriteTx`], [`storage::ReadTx`]); load → decide → write once for every engine; the SQLite engine (WAL, fsync, group commit) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
@@ -35,6 +36,7 @@
 //! # }
 //! ```
 
+pub mod bootstrap;
 pub mod config;
 pub mod domain;
 pub mod error;

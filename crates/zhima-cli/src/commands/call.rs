@@ -19,7 +19,8 @@ use std::time::Duration;
 
 use zhima_client::proto::keys::PublicKey;
 use zhima_client::{ApiError, Endpoint, Error, Method, RequestStrategy, SignType, ZhimaClient};
-use zhima_server::config::{demo, Config};
+use zhima_server::bootstrap::{demo, DEFAULT_CONFIG_FILE};
+use zhima_server::config::Config;
 
 use crate::commands::keys::{load_key_file, read_arg, read_input, AnyKey};
 use crate::Failure;
@@ -370,7 +371,7 @@ impl ConnArgs {
 
     /// Reads `DIR/zhima.toml` as `zhima serve` wrote it and picks the app.
     fn read_data_dir(&self, dir: &Path) -> Result<FromDataDir, Failure> {
-        let config = Config::load(&dir.join(zhima_server::config::DEFAULT_CONFIG_FILE))
+        let config = Config::load(&dir.join(DEFAULT_CONFIG_FILE))
             .map_err(|e| Failure::Usage(format!("--from-data-dir: {e}")))?;
         let wanted = self.app_id.as_deref().unwrap_or(demo::APP_ID);
         let apps = &config.records.apps;

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 use zhima_proto::time::{parse_alipay_datetime, parse_epoch_millis};
-use zhima_server::config::demo;
+use zhima_server::bootstrap::demo;
 
 use self::checks::Clock;
 use self::findings::{Finding, Findings, Severity};

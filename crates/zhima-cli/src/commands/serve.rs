@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use zhima_server::config::{self, demo, Config};
+use zhima_server::bootstrap::{self, demo};
+use zhima_server::config::Config;
 use zhima_server::http::Server;
 use zhima_server::storage::{SqliteEngine, SqliteOptions, Storage};
 use zhima_server::Error;
@@ -103,7 +104,7 @@ fn load(args: &Args) -> Result<Loaded, Failure> {
                 .data_dir
                 .clone()
                 .unwrap_or_else(|| PathBuf::from("./zhima-data"));
-            let config = config::bootstrap_default(&dir).map_err(failure)?;
+            let config = bootstrap::bootstrap_default(&dir).map_err(failure)?;
             Ok(Loaded {
                 config,
                 demo_dir: Some(dir),

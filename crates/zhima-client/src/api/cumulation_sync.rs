@@ -6,7 +6,7 @@ use zhima_proto::models::{
 };
 
 use crate::client::{Response, V1, V3};
-use crate::core::content::Content;
+use crate::content::Content;
 use crate::error::Result;
 
 impl V1<'_> {

@@ -11,7 +11,7 @@ use reqwest::Method;
 use zhima_proto::models::{self, ApiModel, HttpMethod};
 
 use crate::client::{Response, V1, V3};
-use crate::core::content::{Content, JsonStyle};
+use crate::content::{Content, JsonStyle};
 use crate::error::{Error, Result};
 
 impl V1<'_> {

@@ -3,7 +3,7 @@
 use zhima_proto::models::{ZhimaDataStateDataSyncModel, ZhimaDataStateDataSyncResponse};
 
 use crate::client::{Response, V1};
-use crate::core::content::Content;
+use crate::content::Content;
 use crate::error::Result;
 
 impl V1<'_> {

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Api, ApiModel};
+use super::api::{Api, ApiModel};
 
 /// Request model `ZhimaCreditPeZmgoAgreementQueryModel`. With `agreement_id` every other
 /// field is ignored; otherwise the user's agreement is looked up.

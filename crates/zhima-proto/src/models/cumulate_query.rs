@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{de, Api, ApiModel};
+use super::api::{Api, ApiModel};
+use super::de;
 
 /// Request model `ZhimaMerchantZmgoCumulateQueryModel`. In v3 it travels as query parameters,
 /// so the numeric and boolean fields also accept their string forms.

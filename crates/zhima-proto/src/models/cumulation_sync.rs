@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{de, Api, ApiModel};
+use super::api::{Api, ApiModel};
+use super::de;
 
 /// Request model `ZhimaCreditPeZmgoCumulationSyncModel` (v3 body / v1 `biz_content`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

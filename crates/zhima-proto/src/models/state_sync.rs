@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Api, ApiModel};
+use super::api::{Api, ApiModel};
 
 /// Request model `ZhimaDataStateDataSyncModel` (v1 `biz_content`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

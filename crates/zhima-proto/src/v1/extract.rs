@@ -11,8 +11,8 @@ use serde::de::{Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::names::{response_node_key, ERROR_RESPONSE_KEY};
 use super::params::Charset;
-use super::{response_node_key, ERROR_RESPONSE_KEY};
 use crate::aes::AesKey;
 use crate::error::{Error, Result};
 use crate::keys::PublicKey;

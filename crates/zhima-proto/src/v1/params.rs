@@ -10,6 +10,7 @@ use std::fmt;
 
 use percent_encoding::{percent_decode, percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
+use super::sign_content::sign_content;
 use crate::error::{Error, Result};
 
 /// Longest `app_id` of the public parameter table (PROTOCOL §A2).
@@ -185,9 +186,9 @@ impl GatewayParams {
         self.map.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
-    /// The string-to-sign of these parameters (see [`super::sign_content`]).
+    /// The string-to-sign of these parameters (see [`sign_content()`]).
     pub fn sign_content(&self) -> String {
-        super::sign_content(self.iter())
+        sign_content(self.iter())
     }
 }
 

@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::keys::{PrivateKey, PublicKey};
 use crate::sign::SignType;
 
+use super::headers::{HEADER_NONCE, HEADER_SN, HEADER_TIMESTAMP};
 use super::sign_content::response_sign_content;
 
 /// The signature headers of a v3 response.
@@ -54,10 +55,10 @@ pub fn verify_response(
     let missing = |h: &str| Error::V3Header(format!("response header {h} is missing"));
     let timestamp = timestamp
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| missing(super::HEADER_TIMESTAMP))?;
+        .ok_or_else(|| missing(HEADER_TIMESTAMP))?;
     let nonce = nonce
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| missing(super::HEADER_NONCE))?;
+        .ok_or_else(|| missing(HEADER_NONCE))?;
     let signature = signature
         .filter(|s| !s.is_empty() && *s != "null")
         .ok_or(Error::MissingSignature)?;
@@ -69,7 +70,7 @@ pub fn verify_response(
                     "alipay-sn {got} is not the configured platform certificate {expected}"
                 )))
             }
-            None => return Err(missing(super::HEADER_SN)),
+            None => return Err(missing(HEADER_SN)),
         }
     }
     platform_key.verify(

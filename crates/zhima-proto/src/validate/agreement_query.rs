@@ -7,8 +7,8 @@
 use crate::catalog::CumulationCode::{self, RequestParamIllegal};
 use crate::models::agreement_query::ZhimaCreditPeZmgoAgreementQueryModel;
 
+use super::checks::{optional, Violation};
 use super::cumulation::{MAX_AGREEMENT_NO, MAX_ID, MAX_OPEN_ID};
-use super::{optional, Violation};
 
 /// Which agreement is asked for.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@
 use crate::catalog::CumulationCode::{self, RequestParamIllegal};
 use crate::models::cumulate_query::ZhimaMerchantZmgoCumulateQueryModel;
 
+use super::checks::{optional, required, Violation};
 use super::cumulation::{MAX_AGREEMENT_NO, MAX_ID, MAX_OPEN_ID};
-use super::{optional, required, Violation};
 
 /// `page_size` when none is sent.
 pub const DEFAULT_PAGE_SIZE: u32 = 20;

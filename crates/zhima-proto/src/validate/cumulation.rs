@@ -41,7 +41,9 @@ use crate::models::{canonical_json, from_json};
 use crate::money::Fen;
 use crate::time::{format_alipay_datetime, parse_alipay_datetime};
 
-use super::{echo, missing, optional, parse_enum, present, required, required_amount, Violation};
+use super::checks::{
+    echo, missing, optional, parse_enum, present, required, required_amount, Violation,
+};
 
 /// Max chars of `agreement_no`.
 pub const MAX_AGREEMENT_NO: usize = 64;

@@ -30,10 +30,10 @@ use crate::models::settle_apply::{
 };
 use crate::money::Fen;
 
-use super::cumulation::{MAX_AGREEMENT_NO, MAX_ENUM, MAX_ID, MAX_OPEN_ID, MAX_OUT_BIZ_NO};
-use super::{
+use super::checks::{
     echo, optional, parse_amount, parse_enum, present, required, required_amount, Violation,
 };
+use super::cumulation::{MAX_AGREEMENT_NO, MAX_ENUM, MAX_ID, MAX_OPEN_ID, MAX_OUT_BIZ_NO};
 
 /// Max chars of `withhold_plan_no`.
 pub const MAX_WITHHOLD_PLAN_NO: usize = 128;

@@ -33,7 +33,7 @@ use crate::catalog::ZmdataCode::{
 use crate::models::state_sync::ZhimaDataStateDataSyncModel;
 use crate::models::{canonical_json, from_json};
 
-use super::{echo, missing, present, required, Violation};
+use super::checks::{echo, missing, present, required, Violation};
 
 /// Max chars of `out_biz_no` (DOC-STATE).
 pub const MAX_OUT_BIZ_NO: usize = 128;

@@ -13,7 +13,7 @@ use super::shared::{AppKeys, Shared};
 use crate::domain::entities::{App, Caller, Time};
 
 /// The only content encryption Alipay defines.
-pub(crate) const AES: &str = "AES";
+pub(crate) const AES: &str = zhima_proto::aes::ENCRYPT_TYPE;
 
 /// Per-request facts fixed when the request arrives.
 pub(crate) struct RequestCtx {

@@ -150,7 +150,9 @@ impl ApiError {
         match &self.fault {
             Fault::Gateway { kind, .. } => kind.v1().as_str().to_owned(),
             Fault::Business(r) => r.code.as_str().to_owned(),
-            Fault::System => "SYSTEM_ERROR".to_owned(),
+            Fault::System => zhima_proto::catalog::CumulationCode::SystemError
+                .as_str()
+                .to_owned(),
         }
     }
 }

@@ -30,7 +30,7 @@ use super::{record, with_body};
 use crate::error::{BizCode, Rejection};
 
 /// The only `version` the gateway knows.
-const VERSION: &str = "1.0";
+const VERSION: &str = v1::VERSION;
 
 /// How the answer is written; refined as the request is read, so that even a request we
 /// could not read gets the best-signed answer possible.
@@ -257,7 +257,7 @@ fn respond(
                 HeaderValue::from_str(&content_type).expect("ASCII header"),
             );
             headers.insert(
-                "trace_id",
+                v1::HEADER_TRACE_ID,
                 HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"),
             );
             resp
@@ -438,7 +438,7 @@ fn too_large(ctx: &RequestCtx, limit: usize) -> Response {
     )
         .into_response();
     resp.headers_mut().insert(
-        "trace_id",
+        v1::HEADER_TRACE_ID,
         HeaderValue::from_str(&ctx.trace_id).expect("hex trace id"),
     );
     resp

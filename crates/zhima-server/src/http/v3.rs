@@ -266,9 +266,9 @@ fn respond(
     result: Result<Success, ApiError>,
     status: StatusCode,
 ) -> Response {
-    let outcome = result
-        .as_ref()
-        .map_or_else(ApiError::outcome, |_| "10000".to_owned());
+    let outcome = result.as_ref().map_or_else(ApiError::outcome, |_| {
+        catalog::GatewayCode::Success.as_str().to_owned()
+    });
     record(
         shared,
         ctx,

@@ -10,8 +10,8 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use zhima_proto::v3::{self, AuthString, Authorization};
 
-use super::config::Config;
 use super::verify_signature_shape;
+use crate::config::Config;
 use crate::error::{snippet, ApiError, Error, ErrorLink, Result, SignatureError, V3ApiError};
 use crate::transport::RawResponse;
 
@@ -151,7 +151,7 @@ impl V3Call {
         if self.encrypted {
             headers.push((
                 HeaderName::from_static(v3::HEADER_ENCRYPT_TYPE),
-                "AES".to_string(),
+                zhima_proto::aes::ENCRYPT_TYPE.to_string(),
             ));
         }
         for (name, value) in headers {

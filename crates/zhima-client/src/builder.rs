@@ -1,5 +1,7 @@
-//! Client configuration: who we are (app id, app key, certificates), whom we trust (platform
-//! key or certificate), where we talk to (endpoints), and how (timeouts, retries, wire layout).
+//! [`ClientBuilder`]: who we are (app id, app key, certificates), whom we trust (platform key
+//! or certificate), where we talk to ([`Endpoint`]), and how (timeouts, retries, wire layout).
+//! [`ClientBuilder::build`] checks all of it and resolves it into the shared
+//! [`Config`] of a [`ZhimaClient`].
 
 use std::fmt;
 use std::time::Duration;
@@ -11,9 +13,10 @@ use zhima_proto::keys::{PrivateKey, PublicKey};
 use zhima_proto::v1::SdkLayout;
 use zhima_proto::SignType;
 
-use super::clock::{Clock, NonceSource, Sources};
-use super::content::JsonStyle;
 use crate::client::ZhimaClient;
+use crate::clock::{Clock, NonceSource, Sources};
+use crate::config::{CertMode, Config, Credentials};
+use crate::content::JsonStyle;
 use crate::error::{Error, Result};
 use crate::transport::RequestStrategy;
 
@@ -115,61 +118,6 @@ impl Default for Endpoint {
     }
 }
 
-/// Certificate mode (公钥证书模式) facts derived from the three certificates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct CertMode {
-    /// `app_cert_sn`: SN of the app certificate.
-    pub(crate) app_cert_sn: String,
-    /// `alipay_root_cert_sn`: SN list of the root bundle.
-    pub(crate) root_cert_sn: String,
-    /// The SN responses must name (`alipay_cert_sn` / `alipay-sn`).
-    pub(crate) platform_cert_sn: String,
-}
-
-/// Everything the client signs, encrypts and verifies with.
-pub(crate) struct Credentials {
-    pub(crate) app_id: String,
-    pub(crate) app_key: PrivateKey,
-    pub(crate) platform_key: PublicKey,
-    pub(crate) cert: Option<CertMode>,
-    pub(crate) aes: Option<AesKey>,
-    pub(crate) encrypt_requests: bool,
-    pub(crate) app_auth_token: Option<String>,
-}
-
-impl fmt::Debug for Credentials {
-    // Keys print as fingerprints (their own Debug), the auth token not at all.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("app_id", &self.app_id)
-            .field("app_key", &self.app_key)
-            .field("platform_key", &self.platform_key)
-            .field("cert", &self.cert)
-            .field("aes", &self.aes)
-            .field("encrypt_requests", &self.encrypt_requests)
-            .field(
-                "app_auth_token",
-                &self.app_auth_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
-
-/// The immutable, shared part of a client.
-#[derive(Debug)]
-pub(crate) struct Config {
-    pub(crate) creds: Credentials,
-    pub(crate) gateway_url: Url,
-    pub(crate) v3_base_url: String,
-    pub(crate) layout: SdkLayout,
-    pub(crate) v1_json: JsonStyle,
-    pub(crate) sign_type: SignType,
-    pub(crate) sources: Sources,
-    pub(crate) http: reqwest::Client,
-    /// How far a v3 response's `alipay-timestamp` may be from now (`None`: unchecked).
-    pub(crate) response_max_skew: Option<Duration>,
-}
-
 /// What the builder was told about the platform's identity.
 enum PlatformTrust {
     Key(std::result::Result<PublicKey, String>),
@@ -250,6 +198,13 @@ impl Default for ClientBuilder {
             sources: Sources::default(),
             response_max_skew: Some(DEFAULT_RESPONSE_MAX_SKEW),
         }
+    }
+}
+
+impl ZhimaClient {
+    /// Starts a [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
     }
 }
 

@@ -1,9 +1,8 @@
-//! The protocol core: configuration, injectable time, request content, and for each protocol
-//! the building of signed requests and the judging of responses. No I/O happens here.
+//! Signing requests and verifying responses, one file per protocol: [`v1`] builds the signed
+//! gateway form and judges the signed JSON envelope; [`v3`] builds the `Authorization` header
+//! and judges the signed headers and body. The bytes come from zhima-proto; sending them is
+//! `transport`'s job, so nothing here does I/O.
 
-pub mod clock;
-pub mod config;
-pub mod content;
 pub mod v1;
 pub mod v3;
 

@@ -7,17 +7,16 @@
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use zhima_proto::catalog::GatewayCode;
 use zhima_proto::v1::{self, Charset, GatewayParams, SdkLayout};
 
-use super::config::Config;
 use super::verify_signature_shape;
+use crate::config::Config;
 use crate::error::{snippet, ApiError, Error, Result, SignatureError, V1ApiError};
 use crate::transport::RawResponse;
 
 /// The v1 `code` of success.
-const SUCCESS_CODE: &str = "10000";
-/// v1 response header carrying the platform's trace id.
-const TRACE_ID_HEADER: &str = "trace_id";
+const SUCCESS_CODE: &str = GatewayCode::Success.as_str();
 
 /// A verified v1 success (`code` `10000`, no `sub_code`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,7 +121,7 @@ impl<'a> V1Call<'a> {
             ("charset", Charset::Utf8.as_str()),
             ("sign_type", config.sign_type.as_str()),
             ("timestamp", timestamp.as_str()),
-            ("version", "1.0"),
+            ("version", v1::VERSION),
         ]);
         // The Node SDK does not send `format`; Python and Java send `format=json`.
         if config.layout == SdkLayout::Python {
@@ -136,7 +135,7 @@ impl<'a> V1Call<'a> {
             params.insert("alipay_root_cert_sn", cert.root_cert_sn.as_str());
         }
         if self.encrypted {
-            params.insert("encrypt_type", "AES");
+            params.insert("encrypt_type", zhima_proto::aes::ENCRYPT_TYPE);
         }
         if !self.biz_content.is_empty() {
             params.insert("biz_content", self.biz_content.as_str());
@@ -158,7 +157,7 @@ impl<'a> V1Call<'a> {
                 body_snippet: snippet(&raw.body),
             });
         }
-        let trace_id = raw.header(TRACE_ID_HEADER).map(str::to_string);
+        let trace_id = raw.header(v1::HEADER_TRACE_ID).map(str::to_string);
         let node = v1::extract_signed_node(&raw.body, self.method)
             .map_err(|e| Error::MalformedResponse(e.to_string()))?;
         reject_other_nodes(&raw.body, &node.node_key)?;

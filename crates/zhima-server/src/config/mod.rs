@@ -1,0 +1,84 @@
+//! The configuration file (PRODUCT §9), from TOML text to a resolved [`Config`].
+//!
+//! | file | what |
+//! |---|---|
+//! | `mod.rs` | the resolved [`Config`] and its defaults |
+//! | `file.rs` | the TOML schema (serde types; every table denies unknown keys) |
+//! | `resolve.rs` | [`Config::load`] / [`Config::from_toml`]: key files, cross references, line numbers |
+//!
+//! [`Config::load`] parses the TOML strictly (`deny_unknown_fields` everywhere: an unknown key
+//! is an error naming the key and its line), resolves paths relative to the file, reads every
+//! key and certificate file, converts yuan to [`Fen`](zhima_proto::money::Fen) and UTC+8 wall
+//! times to instants, checks cross references (an agreement's template exists, …) and compiles
+//! the state machines. What comes out is a [`Config`] with nothing left to parse: any problem is
+//! an [`Error::Config`](crate::Error::Config) at startup (exit code 2), never a surprise at
+//! request time.
+//!
+//! The zero-config sandbox that writes a first `zhima.toml` is [`crate::bootstrap`].
+
+mod file;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use zhima_proto::keys::PrivateKey;
+
+use crate::domain::entities::Records;
+
+/// Default listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default timestamp tolerance (PRODUCT §3: ±15 min).
+pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 900;
+
+/// A fully resolved configuration: keys loaded, amounts in fen, times as instants.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this came from.
+    pub source: PathBuf,
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[platform]`.
+    pub platform: PlatformConfig,
+    /// Everything the server upserts into storage on start.
+    pub records: Records,
+}
+
+/// `[server]`, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// Listen address (`--listen` overrides).
+    pub listen: SocketAddr,
+    /// Directory holding the SQLite database (absolute or relative to the working directory).
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL; SQLite in `data_dir` when absent.
+    pub database_url: Option<String>,
+    /// Allowed clock difference for request timestamps and `biz_time`.
+    pub clock_skew: chrono::Duration,
+    /// File holding the admin bearer token, if the admin API is enabled.
+    pub admin_token_file: Option<PathBuf>,
+}
+
+/// `[platform]`, resolved: the response-signing key and, in cert mode, its certificates.
+#[derive(Debug, Clone)]
+pub struct PlatformConfig {
+    /// Where the private key came from.
+    pub private_key_file: PathBuf,
+    /// The key that signs every response.
+    pub private_key: PrivateKey,
+    /// Cert mode: the platform certificate's file and SN (`alipay_cert_sn` / `alipay-sn`).
+    pub cert: Option<CertRef>,
+    /// Cert mode: the root bundle's file and SN list (`alipay_root_cert_sn`).
+    pub root_cert: Option<CertRef>,
+}
+
+/// A certificate file and the SN Alipay computes for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertRef {
+    /// The file.
+    pub file: PathBuf,
+    /// Its SN (for a root bundle: the `_`-joined SNs).
+    pub sn: String,
+}

@@ -1,0 +1,372 @@
+//! Resolving a parsed file into a [`Config`]: paths relative to the file, key and certificate
+//! files read and parsed, cross references checked (an agreement's template exists, a token's
+//! app is declared, no id twice), state machines compiled. Every error names the file and line.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use toml::Spanned;
+use zhima_proto::cert;
+use zhima_proto::keys::{PrivateKey, PublicKey};
+
+use super::file::{
+    AgreementSection, AppSection, FileConfig, PlatformSection, ServerSection, TemplateSection,
+};
+use super::{
+    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_LISTEN,
+};
+use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
+use crate::domain::state_sync::{ServiceConfig, StateMachines};
+use crate::error::{Error, Result};
+
+/// Error context: the file and its text, to turn byte spans into line numbers.
+struct Source<'a> {
+    path: &'a Path,
+    text: &'a str,
+    base_dir: PathBuf,
+}
+
+impl Source<'_> {
+    fn line_of(&self, offset: usize) -> usize {
+        let end = offset.min(self.text.len());
+        self.text.as_bytes()[..end]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    /// A config error pointing at the line of `span`.
+    fn err_at<T>(&self, spanned: &Spanned<T>, msg: impl fmt::Display) -> Error {
+        Error::Config(format!(
+            "{} line {}: {msg}",
+            self.path.display(),
+            self.line_of(spanned.span().start)
+        ))
+    }
+
+    fn resolve(&self, rel: &str) -> PathBuf {
+        self.base_dir.join(rel)
+    }
+
+    /// Reads a file named in the config; the error names the key, line and resolved path.
+    fn read(&self, key: &str, rel: &Spanned<String>) -> Result<(PathBuf, String)> {
+        let path = self.resolve(rel.get_ref());
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| self.err_at(rel, format!("{key}: cannot read {}: {e}", path.display())))?;
+        Ok((path, text))
+    }
+}
+
+impl Config {
+    /// Loads and resolves a configuration file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Config(format!("cannot read {}: {e}", path.display())))?;
+        Config::from_toml(path, &text)
+    }
+
+    /// Resolves configuration text as if it were the file at `path` (relative paths in it are
+    /// relative to `path`'s directory).
+    pub fn from_toml(path: &Path, text: &str) -> Result<Config> {
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let src = Source {
+            path,
+            text,
+            base_dir,
+        };
+        let file: FileConfig = toml::from_str(text).map_err(|e| parse_error(&src, &e))?;
+        Ok(Config {
+            source: path.to_path_buf(),
+            server: resolve_server(&src, &file.server),
+            platform: resolve_platform(&src, &file.platform)?,
+            records: resolve_records(&src, &file)?,
+        })
+    }
+}
+
+/// `zhima.toml line 12: unknown field `colour`, expected one of …`.
+fn parse_error(src: &Source<'_>, e: &toml::de::Error) -> Error {
+    let at = e
+        .span()
+        .map(|s| format!(" line {}", src.line_of(s.start)))
+        .unwrap_or_default();
+    Error::Config(format!(
+        "{}{at}: {}",
+        src.path.display(),
+        e.message().trim_end()
+    ))
+}
+
+fn resolve_server(src: &Source<'_>, s: &ServerSection) -> ServerConfig {
+    let default_listen: SocketAddr = DEFAULT_LISTEN
+        .parse()
+        .expect("default listen address parses");
+    ServerConfig {
+        listen: s.listen.unwrap_or(default_listen),
+        data_dir: src.resolve(s.data_dir.as_deref().unwrap_or("./zhima-data")),
+        database_url: s.database_url.clone(),
+        clock_skew: chrono::Duration::seconds(
+            s.clock_skew_secs
+                .map_or(DEFAULT_CLOCK_SKEW_SECS as i64, i64::from),
+        ),
+        admin_token_file: s
+            .admin_token_file
+            .as_ref()
+            .map(|f| src.resolve(f.get_ref())),
+    }
+}
+
+fn resolve_platform(src: &Source<'_>, p: &PlatformSection) -> Result<PlatformConfig> {
+    let (private_key_file, text) = src.read("private_key_file", &p.private_key_file)?;
+    let private_key = PrivateKey::from_text(&text).map_err(|e| {
+        src.err_at(
+            &p.private_key_file,
+            format!("private_key_file {}: {e}", private_key_file.display()),
+        )
+    })?;
+    let cert = p
+        .cert_file
+        .as_ref()
+        .map(|f| load_cert(src, "cert_file", f, cert::cert_sn))
+        .transpose()?;
+    let root_cert = p
+        .root_cert_file
+        .as_ref()
+        .map(|f| load_cert(src, "root_cert_file", f, cert::root_cert_sn))
+        .transpose()?;
+    Ok(PlatformConfig {
+        private_key_file,
+        private_key,
+        cert,
+        root_cert,
+    })
+}
+
+fn load_cert(
+    src: &Source<'_>,
+    key: &str,
+    rel: &Spanned<String>,
+    sn_of: fn(&str) -> zhima_proto::error::Result<String>,
+) -> Result<CertRef> {
+    let (file, text) = src.read(key, rel)?;
+    let sn = sn_of(&text).map_err(|e| src.err_at(rel, format!("{key} {}: {e}", file.display())))?;
+    Ok(CertRef { file, sn })
+}
+
+fn resolve_records(src: &Source<'_>, file: &FileConfig) -> Result<Records> {
+    let apps = file
+        .apps
+        .iter()
+        .map(|a| resolve_app(src, a))
+        .collect::<Result<Vec<_>>>()?;
+    unique(src, file.apps.iter().map(|a| &a.app_id), "app_id")?;
+    let app_ids: HashSet<&str> = apps.iter().map(|a| a.app_id.as_str()).collect();
+
+    let mut app_auth_tokens = Vec::new();
+    for t in &file.app_auth_tokens {
+        if !app_ids.contains(t.app_id.get_ref().as_str()) {
+            return Err(src.err_at(
+                &t.app_id,
+                format!("app_id {} is not declared in [[apps]]", t.app_id.get_ref()),
+            ));
+        }
+        app_auth_tokens.push(AppAuthToken {
+            token: t.token.clone(),
+            app_id: t.app_id.get_ref().clone(),
+            partner_id: t.partner_id.clone(),
+            expires_at: t.expires_at,
+        });
+    }
+
+    let templates: Vec<Template> = file.zmgo.templates.iter().map(resolve_template).collect();
+    unique(
+        src,
+        file.zmgo.templates.iter().map(|t| &t.template_no),
+        "template_no",
+    )?;
+    let template_nos: HashSet<&str> = templates.iter().map(|t| t.template_no.as_str()).collect();
+
+    let agreements = file
+        .zmgo
+        .agreements
+        .iter()
+        .map(|a| resolve_agreement(src, a, &template_nos))
+        .collect::<Result<Vec<_>>>()?;
+    unique(
+        src,
+        file.zmgo.agreements.iter().map(|a| &a.agreement_no),
+        "agreement_no",
+    )?;
+
+    let trades = file
+        .zmgo
+        .trades
+        .iter()
+        .map(|t| Trade {
+            trade_no: t.trade_no.get_ref().clone(),
+            buyer_user_id: t.buyer_user_id.clone(),
+            seller_partner_id: t.seller_partner_id.clone(),
+            amount: t.amount,
+        })
+        .collect();
+    unique(
+        src,
+        file.zmgo.trades.iter().map(|t| &t.trade_no),
+        "trade_no",
+    )?;
+
+    let state_services = resolve_services(src, &file.state_sync.services, &app_ids)?;
+    Ok(Records {
+        apps,
+        app_auth_tokens,
+        templates,
+        agreements,
+        trades,
+        state_services,
+    })
+}
+
+/// Rejects a second declaration of the same id, naming the line of the duplicate.
+fn unique<'a>(
+    src: &Source<'_>,
+    ids: impl Iterator<Item = &'a Spanned<String>>,
+    what: &str,
+) -> Result<()> {
+    let mut seen = HashSet::new();
+    for id in ids {
+        if !seen.insert(id.get_ref().as_str()) {
+            return Err(src.err_at(id, format!("{what} {} is declared twice", id.get_ref())));
+        }
+    }
+    Ok(())
+}
+
+fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
+    if a.app_id.get_ref().is_empty() || a.app_id.get_ref().chars().count() > 32 {
+        return Err(src.err_at(&a.app_id, "app_id must be 1 to 32 characters"));
+    }
+    let (public_key, app_cert_sn) = match (&a.public_key_file, &a.app_cert_file) {
+        (Some(f), None) => {
+            let (path, text) = src.read("public_key_file", f)?;
+            let key = PublicKey::from_text(&text)
+                .map_err(|e| src.err_at(f, format!("public_key_file {}: {e}", path.display())))?;
+            (key, None)
+        }
+        (None, Some(f)) => {
+            let (path, text) = src.read("app_cert_file", f)?;
+            let info = cert::load_certificate(&text)
+                .map_err(|e| src.err_at(f, format!("app_cert_file {}: {e}", path.display())))?;
+            let key = info.public_key.ok_or_else(|| {
+                src.err_at(
+                    f,
+                    format!(
+                        "app_cert_file {}: the certificate has no RSA key",
+                        path.display()
+                    ),
+                )
+            })?;
+            (key, Some(info.sn))
+        }
+        _ => {
+            return Err(src.err_at(
+                &a.app_id,
+                format!(
+                    "app {}: set exactly one of public_key_file and app_cert_file",
+                    a.app_id.get_ref()
+                ),
+            ))
+        }
+    };
+    if a.sign_types.is_empty() {
+        return Err(src.err_at(&a.app_id, "sign_types must list RSA2 and/or RSA"));
+    }
+    Ok(App {
+        app_id: a.app_id.get_ref().clone(),
+        partner_id: a.partner_id.clone(),
+        public_key_pem: public_key.to_spki_pem(),
+        app_cert_sn,
+        encrypt_key: a.encrypt_key.clone(),
+        sign_types: a.sign_types.clone(),
+        enabled: a.enabled,
+    })
+}
+
+fn resolve_template(t: &TemplateSection) -> Template {
+    Template {
+        template_no: t.template_no.get_ref().clone(),
+        mode: t.mode,
+        obligation_times: t.obligation_times.map(i64::from),
+        obligation_amount: t.obligation_amount,
+        period_days: t.period_days.map(i64::from),
+        settle_check: t.settle_check,
+        settle_tolerance: t.settle_tolerance,
+    }
+}
+
+fn resolve_agreement(
+    src: &Source<'_>,
+    a: &AgreementSection,
+    template_nos: &HashSet<&str>,
+) -> Result<Agreement> {
+    if !template_nos.contains(a.template_no.get_ref().as_str()) {
+        return Err(src.err_at(
+            &a.template_no,
+            format!(
+                "template_no {} is not declared in [[zmgo.templates]]",
+                a.template_no.get_ref()
+            ),
+        ));
+    }
+    if a.user_id.is_none() && a.open_id.is_none() {
+        return Err(src.err_at(&a.agreement_no, "an agreement needs user_id and/or open_id"));
+    }
+    if a.end_time < a.start_time {
+        return Err(src.err_at(&a.agreement_no, "end_time is before start_time"));
+    }
+    Ok(Agreement {
+        agreement_no: a.agreement_no.get_ref().clone(),
+        template_no: a.template_no.get_ref().clone(),
+        user_id: a.user_id.clone(),
+        open_id: a.open_id.clone(),
+        partner_id: a.partner_id.clone(),
+        status: a.status,
+        start_time: a.start_time,
+        end_time: a.end_time,
+    })
+}
+
+fn resolve_services(
+    src: &Source<'_>,
+    services: &[Spanned<ServiceConfig>],
+    app_ids: &HashSet<&str>,
+) -> Result<Vec<ServiceConfig>> {
+    for svc in services {
+        if let Some(unknown) = svc
+            .get_ref()
+            .app_ids
+            .iter()
+            .find(|id| !app_ids.contains(id.as_str()))
+        {
+            return Err(src.err_at(
+                svc,
+                format!(
+                    "service {}: app_id {unknown} is not declared in [[apps]]",
+                    svc.get_ref().service_id
+                ),
+            ));
+        }
+        // Compile one by one so the error points at the offending service.
+        StateMachines::compile(std::slice::from_ref(svc.get_ref()))
+            .map_err(|e| src.err_at(svc, e))?;
+    }
+    let plain: Vec<ServiceConfig> = services.iter().map(|s| s.get_ref().clone()).collect();
+    StateMachines::compile(&plain)
+        .map_err(|e| Error::Config(format!("{}: {e}", src.path.display())))?;
+    Ok(plain)
+}

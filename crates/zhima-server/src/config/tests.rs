@@ -1,0 +1,141 @@
+//! The loader against the shipped demo configuration and deliberate breakages of it: every
+//! error names the key or value and its line.
+
+use std::path::{Path, PathBuf};
+
+use crate::bootstrap::{bootstrap_default, DEFAULT_CONFIG_FILE, DEMO_CONFIG};
+use crate::config::Config;
+use crate::error::Error;
+
+/// A bootstrapped sandbox (keys on disk) and its config text.
+fn sandbox() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    bootstrap_default(dir.path()).unwrap();
+    let path = dir.path().join(DEFAULT_CONFIG_FILE);
+    (dir, path)
+}
+
+/// The demo config with `extra` inserted after the line containing `after`.
+fn with_line(after: &str, extra: &str) -> (String, usize) {
+    let mut lines: Vec<&str> = DEMO_CONFIG.lines().collect();
+    let at = lines.iter().position(|l| l.contains(after)).unwrap() + 1;
+    lines.insert(at, extra);
+    (lines.join("\n"), at + 1)
+}
+
+fn config_error(path: &Path, text: &str) -> String {
+    match Config::from_toml(path, text) {
+        Err(Error::Config(msg)) => msg,
+        other => panic!("expected a config error, got {other:?}"),
+    }
+}
+
+/// Asserts that `text` is refused with a message naming `line` and `token`.
+fn assert_refused_at(path: &Path, text: &str, line: usize, token: &str) {
+    let msg = config_error(path, text);
+    assert!(
+        msg.contains(&format!("line {line}")) && msg.contains(token),
+        "{msg}"
+    );
+}
+
+/// The 1-based number of the first line of `text` containing `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn times_are_utc_plus_8() {
+    let (_dir, path) = sandbox();
+    let c = Config::load(&path).unwrap();
+    let expires = c.records.app_auth_tokens[0].expires_at;
+    assert_eq!(
+        expires.with_timezone(&chrono::Utc).to_rfc3339(),
+        "2029-12-31T16:00:00+00:00"
+    );
+}
+
+#[test]
+fn unknown_keys_are_named_with_their_line() {
+    let (_dir, path) = sandbox();
+    let (text, line) = with_line("sign_types", "colour = \"red\"");
+    assert_refused_at(&path, &text, line, "colour");
+    let (text, line) = with_line("[server]", "lisen = \"0.0.0.0:1\"");
+    assert_refused_at(&path, &text, line, "lisen");
+}
+
+#[test]
+fn bad_values_are_named_with_their_line() {
+    let (_dir, path) = sandbox();
+    let text = DEMO_CONFIG.replace(
+        "obligation_amount = \"100.00\"",
+        "obligation_amount = \"100.001\"",
+    );
+    assert_refused_at(&path, &text, line_of(&text, "100.001"), "100.001");
+
+    let text = DEMO_CONFIG.replace(
+        "expires_at = \"2030-01-01 00:00:00\"",
+        "expires_at = \"2030-01-01T00:00\"",
+    );
+    assert!(config_error(&path, &text).contains("yyyy-MM-dd HH:mm:ss"));
+    let text = DEMO_CONFIG.replace(
+        "sign_types = [\"RSA2\", \"RSA\"]",
+        "sign_types = [\"RSA3\"]",
+    );
+    assert!(config_error(&path, &text).contains("RSA3"));
+    let text = DEMO_CONFIG.replace("listen = \"127.0.0.1:8080\"", "listen = \"localhost\"");
+    assert!(config_error(&path, &text).contains("line 6"));
+}
+
+#[test]
+fn references_and_files_are_checked() {
+    let (_dir, path) = sandbox();
+    let text = DEMO_CONFIG.replacen(
+        "template_no = \"ZMGO_T1\"\nuser_id",
+        "template_no = \"NOPE\"\nuser_id",
+        1,
+    );
+    assert_refused_at(&path, &text, line_of(&text, "\"NOPE\""), "NOPE");
+
+    let text = DEMO_CONFIG.replace("keys/app_public.pem", "keys/missing.pem");
+    let msg = config_error(&path, &text);
+    assert!(
+        msg.contains("public_key_file") && msg.contains("missing.pem"),
+        "{msg}"
+    );
+
+    // A private key where a public key belongs is named as such.
+    let text = DEMO_CONFIG.replace(
+        "public_key_file = \"keys/app_public.pem\"",
+        "public_key_file = \"keys/app_private.pem\"",
+    );
+    assert!(config_error(&path, &text).contains("public_key_file"));
+
+    let text = DEMO_CONFIG.replace(
+        "app_ids = [\"2021000000000001\"]",
+        "app_ids = [\"2021000000000009\"]",
+    );
+    assert!(config_error(&path, &text).contains("2021000000000009"));
+    let text = DEMO_CONFIG.replace("code = \"CONTRACT_STATE_WATCH_MOVIE_WATCHED\"\nterminal = true", "code = \"CONTRACT_STATE_WATCH_MOVIE_WATCHED\"\nterminal = true\nnext = [\"CONTRACT_STATE_WATCH_MOVIE_BUY\"]");
+    assert!(config_error(&path, &text).contains("terminal"));
+}
+
+#[test]
+fn paths_are_relative_to_the_file() {
+    let (dir, _) = sandbox();
+    // The same config loaded from a subdirectory fails to find keys/ there …
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let msg = config_error(&sub.join("zhima.toml"), DEMO_CONFIG);
+    assert!(
+        msg.contains(&sub.join("keys/platform_private.pem").display().to_string()),
+        "{msg}"
+    );
+    // … and finds them with a `../` prefix.
+    let text = DEMO_CONFIG.replace("\"keys/", "\"../keys/");
+    let c = Config::from_toml(&sub.join("zhima.toml"), &text).unwrap();
+    assert_eq!(
+        c.platform.private_key_file,
+        sub.join("../keys/platform_private.pem")
+    );
+}
