@@ -11,6 +11,19 @@
 //! (`auth`) → validate and call the domain through storage (`dispatch`) → render. Errors
 //! carry a public part (catalog code + message) and a log-only detail (`error`).
 //!
+//! | file | what it owns |
+//! |---|---|
+//! | `connections.rs` | the accept loop: header-read timeout, connection cap, graceful shutdown |
+//! | `body.rs` | reading the body within the size and time limits, and whose fault a failure is |
+//! | `v1.rs`, `v3.rs` | the protocol handlers: parameters, checks in order, the signed answer |
+//! | `auth.rs` | app lookup, timestamp window, app auth token, cert SN, AES content keys |
+//! | `nonce.rs` | the v3 nonce replay cache |
+//! | `dispatch.rs` | the business model validated (zhima-proto) and handed to storage |
+//! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
+//! | `audit.rs` | one log line and one audit-log entry per request |
+//! | `log_safe.rs` | request values bounded, validated and masked before they are logged |
+//! | `shared.rs` | what every handler shares: storage, platform key, [`Settings`] |
+//!
 //! ```no_run
 //! # async fn demo(config: zhima_server::config::Config,
 //! #               storage: std::sync::Arc<zhima_server::storage::Storage>) -> std::io::Result<()> {
@@ -20,7 +33,9 @@
 //! # }
 //! ```
 
+mod audit;
 mod auth;
+mod body;
 mod connections;
 mod dispatch;
 mod error;
@@ -33,7 +48,6 @@ mod v3;
 use std::future::Future;
 use std::sync::Arc;
 
-use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -47,11 +61,8 @@ pub use shared::{
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 
-use self::auth::RequestCtx;
-use self::error::{ApiError, Fault, GatewayFault};
 use self::shared::Shared;
 use crate::config::Config;
-use crate::domain::audit::AuditEntry;
 use crate::storage::Storage;
 
 /// The HTTP front end of the platform.
@@ -181,122 +192,6 @@ async fn method_not_allowed(State(shared): State<Arc<Shared>>, req: Request) -> 
         return v3::unknown_route(&shared, &parts, StatusCode::METHOD_NOT_ALLOWED);
     }
     (StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n").into_response()
-}
-
-/// Why a body could not be read.
-enum BodyError {
-    /// More than the limit (declared or streamed).
-    TooLarge,
-    /// The framing is broken (bad chunk size, fewer bytes than declared, a reset).
-    Broken(String),
-}
-
-/// Reads a whole body, refusing more than `limit` bytes without reading them.
-async fn read_body(body: Body, limit: usize) -> Result<Bytes, BodyError> {
-    if body.size_hint().lower() > limit as u64 {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = std::pin::pin!(body);
-    let mut buf = Vec::new();
-    while let Some(frame) = std::future::poll_fn(|cx| body.as_mut().poll_frame(cx)).await {
-        let frame = frame.map_err(|e| BodyError::Broken(e.to_string()))?;
-        if let Ok(data) = frame.into_data() {
-            if buf.len() + data.len() > limit {
-                return Err(BodyError::TooLarge);
-            }
-            buf.extend_from_slice(&data);
-        }
-    }
-    Ok(Bytes::from(buf))
-}
-
-/// What both protocols do first: read the body (bounded by [`Settings::body_limit`]), then
-/// run `work` on it, all within [`Settings::request_timeout`].
-///
-/// Whose fault a failure is decides its answer: a body over the limit, broken framing or a
-/// body still trickling in at the deadline are the client's (signed 400-class answers,
-/// logged below ERROR); only `work` overrunning the deadline is ours (`SYSTEM_ERROR`).
-pub(crate) async fn with_body<T, Fut>(
-    shared: &Shared,
-    body: Body,
-    work: impl FnOnce(Bytes) -> Fut,
-) -> Result<T, ApiError>
-where
-    Fut: Future<Output = Result<T, ApiError>>,
-{
-    let timeout = shared.settings.request_timeout;
-    tracing::trace!(body_size_hint = ?body.size_hint().exact(), "reading the request body");
-    let deadline = tokio::time::Instant::now() + timeout;
-    let limit = shared.settings.body_limit;
-    let bytes = match tokio::time::timeout_at(deadline, read_body(body, limit)).await {
-        Ok(Ok(bytes)) => bytes,
-        Ok(Err(BodyError::TooLarge)) => {
-            return Err(ApiError::gateway_msg(
-                GatewayFault::BodyTooLarge,
-                format!("请求报文超过{limit}字节"),
-            ))
-        }
-        Ok(Err(BodyError::Broken(detail))) => {
-            return Err(ApiError::gateway_msg(
-                GatewayFault::InvalidParameter,
-                "请求报文不完整或分块编码错误",
-            )
-            .log(format!("request body unreadable: {detail}")))
-        }
-        Err(_) => {
-            return Err(ApiError::gateway_msg(
-                GatewayFault::InvalidParameter,
-                format!("请求报文未在{}秒内发送完毕", timeout.as_secs()),
-            )
-            .log(format!("request body not received within {timeout:?}")))
-        }
-    };
-    match tokio::time::timeout_at(deadline, work(bytes)).await {
-        Ok(result) => result,
-        Err(_) => Err(ApiError::system(format!(
-            "request did not complete within {timeout:?}"
-        ))),
-    }
-}
-
-/// Logs a finished request and queues its audit entry (never keys, signatures or bodies).
-///
-/// `app_id` and `label` must already be validated or bounded (see `log_safe`); every value
-/// is logged as a `?` field so that it cannot break the line.
-pub(crate) fn record(
-    shared: &Shared,
-    ctx: &RequestCtx,
-    app_id: Option<String>,
-    label: String,
-    outcome: &str,
-    error: Option<&ApiError>,
-) {
-    let latency_us = ctx.latency_us();
-    let detail = error
-        .and_then(|e| e.log.as_deref())
-        .map(|d| log_safe::bounded(d, log_safe::MAX_DETAIL_CHARS));
-    let detail = detail.as_deref().unwrap_or("");
-    let app = app_id.as_deref().unwrap_or("");
-    match error.map(|e| &e.fault) {
-        Some(Fault::System) => {
-            tracing::error!(trace_id = %ctx.trace_id, app_id = ?app, method = ?label, outcome, latency_us, detail = ?detail, "request failed")
-        }
-        Some(_) => {
-            tracing::info!(trace_id = %ctx.trace_id, app_id = ?app, method = ?label, outcome, latency_us, detail = ?detail, "request rejected")
-        }
-        None => {
-            tracing::info!(trace_id = %ctx.trace_id, app_id = ?app, method = ?label, outcome, latency_us, "request ok")
-        }
-    }
-    let entry = AuditEntry {
-        at: ctx.now,
-        app_id,
-        method: label,
-        outcome: outcome.to_owned(),
-        latency_us,
-    };
-    let storage = shared.storage.clone();
-    tokio::spawn(async move { storage.append_audit(entry).await });
 }
 
 #[cfg(test)]

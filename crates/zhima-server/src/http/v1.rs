@@ -21,12 +21,13 @@ use zhima_proto::time::parse_alipay_datetime;
 use zhima_proto::v1::{self, Charset, GatewayParams, ResponseNode, ERROR_RESPONSE_KEY};
 use zhima_proto::SignType;
 
+use super::audit::record;
 use super::auth::{self, RequestCtx};
+use super::body::with_body;
 use super::dispatch::{dispatch, Input, Success};
 use super::error::{ApiError, Fault, GatewayFault};
 use super::log_safe::{self, is_echoable_method, is_plausible_app_id};
 use super::shared::Shared;
-use super::{record, with_body};
 use crate::error::{BizCode, Rejection};
 
 /// The only `version` the gateway knows.

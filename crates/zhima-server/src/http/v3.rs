@@ -22,12 +22,13 @@ use zhima_proto::models::Api;
 use zhima_proto::time::{now_alipay, parse_epoch_millis, to_epoch_millis};
 use zhima_proto::v3::{self, Authorization};
 
+use super::audit::record;
 use super::auth::{self, RequestCtx};
+use super::body::with_body;
 use super::dispatch::{dispatch, Input, Success};
 use super::error::{ApiError, Fault, GatewayFault};
 use super::log_safe::{self, is_plausible_app_id};
 use super::shared::Shared;
-use super::{record, with_body};
 use crate::domain::entities::Time;
 use crate::error::BizCode;
 
