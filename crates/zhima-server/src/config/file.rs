@@ -40,6 +40,8 @@ pub(super) struct ServerSection {
     pub(super) data_dir: Option<String>,
     pub(super) database_url: Option<String>,
     pub(super) clock_skew_secs: Option<u32>,
+    pub(super) header_read_timeout_secs: Option<std::num::NonZeroU32>,
+    pub(super) max_connections: Option<std::num::NonZeroU32>,
     pub(super) admin_token_file: Option<Spanned<String>>,
 }
 

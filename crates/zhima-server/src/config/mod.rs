@@ -32,6 +32,10 @@ use crate::domain::entities::Records;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 /// Default timestamp tolerance (PRODUCT §3: ±15 min).
 pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 900;
+/// Default `[server] header_read_timeout_secs`.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+/// Default `[server] max_connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// A fully resolved configuration: keys loaded, amounts in fen, times as instants.
 #[derive(Debug, Clone)]
@@ -57,6 +61,11 @@ pub struct ServerConfig {
     pub database_url: Option<String>,
     /// Allowed clock difference for request timestamps and `biz_time`.
     pub clock_skew: chrono::Duration,
+    /// Time a client has to send a request head, on a new connection and between keep-alive
+    /// requests.
+    pub header_read_timeout: std::time::Duration,
+    /// Connections open at once; more wait in the listen backlog.
+    pub max_connections: usize,
     /// File holding the admin bearer token, if the admin API is enabled.
     pub admin_token_file: Option<PathBuf>,
 }

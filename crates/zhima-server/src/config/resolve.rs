@@ -15,7 +15,8 @@ use super::file::{
     AgreementSection, AppSection, FileConfig, PlatformSection, ServerSection, TemplateSection,
 };
 use super::{
-    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_CLOCK_SKEW_SECS, DEFAULT_LISTEN,
+    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_CLOCK_SKEW_SECS,
+    DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
 use crate::domain::state_sync::{ServiceConfig, StateMachines};
@@ -115,6 +116,13 @@ fn resolve_server(src: &Source<'_>, s: &ServerSection) -> ServerConfig {
             s.clock_skew_secs
                 .map_or(DEFAULT_CLOCK_SKEW_SECS as i64, i64::from),
         ),
+        header_read_timeout: std::time::Duration::from_secs(
+            s.header_read_timeout_secs
+                .map_or(DEFAULT_HEADER_READ_TIMEOUT_SECS, |n| u64::from(n.get())),
+        ),
+        max_connections: s
+            .max_connections
+            .map_or(DEFAULT_MAX_CONNECTIONS, |n| n.get() as usize),
         admin_token_file: s
             .admin_token_file
             .as_ref()

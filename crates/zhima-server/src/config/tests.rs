@@ -85,6 +85,43 @@ fn bad_values_are_named_with_their_line() {
     assert!(config_error(&path, &text).contains("RSA3"));
     let text = DEMO_CONFIG.replace("listen = \"127.0.0.1:8080\"", "listen = \"localhost\"");
     assert!(config_error(&path, &text).contains("line 6"));
+    // Connection limits: zero would close every connection or accept none.
+    for (from, to) in [
+        (
+            "header_read_timeout_secs = 10",
+            "header_read_timeout_secs = 0",
+        ),
+        ("max_connections = 1024", "max_connections = 0"),
+    ] {
+        let text = DEMO_CONFIG.replace(from, to);
+        let msg = config_error(&path, &text);
+        let line = format!("line {}", line_of(&text, to));
+        assert!(msg.contains(&line) && msg.contains("nonzero"), "{msg}");
+    }
+}
+
+#[test]
+fn connection_limits_are_read() {
+    let (_dir, path) = sandbox();
+    let text = DEMO_CONFIG
+        .replace(
+            "header_read_timeout_secs = 10",
+            "header_read_timeout_secs = 3",
+        )
+        .replace("max_connections = 1024", "max_connections = 7");
+    std::fs::write(&path, text).unwrap();
+    let config = Config::load(&path).unwrap();
+    assert_eq!(
+        config.server.header_read_timeout,
+        std::time::Duration::from_secs(3)
+    );
+    assert_eq!(config.server.max_connections, 7);
+    let settings = crate::http::Settings::from_config(&config);
+    assert_eq!(
+        settings.header_read_timeout,
+        std::time::Duration::from_secs(3)
+    );
+    assert_eq!(settings.max_connections, 7);
 }
 
 #[test]

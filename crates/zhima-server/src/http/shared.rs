@@ -21,9 +21,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Default time a client has to send a request's head, on a new connection and between
 /// keep-alive requests alike.
-pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
+    Duration::from_secs(crate::config::DEFAULT_HEADER_READ_TIMEOUT_SECS);
 /// Default cap on connections open at once.
-pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+pub const DEFAULT_MAX_CONNECTIONS: usize = crate::config::DEFAULT_MAX_CONNECTIONS;
 /// How long shutdown waits for in-flight requests (PRODUCT §10).
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -52,6 +53,8 @@ impl Settings {
     pub fn from_config(config: &Config) -> Self {
         Settings {
             clock_skew: config.server.clock_skew,
+            header_read_timeout: config.server.header_read_timeout,
+            max_connections: config.server.max_connections,
             ..Settings::default()
         }
     }
