@@ -33,6 +33,8 @@ enum Command {
     Doctor(commands::doctor::Args),
     /// Re-send recorded syncs from a JSONL file.
     Replay(commands::replay::Args),
+    /// Measure throughput and server CPU per request against the RSA signing ceiling.
+    Bench(commands::bench::Args),
 }
 
 /// A failure with the exit code it deserves.
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
         Command::Call(args) => commands::call::run(args),
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Replay(args) => commands::replay::run(args),
+        Command::Bench(args) => commands::bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

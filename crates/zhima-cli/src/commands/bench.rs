@@ -1,0 +1,642 @@
+//! `zhima bench`: how close the server runs to its one unavoidable RSA signature (PRODUCT §7–8).
+//!
+//! 1. **Signing ceiling**: RSA-2048 SHA256withRSA signatures per second on every core, and the
+//!    CPU cost of one (µs). Every answer the server gives carries one such signature, so no
+//!    server can beat this ceiling; the interesting numbers are ratios to it.
+//! 2. **Load**: starts `zhima serve` on a fresh data directory (or targets `--url`), pre-signs
+//!    every request before the clock starts (so the generator spends ~no CPU on RSA), then runs
+//!    a closed loop at `--concurrency` for each scenario: warm-up requests first, then the
+//!    measured ones. Each write has its own `out_biz_no`, so every measured sync is a durable
+//!    commit.
+//! 3. **Report**: throughput, p50/p90/p99 latency, server CPU per request (from
+//!    `/proc/PID/stat`, utime + stime) next to the cost of one signature, server RSS, and the
+//!    two ratios the targets are written in: CPU per request ÷ one signature, and throughput ÷
+//!    the signing ceiling measured in the same run. `--json` prints the same as JSON.
+
+use std::io::{BufRead as _, BufReader, IsTerminal as _};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use serde_json::json;
+use zhima_proto::keys::PrivateKey;
+use zhima_proto::time::{format_alipay_datetime, now_alipay, to_epoch_millis};
+use zhima_proto::v1::{build_request, GatewayParams, SdkLayout};
+use zhima_proto::v3::{AuthString, Authorization};
+use zhima_proto::SignType;
+use zhima_server::bootstrap::demo;
+
+use crate::Failure;
+
+/// Arguments of `zhima bench`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Target a running server instead of starting one (its data directory must be the demo
+    /// sandbox named by --data-dir, for the keys and ids).
+    #[arg(long, value_name = "URL")]
+    url: Option<String>,
+    /// With --url: the server's process id, for CPU and RSS figures.
+    #[arg(long, value_name = "PID", requires = "url")]
+    server_pid: Option<u32>,
+    /// The demo sandbox's data directory (with --url); without --url a fresh one is made.
+    #[arg(long, value_name = "DIR", default_value = "./zhima-data")]
+    data_dir: PathBuf,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..))]
+    concurrency: u16,
+    /// Measured requests per scenario.
+    #[arg(long, default_value_t = 8000)]
+    requests: usize,
+    /// Unmeasured requests sent first in each scenario.
+    #[arg(long, default_value_t = 1000)]
+    warmup: usize,
+    /// Scenarios to run (default: all).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    scenario: Vec<Scenario>,
+    /// Start the server with --unsafe-no-fsync (to measure what durability costs).
+    #[arg(long, conflicts_with = "url")]
+    unsafe_no_fsync: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What one scenario sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scenario {
+    /// v1 `zhima.data.state.data.sync`, each request a new instance.
+    V1StateSync,
+    /// v1 `zhima.credit.pe.zmgo.cumulation.sync`, ORDER_PAID AMOUNT.
+    V1CumulationSync,
+    /// v3 `POST /v3/zhima/credit/pe/zmgo/cumulation/sync`.
+    V3CumulationSync,
+    /// v1 `zhima.merchant.zmgo.cumulate.query` (a read).
+    V1CumulateQuery,
+}
+
+impl Scenario {
+    const ALL: [Scenario; 4] = [
+        Scenario::V1StateSync,
+        Scenario::V1CumulationSync,
+        Scenario::V3CumulationSync,
+        Scenario::V1CumulateQuery,
+    ];
+}
+
+/// A request signed before the clock starts.
+struct Presigned {
+    path_and_query: String,
+    body: String,
+    content_type: &'static str,
+    authorization: Option<String>,
+}
+
+/// The signing ceiling of this machine.
+#[derive(Serialize)]
+struct Ceiling {
+    threads: usize,
+    signatures_per_sec: f64,
+    /// CPU microseconds per signature (one core).
+    sign_cpu_us: f64,
+}
+
+/// One scenario's results.
+#[derive(Serialize)]
+struct ScenarioReport {
+    scenario: Scenario,
+    requests: usize,
+    failures: usize,
+    seconds: f64,
+    per_sec: f64,
+    p50_ms: f64,
+    p90_ms: f64,
+    p99_ms: f64,
+    /// Server CPU per request (µs), when the server's pid is known.
+    server_cpu_us: Option<f64>,
+    /// `server_cpu_us` ÷ the CPU cost of one signature.
+    cpu_per_signature: Option<f64>,
+    /// `per_sec` ÷ the signing ceiling on all cores.
+    of_ceiling: f64,
+}
+
+#[derive(Serialize)]
+struct Report {
+    concurrency: u16,
+    durable: bool,
+    ceiling: Ceiling,
+    scenarios: Vec<ScenarioReport>,
+    /// Server resident memory after the load (KiB).
+    server_rss_kib: Option<u64>,
+}
+
+/// Runs the command.
+pub fn run(args: Args) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start the async runtime: {e}")))?;
+    let ceiling = signing_ceiling()?;
+    let (server, data_dir) = match &args.url {
+        Some(url) => (
+            Target {
+                base: url.trim_end_matches('/').to_owned(),
+                pid: args.server_pid,
+                child: None,
+                _dir: None,
+            },
+            args.data_dir.clone(),
+        ),
+        None => {
+            let dir = tempfile::tempdir()
+                .map_err(|e| Failure::Other(format!("temporary data directory: {e}")))?;
+            let path = dir.path().to_owned();
+            (start_server(dir, args.unsafe_no_fsync)?, path)
+        }
+    };
+    let key_path = data_dir.join(demo::APP_PRIVATE_KEY);
+    let key_text = std::fs::read_to_string(&key_path).map_err(|e| {
+        Failure::Usage(format!(
+            "{}: {e} (--data-dir must be the demo sandbox's data directory)",
+            key_path.display()
+        ))
+    })?;
+    let key = PrivateKey::from_text(&key_text)
+        .map_err(|e| Failure::Usage(format!("{}: {e}", key_path.display())))?;
+    let scenarios = if args.scenario.is_empty() {
+        Scenario::ALL.to_vec()
+    } else {
+        args.scenario.clone()
+    };
+    let mut reports = Vec::new();
+    for (i, &scenario) in scenarios.iter().enumerate() {
+        let total = args.warmup + args.requests;
+        let requests = presign(
+            &key,
+            scenario,
+            total,
+            &format!("B{i}{}", std::process::id()),
+        )?;
+        let report = runtime.block_on(load(&server, scenario, requests, &args, &ceiling))?;
+        reports.push(report);
+    }
+    let report = Report {
+        concurrency: args.concurrency,
+        durable: !args.unsafe_no_fsync,
+        ceiling,
+        scenarios: reports,
+        server_rss_kib: server.pid.and_then(rss_kib),
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("reports serialise")
+        );
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+/// Signs on every core for a fixed time and counts.
+fn signing_ceiling() -> Result<Ceiling, Failure> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let key = PrivateKey::generate().map_err(|e| Failure::Other(format!("key: {e}")))?;
+    let message = [7u8; 512];
+    let window = Duration::from_secs(2);
+    let counts: Vec<u64> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let key = &key;
+                s.spawn(move || {
+                    let start = Instant::now();
+                    let mut n = 0u64;
+                    while start.elapsed() < window {
+                        key.sign(SignType::Rsa2, &message).expect("sign");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0)).collect()
+    });
+    let total: u64 = counts.iter().sum();
+    let per_sec = total as f64 / window.as_secs_f64();
+    Ok(Ceiling {
+        threads,
+        signatures_per_sec: per_sec,
+        sign_cpu_us: threads as f64 * 1e6 / per_sec,
+    })
+}
+
+/// The server under load.
+struct Target {
+    base: String,
+    pid: Option<u32>,
+    child: Option<Child>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Drop for Target {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// `zhima serve` (this very binary) on a fresh demo sandbox and a free port.
+fn start_server(dir: tempfile::TempDir, unsafe_no_fsync: bool) -> Result<Target, Failure> {
+    let exe = std::env::current_exe().map_err(|e| Failure::Other(format!("own path: {e}")))?;
+    let mut cmd = Command::new(exe);
+    cmd.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if unsafe_no_fsync {
+        cmd.arg("--unsafe-no-fsync");
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Failure::Other(format!("cannot start zhima serve: {e}")))?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    break rest.split_whitespace().next().unwrap_or("").to_owned();
+                }
+            }
+            _ => {
+                let _ = child.kill();
+                return Err(Failure::Other("zhima serve exited before listening".into()));
+            }
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Ok(Target {
+        base,
+        pid: Some(child.id()),
+        child: Some(child),
+        _dir: Some(dir),
+    })
+}
+
+/// Builds and signs `n` requests of `scenario`, in parallel on every core.
+fn presign(
+    key: &PrivateKey,
+    scenario: Scenario,
+    n: usize,
+    run_tag: &str,
+) -> Result<Vec<Presigned>, Failure> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let next = AtomicUsize::new(0);
+    let out: Mutex<Vec<(usize, Presigned)>> = Mutex::new(Vec::with_capacity(n));
+    let error: Mutex<Option<String>> = Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return;
+                }
+                match presign_one(key, scenario, &format!("{run_tag}-{i}")) {
+                    Ok(p) => out.lock().unwrap().push((i, p)),
+                    Err(e) => {
+                        *error.lock().unwrap() = Some(e);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = error.into_inner().unwrap() {
+        return Err(Failure::Other(format!("cannot sign a request: {e}")));
+    }
+    let mut all = out.into_inner().unwrap();
+    all.sort_by_key(|(i, _)| *i);
+    Ok(all.into_iter().map(|(_, p)| p).collect())
+}
+
+fn presign_one(key: &PrivateKey, scenario: Scenario, id: &str) -> Result<Presigned, String> {
+    let now = now_alipay();
+    let biz_time = format_alipay_datetime(&now);
+    let cumulation = || {
+        json!({
+            "agreement_no": demo::AGREEMENT_NO, "user_id": demo::USER_ID,
+            "partner_id": demo::PARTNER_ID, "out_biz_no": id, "biz_action": "ORDER_PAID",
+            "biz_time": biz_time, "cumulate_data_type": "AMOUNT",
+            "request_from": "ExternalMerchantSource",
+            "amount_type_data": {
+                "name": "累计消费",
+                "trade_info": {"trade_no": format!("T{id}"), "amount": "3.57"},
+                "out_discount_infos": [{"discount_name": "立减", "discount_type": "exclusiveBenefit", "discount_amount": "1.00"}]
+            }
+        })
+        .to_string()
+    };
+    let v1 = |method: &str, biz: String| -> Result<Presigned, String> {
+        let params = GatewayParams::from_pairs([
+            ("app_id", demo::APP_ID.to_owned()),
+            ("method", method.to_owned()),
+            ("charset", "utf-8".to_owned()),
+            ("format", "json".to_owned()),
+            ("sign_type", "RSA2".to_owned()),
+            ("timestamp", biz_time.clone()),
+            ("version", zhima_proto::v1::VERSION.to_owned()),
+            ("biz_content", biz),
+        ]);
+        let signed = build_request(&params, key, SdkLayout::Python).map_err(|e| e.to_string())?;
+        Ok(Presigned {
+            path_and_query: format!("/gateway.do?{}", signed.query),
+            body: signed.body,
+            content_type: "application/x-www-form-urlencoded;charset=utf-8",
+            authorization: None,
+        })
+    };
+    match scenario {
+        Scenario::V1StateSync => v1(
+            "zhima.data.state.data.sync",
+            json!({
+                "user_id": demo::USER_ID, "out_biz_no": id, "out_principal_id": id,
+                "biz_state_code": "CONTRACT_STATE_WATCH_MOVIE_BUY", "category_code": "WATCH_MOVIE",
+                "service_id": demo::SERVICE_ID, "biz_data": "{\"orderNo\":\"o-1\"}"
+            })
+            .to_string(),
+        ),
+        Scenario::V1CumulationSync => v1("zhima.credit.pe.zmgo.cumulation.sync", cumulation()),
+        Scenario::V1CumulateQuery => v1(
+            "zhima.merchant.zmgo.cumulate.query",
+            json!({"agreement_id": demo::AGREEMENT_NO, "user_id": demo::USER_ID}).to_string(),
+        ),
+        Scenario::V3CumulationSync => {
+            let path = "/v3/zhima/credit/pe/zmgo/cumulation/sync";
+            let body = cumulation();
+            let fields = AuthString {
+                app_id: demo::APP_ID.to_owned(),
+                app_cert_sn: None,
+                nonce: uuid::Uuid::new_v4().to_string(),
+                timestamp: to_epoch_millis(&now).to_string(),
+                extra: Vec::new(),
+            };
+            let auth = Authorization::sign(key, fields, "POST", path, &body, None)
+                .map_err(|e| e.to_string())?;
+            Ok(Presigned {
+                path_and_query: path.to_owned(),
+                body,
+                content_type: "application/json",
+                authorization: Some(auth.header_value()),
+            })
+        }
+    }
+}
+
+/// Closed-loop load: `concurrency` workers take the next pre-signed request until none is left.
+async fn load(
+    server: &Target,
+    scenario: Scenario,
+    requests: Vec<Presigned>,
+    args: &Args,
+    ceiling: &Ceiling,
+) -> Result<ScenarioReport, Failure> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(usize::from(args.concurrency))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| Failure::Other(format!("HTTP client: {e}")))?;
+    let requests = Arc::new(requests);
+    let total = requests.len();
+    let warmup = args.warmup.min(total);
+    let bar = progress_bar(total as u64, &format!("{scenario:?}"));
+    let next = Arc::new(AtomicUsize::new(0));
+    // Marks when the first measured request is taken, and the server CPU at that moment.
+    let measured_start: Arc<Mutex<Option<(Instant, Option<u64>)>>> = Arc::new(Mutex::new(None));
+    let mut workers = Vec::new();
+    for _ in 0..args.concurrency {
+        let (http, requests, next, bar) =
+            (http.clone(), requests.clone(), next.clone(), bar.clone());
+        let (base, pid, measured_start) = (server.base.clone(), server.pid, measured_start.clone());
+        workers.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut failures = 0usize;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= requests.len() {
+                    return (latencies, failures);
+                }
+                if i == warmup {
+                    *measured_start.lock().unwrap() =
+                        Some((Instant::now(), pid.and_then(cpu_ticks)));
+                }
+                let r = &requests[i];
+                let mut req = http
+                    .post(format!("{base}{}", r.path_and_query))
+                    .header("content-type", r.content_type)
+                    .body(r.body.clone());
+                if let Some(a) = &r.authorization {
+                    req = req.header("authorization", a);
+                }
+                let started = Instant::now();
+                let ok = match req.send().await {
+                    Ok(resp) => {
+                        let status = resp.status();
+                        let text = resp.text().await.unwrap_or_default();
+                        status.is_success() && is_success(&text)
+                    }
+                    Err(_) => false,
+                };
+                if i >= warmup {
+                    latencies.push(started.elapsed());
+                    failures += usize::from(!ok);
+                }
+                bar.inc(1);
+            }
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut failures = 0;
+    for w in workers {
+        let (l, f) = w
+            .await
+            .map_err(|e| Failure::Other(format!("worker: {e}")))?;
+        latencies.extend(l);
+        failures += f;
+    }
+    let end = Instant::now();
+    let end_ticks = server.pid.and_then(cpu_ticks);
+    bar.finish_and_clear();
+    let (start, start_ticks) = measured_start.lock().unwrap().unwrap_or((end, end_ticks));
+    let seconds = (end - start).as_secs_f64().max(1e-9);
+    let measured = latencies.len();
+    latencies.sort();
+    let pct = |p: f64| {
+        latencies
+            .get(((measured as f64 * p) as usize).min(measured.saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    };
+    let server_cpu_us = match (start_ticks, end_ticks) {
+        (Some(a), Some(b)) if measured > 0 => {
+            Some((b - a) as f64 * 1e6 / clock_ticks_per_sec() / measured as f64)
+        }
+        _ => None,
+    };
+    let per_sec = measured as f64 / seconds;
+    Ok(ScenarioReport {
+        scenario,
+        requests: measured,
+        failures,
+        seconds,
+        per_sec,
+        p50_ms: pct(0.50),
+        p90_ms: pct(0.90),
+        p99_ms: pct(0.99),
+        server_cpu_us,
+        cpu_per_signature: server_cpu_us.map(|c| c / ceiling.sign_cpu_us),
+        of_ceiling: per_sec / ceiling.signatures_per_sec,
+    })
+}
+
+/// A v1 `"code":"10000"` node or a v3 2xx (checked by the caller): enough to count a success
+/// without verifying the signature (which would eat the server's CPU).
+fn is_success(text: &str) -> bool {
+    !text.contains("\"code\":\"") || text.contains("\"code\":\"10000\"")
+}
+
+fn progress_bar(len: u64, label: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:>20} [{bar:40}] {pos}/{len} {per_sec}")
+            .expect("template")
+            .progress_chars("=> "),
+    );
+    bar.set_message(label.to_owned());
+    bar
+}
+
+/// utime + stime of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name (which may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // rest starts at field 3 (state); utime is field 14, stime 15.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
+fn clock_ticks_per_sec() -> f64 {
+    // SAFETY: sysconf only reads a system constant.
+    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    if ticks > 0 {
+        ticks as f64
+    } else {
+        100.0
+    }
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+fn print_report(r: &Report) {
+    println!(
+        "signing ceiling: {:.0} RSA2 signatures/s on {} threads; one signature = {:.0} µs CPU",
+        r.ceiling.signatures_per_sec, r.ceiling.threads, r.ceiling.sign_cpu_us
+    );
+    println!(
+        "concurrency {}, {}",
+        r.concurrency,
+        if r.durable {
+            "durable (fsync)"
+        } else {
+            "--unsafe-no-fsync"
+        }
+    );
+    println!(
+        "{:<20} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8} {:>11} {:>9} {:>10}",
+        "scenario",
+        "requests",
+        "fail",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "cpu µs/req",
+        "×1 sign",
+        "of ceiling"
+    );
+    for s in &r.scenarios {
+        println!(
+            "{:<20} {:>8} {:>6} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>11} {:>9} {:>10.2}",
+            format!("{:?}", s.scenario),
+            s.requests,
+            s.failures,
+            s.per_sec,
+            s.p50_ms,
+            s.p90_ms,
+            s.p99_ms,
+            s.server_cpu_us.map_or("-".into(), |c| format!("{c:.0}")),
+            s.cpu_per_signature
+                .map_or("-".into(), |c| format!("{c:.2}")),
+            s.of_ceiling
+        );
+    }
+    if let Some(rss) = r.server_rss_kib {
+        println!("server RSS after the load: {:.1} MB", rss as f64 / 1024.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proc_stat_fields_are_found_after_the_command_name() {
+        let me = cpu_ticks(std::process::id());
+        assert!(me.is_some());
+        assert!(rss_kib(std::process::id()).is_some_and(|k| k > 0));
+    }
+
+    #[test]
+    fn successes_are_told_from_refusals() {
+        assert!(is_success(
+            r#"{"x_response":{"code":"10000","msg":"Success"},"sign":"s"}"#
+        ));
+        assert!(!is_success(
+            r#"{"x_response":{"code":"40004","msg":"Business Failed"}}"#
+        ));
+        assert!(is_success(r#"{"fail_reason":null}"#));
+    }
+
+    #[test]
+    fn presigned_requests_carry_their_signature() {
+        let key = PrivateKey::generate().unwrap();
+        for s in Scenario::ALL {
+            let p = presign_one(&key, s, "x-1").unwrap();
+            match s {
+                Scenario::V3CumulationSync => {
+                    assert!(p.authorization.unwrap().contains(",sign="))
+                }
+                _ => assert!(p.path_and_query.contains("sign=")),
+            }
+        }
+    }
+}
