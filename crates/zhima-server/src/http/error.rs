@@ -162,7 +162,9 @@ impl From<Error> for ApiError {
                 fault: Fault::Business(r),
                 log: None,
             },
-            Error::Internal(detail) | Error::Config(detail) => ApiError::system(detail),
+            Error::Internal(detail) | Error::Config(detail) | Error::Unavailable(detail) => {
+                ApiError::system(detail)
+            }
         }
     }
 }

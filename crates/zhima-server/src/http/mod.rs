@@ -25,7 +25,6 @@ mod connections;
 mod dispatch;
 mod error;
 mod log_safe;
-mod nonce;
 mod shared;
 mod v1;
 mod v3;

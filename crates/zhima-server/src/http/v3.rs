@@ -129,7 +129,7 @@ async fn handle(
             app.keys.public.fingerprint()
         )));
     }
-    check_nonce(shared, ctx, &fields.app_id, &fields.nonce, &ts)?;
+    check_nonce(shared, ctx, &fields.app_id, &fields.nonce, &ts).await?;
     let plain;
     let body = match header(&parts.headers, v3::HEADER_ENCRYPT_TYPE) {
         None => body,
@@ -167,8 +167,9 @@ fn authorization(headers: &HeaderMap) -> Result<Authorization, ApiError> {
     })
 }
 
-/// Accepts a nonce once while its timestamp is inside the window.
-fn check_nonce(
+/// Accepts a nonce once while its timestamp is inside the window, across every process that
+/// shares the storage.
+async fn check_nonce(
     shared: &Shared,
     ctx: &RequestCtx,
     app_id: &str,
@@ -176,12 +177,15 @@ fn check_nonce(
     ts: &Time,
 ) -> Result<(), ApiError> {
     let skew_ms = shared.settings.clock_skew.num_milliseconds();
-    let fresh = shared.nonces.check_and_insert(
-        app_id,
-        nonce,
-        to_epoch_millis(ts).saturating_add(skew_ms),
-        to_epoch_millis(&ctx.now),
-    );
+    let fresh = shared
+        .storage
+        .check_nonce(
+            app_id,
+            nonce,
+            to_epoch_millis(ts).saturating_add(skew_ms),
+            to_epoch_millis(&ctx.now),
+        )
+        .await?;
     if fresh {
         Ok(())
     } else {
