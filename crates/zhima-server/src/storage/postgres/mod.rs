@@ -99,8 +99,27 @@ struct Counters {
     max_batch: AtomicU64,
 }
 
+/// The pool, closed on a plain thread when dropped: closing a sync `postgres` client blocks on
+/// its own runtime, which panics on a tokio worker (where the last handle is often dropped).
+struct OwnedPool(Option<Pool>);
+
+impl std::ops::Deref for OwnedPool {
+    type Target = Pool;
+    fn deref(&self) -> &Pool {
+        self.0.as_ref().expect("the pool lives until drop")
+    }
+}
+
+impl Drop for OwnedPool {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            let _ = std::thread::spawn(move || drop(pool)).join();
+        }
+    }
+}
+
 struct Inner {
-    pool: Pool,
+    pool: OwnedPool,
     counters: Counters,
     /// Audit entries waiting for the next write transaction.
     later: Mutex<Vec<WriteJob>>,
@@ -131,6 +150,7 @@ impl PgEngine {
             // Errors are reported by the jobs that hit them; r2d2's own log would repeat them.
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(manager);
+        let pool = OwnedPool(Some(pool));
         let mut conn = pool.get().map_err(|e| {
             Error::Unavailable(format!("cannot connect to PostgreSQL at {shown}: {e}"))
         })?;
