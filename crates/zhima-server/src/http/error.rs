@@ -102,6 +102,9 @@ pub(crate) enum Fault {
     Business(Rejection),
     /// Something broke on our side: `SYSTEM_ERROR`, details in the log only.
     System,
+    /// The storage cannot be reached (nothing was written; the caller may retry): v1 answers
+    /// the gateway's `20000 isp.unknow-error`, v3 `503` with `SYSTEM_ERROR`.
+    Unavailable,
 }
 
 /// A failed request: the public [`Fault`] plus an optional detail for the log.
@@ -151,6 +154,7 @@ impl ApiError {
             Fault::Gateway { kind, .. } => kind.v1().as_str().to_owned(),
             Fault::Business(r) => r.code.as_str().to_owned(),
             Fault::System => "SYSTEM_ERROR".to_owned(),
+            Fault::Unavailable => GatewaySubCode::IspUnknowError.as_str().to_owned(),
         }
     }
 }
@@ -162,9 +166,11 @@ impl From<Error> for ApiError {
                 fault: Fault::Business(r),
                 log: None,
             },
-            Error::Internal(detail) | Error::Config(detail) | Error::Unavailable(detail) => {
-                ApiError::system(detail)
-            }
+            Error::Internal(detail) | Error::Config(detail) => ApiError::system(detail),
+            Error::Unavailable(detail) => ApiError {
+                fault: Fault::Unavailable,
+                log: Some(detail),
+            },
         }
     }
 }
@@ -243,5 +249,8 @@ mod tests {
         assert!(e.log.unwrap().contains("/secret/path"));
         let r = ApiError::from(Error::rejected(CumulationCode::IdempotentError, "x"));
         assert_eq!(r.outcome(), "IDEMPOTENT_ERROR");
+        let u = ApiError::from(Error::Unavailable("postgres: connection refused".into()));
+        assert_eq!(u.fault, Fault::Unavailable);
+        assert_eq!(u.outcome(), "isp.unknow-error");
     }
 }

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use zhima_proto::aes::AesKey;
-use zhima_proto::catalog::{self, CumulationCode};
+use zhima_proto::catalog::{self, CumulationCode, GatewaySubCode};
 use zhima_proto::models::Api;
 use zhima_proto::time::{now_alipay, parse_epoch_millis, to_epoch_millis};
 use zhima_proto::v3::{self, Authorization};
@@ -217,6 +217,7 @@ fn status_of(e: &ApiError) -> StatusCode {
             BizCode::Zmdata(_) => 400,
         },
         Fault::System => CumulationCode::SystemError.http_status(),
+        Fault::Unavailable => 503,
     };
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -248,6 +249,10 @@ fn error_body(e: &ApiError, trace_id: &str) -> String {
         Fault::System => (
             CumulationCode::SystemError.as_str(),
             CumulationCode::SystemError.default_message(),
+        ),
+        Fault::Unavailable => (
+            CumulationCode::SystemError.as_str(),
+            GatewaySubCode::IspUnknowError.default_message(),
         ),
     };
     let link = format!("https://open.alipay.com/api/errCheck?traceId={trace_id}");

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod pg;
+pub mod proxy;
 
 use std::sync::Arc;
 

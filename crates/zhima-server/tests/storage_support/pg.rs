@@ -60,6 +60,27 @@ impl PgDatabase {
         }
     }
 
+    /// `host:port` of the server.
+    pub fn host_port(&self) -> String {
+        let after_at = self
+            .url
+            .rsplit_once('@')
+            .map_or(self.url.as_str(), |(_, h)| h);
+        let host = after_at.split('/').next().unwrap_or(after_at);
+        if host.contains(':') {
+            host.to_owned()
+        } else {
+            format!("{host}:5432")
+        }
+    }
+
+    /// The database's URL with the server replaced by `host_port` (a proxy).
+    pub fn url_via(&self, host_port: &str) -> String {
+        let (user, rest) = self.url.rsplit_once('@').expect("the URL names a user");
+        let path = rest.split_once('/').map_or("", |(_, p)| p);
+        format!("{user}@{host_port}/{path}")
+    }
+
     /// Runs `sql` in the test database and returns the first column of every row as i64.
     pub fn query_i64(&self, sql: &str) -> Vec<i64> {
         let sql = sql.to_owned();
