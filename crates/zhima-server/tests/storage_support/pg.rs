@@ -5,6 +5,34 @@
 //! fails with a message saying so; it never skips.
 #![allow(dead_code)]
 
+/// The storage engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Instantiates each `async fn name(backend: Backend)` as the tests `name::sqlite` and
+/// `name::postgres` (the test crate's root must have `Backend` in scope).
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn sqlite() {
+                    super::$name(super::Backend::Sqlite).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn postgres() {
+                    super::$name(super::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
 /// The maintenance database URL the test databases are created from.
 pub fn admin_url() -> String {
     std::env::var("ZHIMA_TEST_DATABASE_URL")
