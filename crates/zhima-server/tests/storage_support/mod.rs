@@ -238,3 +238,111 @@ pub async fn open_with(backend: Backend, fsync: bool) -> (Db, Arc<Storage>) {
         .expect("seed records");
     (db, storage)
 }
+
+/// A cumulation request body (v3 JSON) for `AGREEMENT`, as a merchant would send it.
+pub fn sync_body(out_biz_no: &str) -> Value {
+    json!({
+        "agreement_no": AGREEMENT,
+        "user_id": USER,
+        "partner_id": PARTNER,
+        "out_biz_no": out_biz_no,
+        "biz_action": "ORDER_PAID",
+        "biz_time": "2024-05-20 10:00:00",
+        "cumulate_data_type": "AMOUNT",
+        "request_from": "ExternalMerchantSource",
+        "amount_type_data": {
+            "name": "累计消费",
+            "trade_info": {"trade_no": TRADE, "amount": "3.57"},
+            "out_discount_infos": [
+                {"discount_name": "滴滴打车优惠001", "discount_type": "exclusiveBenefit", "discount_amount": "8.75"}
+            ]
+        }
+    })
+}
+
+/// A refund body of `pay_out_biz_no` with the given trade and discount amounts.
+pub fn refund_body(out_biz_no: &str, pay_out_biz_no: &str, trade: &str, discount: &str) -> Value {
+    let mut body = sync_body(out_biz_no);
+    body["biz_action"] = json!("ORDER_REFUND");
+    body["pay_out_biz_no"] = json!(pay_out_biz_no);
+    body["biz_time"] = json!("2024-05-21 10:00:00");
+    body["amount_type_data"]["trade_info"]["amount"] = json!(trade);
+    body["amount_type_data"]["out_discount_infos"][0]["discount_amount"] = json!(discount);
+    body
+}
+
+/// A task body (decoupled TASK).
+pub fn task_body(out_biz_no: &str, task: &str) -> Value {
+    json!({
+        "agreement_no": AGREEMENT,
+        "user_id": USER,
+        "partner_id": PARTNER,
+        "out_biz_no": out_biz_no,
+        "biz_action": "ORDER_PAID",
+        "biz_time": "2024-05-20 10:00:00",
+        "cumulate_data_type": "TASK",
+        "request_from": "ExternalMerchantSource",
+        "task_type_data": {"name": task}
+    })
+}
+
+/// Parses and validates a body exactly as the HTTP layer does (rule 1).
+pub fn cmd(body: &Value) -> CumulationCmd {
+    let model = validate::parse_cumulation(&body.to_string()).expect("body parses");
+    validate::validate_cumulation(&model, now(), Duration::minutes(15)).expect("body validates")
+}
+
+pub fn settle_cmd(body: Value) -> SettleCmd {
+    let model = zhima_proto::models::from_json(&body.to_string()).expect("settle body parses");
+    validate::validate_settle_apply(&model).expect("settle body validates")
+}
+
+pub fn state_cmd(out_biz_no: &str, principal: &str, state: &str, biz_data: &str) -> StateSyncCmd {
+    state_cmd_in(
+        SERVICE,
+        "WATCH_MOVIE",
+        out_biz_no,
+        principal,
+        state,
+        biz_data,
+    )
+}
+
+pub fn state_cmd_in(
+    service: &str,
+    category: &str,
+    out_biz_no: &str,
+    principal: &str,
+    state: &str,
+    biz_data: &str,
+) -> StateSyncCmd {
+    let body = json!({
+        "user_id": USER,
+        "out_biz_no": out_biz_no,
+        "out_principal_id": principal,
+        "biz_state_code": state,
+        "category_code": category,
+        "service_id": service,
+        "biz_data": biz_data,
+    });
+    let model = validate::parse_state_sync(&body.to_string()).expect("state body parses");
+    validate::validate_state_sync_shape(&model).expect("state body validates")
+}
+
+/// The business code of a rejection (panics on success or internal errors).
+pub fn code_of<T: std::fmt::Debug>(r: zhima_server::Result<T>) -> String {
+    match r {
+        Err(zhima_server::Error::Rejected(rej)) => rej.code.as_str().to_owned(),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}
+
+/// The rejection itself.
+pub fn rejection_of<T: std::fmt::Debug>(
+    r: zhima_server::Result<T>,
+) -> zhima_server::error::Rejection {
+    match r {
+        Err(zhima_server::Error::Rejected(rej)) => rej,
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+}

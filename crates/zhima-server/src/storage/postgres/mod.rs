@@ -154,7 +154,7 @@ impl PgEngine {
         let mut conn = pool.get().map_err(|e| {
             Error::Unavailable(format!("cannot connect to PostgreSQL at {shown}: {e}"))
         })?;
-        schema::migrate(&mut *conn).map_err(|e| match e {
+        schema::migrate(&mut conn).map_err(|e| match e {
             Error::Unavailable(m) | Error::Internal(m) => {
                 Error::Unavailable(format!("PostgreSQL at {shown}: {m}"))
             }

@@ -12,7 +12,7 @@ const MIGRATIONS: &[&str] = &[include_str!("../../../migrations/postgres/0001_in
 pub(crate) const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// Key of the advisory lock that serializes migrations ("zhima" in ASCII).
-const MIGRATION_LOCK: i64 = 0x7a68_696d_61;
+const MIGRATION_LOCK: i64 = 0x007a_6869_6d61;
 
 /// Brings the schema up to [`SCHEMA_VERSION`], each migration in its own transaction.
 pub(crate) fn migrate(conn: &mut postgres::Client) -> Result<()> {
