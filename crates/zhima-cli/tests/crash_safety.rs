@@ -145,9 +145,8 @@ async fn verify(v1: &V1, lanes: &[String], attempts: &[Attempt], what: &str) -> 
     present
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigkill_mid_stream_loses_no_acknowledged_event_and_half_applies_nothing() {
-    let sandbox = Sandbox::new(&["c0", "c1"]);
+async fn sigkill_mid_stream_loses_no_acknowledged_event_and_half_applies_nothing(backend: Backend) {
+    let sandbox = Sandbox::on(backend, &["c0", "c1"]);
     let lanes = vec![
         agreement("c0", Kind::Decoupled),
         agreement("c1", Kind::Decoupled),
@@ -230,3 +229,5 @@ async fn sigkill_mid_stream_loses_no_acknowledged_event_and_half_applies_nothing
         );
     }
 }
+
+on_both_backends!(sigkill_mid_stream_loses_no_acknowledged_event_and_half_applies_nothing,);

@@ -23,9 +23,8 @@ const T0: &str = "2024-06-01 10:00:00";
 const T1: &str = "2024-06-02 10:00:00";
 const DISCOUNT: (&str, &str, i64) = ("exclusiveDiscount", "会员折扣", 250);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fifty_concurrent_identical_syncs_are_one_event_counted_once() {
-    let sandbox = Sandbox::new(&["x"]);
+async fn fifty_concurrent_identical_syncs_are_one_event_counted_once(backend: Backend) {
+    let sandbox = Sandbox::on(backend, &["x"]);
     let server = Server::start(&sandbox);
     let v1 = V1::new(&sandbox, &server);
     let d = agreement("x", Kind::Decoupled);
@@ -66,9 +65,8 @@ async fn fifty_concurrent_identical_syncs_are_one_event_counted_once() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_syncs_with_one_out_biz_no_and_two_contents_let_one_win_whole() {
-    let sandbox = Sandbox::new(&["x"]);
+async fn concurrent_syncs_with_one_out_biz_no_and_two_contents_let_one_win_whole(backend: Backend) {
+    let sandbox = Sandbox::on(backend, &["x"]);
     let server = Server::start(&sandbox);
     let v1 = V1::new(&sandbox, &server);
     let d = agreement("x", Kind::Decoupled);
@@ -144,10 +142,9 @@ fn reversed_json(v: &Value) -> String {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_same_request_from_node_then_python_is_a_replay_not_a_conflict() {
+async fn the_same_request_from_node_then_python_is_a_replay_not_a_conflict(backend: Backend) {
     ensure_sdks();
-    let sandbox = Sandbox::new(&["x"]);
+    let sandbox = Sandbox::on(backend, &["x"]);
     let server = Server::start(&sandbox);
     let d = agreement("x", Kind::Decoupled);
     let pay = paid_amount(&d, "xsdk-1", 1999, &[("memberPoint", "积分抵扣", 99)], T0);
@@ -192,10 +189,10 @@ async fn the_same_request_from_node_then_python_is_a_replay_not_a_conflict() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn other_content_under_a_used_out_biz_no_is_rejected_before_any_state_rule_and_writes_nothing(
+    backend: Backend,
 ) {
-    let sandbox = Sandbox::new(&["x"]);
+    let sandbox = Sandbox::on(backend, &["x"]);
     let server = Server::start(&sandbox);
     let v1 = V1::new(&sandbox, &server);
     let (d, b) = (agreement("x", Kind::Decoupled), agreement("x", Kind::Bound));
@@ -671,14 +668,13 @@ impl Model {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn seeded_random_mix_keeps_every_total_equal_to_its_events() {
+async fn seeded_random_mix_keeps_every_total_equal_to_its_events(backend: Backend) {
     const STEPS: i64 = 160;
     let seed: u64 = std::env::var("ZHIMA_TEST_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(20_240_601);
-    let sandbox = Sandbox::new(&["r1", "r2"]);
+    let sandbox = Sandbox::on(backend, &["r1", "r2"]);
     let server = Server::start(&sandbox);
     let v1 = V1::new(&sandbox, &server);
     let agreements = vec![
@@ -748,3 +744,11 @@ async fn seeded_random_mix_keeps_every_total_equal_to_its_events() {
         assert_eq!(ledger.totals, model.totals[a], "seed {seed}: totals of {a}");
     }
 }
+
+on_both_backends!(
+    fifty_concurrent_identical_syncs_are_one_event_counted_once,
+    concurrent_syncs_with_one_out_biz_no_and_two_contents_let_one_win_whole,
+    the_same_request_from_node_then_python_is_a_replay_not_a_conflict,
+    other_content_under_a_used_out_biz_no_is_rejected_before_any_state_rule_and_writes_nothing,
+    seeded_random_mix_keeps_every_total_equal_to_its_events,
+);

@@ -272,8 +272,12 @@ fn check_state(c: &Case, out: &Outcome, what: &str) {
 }
 
 async fn state_sync_test(ch: Channel) {
+    state_sync_test_on(Backend::Sqlite, ch).await
+}
+
+async fn state_sync_test_on(backend: Backend, ch: Channel) {
     ensure_sdks();
-    let sandbox = Sandbox::new(&[]);
+    let sandbox = Sandbox::on(backend, &[]);
     let server = Server::start(&sandbox);
     run_phases(
         ch,
@@ -560,8 +564,12 @@ async fn run_cumulation_cases(ch: Channel, sandbox: &Sandbox, server: &Server) {
 
 /// One channel's cumulation script, then its ledgers read back in full.
 async fn cumulation_test(ch: Channel) {
+    cumulation_test_on(Backend::Sqlite, ch).await
+}
+
+async fn cumulation_test_on(backend: Backend, ch: Channel) {
     ensure_sdks();
-    let sandbox = Sandbox::new(&[ch.lane()]);
+    let sandbox = Sandbox::on(backend, &[ch.lane()]);
     let server = Server::start(&sandbox);
     run_cumulation_cases(ch, &sandbox, &server).await;
     // The full ledgers agree with their totals and hold exactly the accepted events.
@@ -602,6 +610,23 @@ async fn cumulation_and_every_business_code_via_node_v1() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cumulation_and_every_business_code_via_node_v3() {
     cumulation_test(Channel::NodeV3).await;
+}
+
+// The same scripts against a PostgreSQL-backed server: one path per SDK and protocol.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_cumulation_and_every_business_code_via_python_v1() {
+    cumulation_test_on(Backend::Postgres, Channel::PyV1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_cumulation_and_every_business_code_via_node_v3() {
+    cumulation_test_on(Backend::Postgres, Channel::NodeV3).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgres_state_sync_success_and_every_zmdata_code_via_node() {
+    state_sync_test_on(Backend::Postgres, Channel::NodeV1).await;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 //! The one error type of the server's domain, storage and configuration layer.
 //!
-//! Three kinds of failure, kept apart because callers treat them differently:
+//! Four kinds of failure, kept apart because callers treat them differently:
 //! - [`Error::Rejected`]: a business rule said no. It carries the catalog code and a `sub_msg`
 //!   that is safe to show the merchant; nothing was written.
 //! - [`Error::Internal`]: something broke (SQLite, a lost writer thread, a panic). The HTTP layer
 //!   answers `SYSTEM_ERROR` and logs the detail, which may contain paths or SQL.
+//! - [`Error::Unavailable`]: the database cannot be reached; the request may be retried.
 //! - [`Error::Config`]: the configuration (file, key files) is unusable; the CLI exits 2 with
 //!   the message, which names the file, key and line where known.
 
@@ -112,6 +113,11 @@ pub enum Error {
     /// The configuration is unusable (names file, key and line where known).
     #[error("{0}")]
     Config(String),
+    /// The storage is unreachable (PostgreSQL down, connection lost); nothing of the command
+    /// was committed. v1 answers the gateway's `20000 isp.unknow-error`, v3 `503`, and
+    /// `/readyz` is not ready; the detail is logged, never shown.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl Error {

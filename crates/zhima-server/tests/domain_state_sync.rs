@@ -18,9 +18,8 @@ fn key(principal: &str) -> InstanceKey {
     }
 }
 
-#[tokio::test]
-async fn every_zmdata_code_from_check_4_on() {
-    let (_dir, s) = open().await;
+async fn every_zmdata_code_from_check_4_on(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     let cases = [
         (
             state_cmd_in(
@@ -107,9 +106,8 @@ async fn every_zmdata_code_from_check_4_on() {
     );
 }
 
-#[tokio::test]
-async fn transitions_follow_the_machine_and_history_is_kept() {
-    let (_dir, s) = open().await;
+async fn transitions_follow_the_machine_and_history_is_kept(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     let buy = s
         .sync_state(state_cmd("T-1", "MOVIE-1", "BUY", BUY), caller())
         .await
@@ -177,9 +175,8 @@ async fn transitions_follow_the_machine_and_history_is_kept() {
     assert_eq!(history.events[0].app_id, APP);
 }
 
-#[tokio::test]
-async fn idempotency_on_service_and_out_biz_no() {
-    let (_dir, s) = open().await;
+async fn idempotency_on_service_and_out_biz_no(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     let first = s
         .sync_state(state_cmd("I-1", "MOVIE-1", "BUY", BUY), caller())
         .await
@@ -222,9 +219,8 @@ async fn idempotency_on_service_and_out_biz_no() {
     );
 }
 
-#[tokio::test]
-async fn services_can_be_edited_at_run_time() {
-    let (_dir, s) = open().await;
+async fn services_can_be_edited_at_run_time(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     let mut svc = promise_service();
     svc.app_ids.push(ISV_APP.into());
     s.apply_records(&Records {
@@ -291,3 +287,10 @@ fn invalid_machines_are_refused_with_their_location() {
     .contains("JSON Schema"));
     assert!(StateMachines::compile(&machine(vec![state("A", true, true, &[], None)])).is_ok());
 }
+
+on_both_backends!(
+    every_zmdata_code_from_check_4_on,
+    transitions_follow_the_machine_and_history_is_kept,
+    idempotency_on_service_and_out_biz_no,
+    services_can_be_edited_at_run_time,
+);

@@ -39,9 +39,8 @@ async fn amounts_and_times(s: &Storage) -> (i64, i64, i64) {
     (t.trade_amount.0, t.discount_amount.0, t.aggr_times())
 }
 
-#[tokio::test]
-async fn rule_order_access_agreement_mode() {
-    let (_dir, s) = open().await;
+async fn rule_order_access_agreement_mode(backend: Backend) {
+    let (_dir, s) = open(backend).await;
 
     let mut body = sync_body("R-1");
     body["partner_id"] = json!(OTHER_PARTNER);
@@ -100,9 +99,8 @@ fn bound_body(out_biz_no: &str, trade_no: &str) -> serde_json::Value {
     body
 }
 
-#[tokio::test]
-async fn alipay_trades_are_checked_in_bound_mode() {
-    let (_dir, s) = open().await;
+async fn alipay_trades_are_checked_in_bound_mode(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     assert_eq!(
         code_of(sync(&s, bound_body("B-1", "2020000000000000000000000000")).await),
         "TRADE_NOT_EXIST"
@@ -157,9 +155,8 @@ async fn alipay_trades_are_checked_in_bound_mode() {
     assert!(sync(&s, body).await.is_ok());
 }
 
-#[tokio::test]
-async fn refunds_stay_within_the_payment() {
-    let (_dir, s) = open().await;
+async fn refunds_stay_within_the_payment(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     sync(&s, sync_body("P-1")).await.unwrap(); // 3.57 trade, 8.75 discount
 
     assert_eq!(
@@ -233,9 +230,8 @@ async fn refunds_stay_within_the_payment() {
     assert_eq!(report.events_checked, 5);
 }
 
-#[tokio::test]
-async fn replay_after_settlement_returns_the_original_success() {
-    let (_dir, s) = open().await;
+async fn replay_after_settlement_returns_the_original_success(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     let original = s
         .sync_cumulation(cmd(&sync_body("S-1")), caller())
         .await
@@ -302,9 +298,8 @@ async fn replay_after_settlement_returns_the_original_success() {
     );
 }
 
-#[tokio::test]
-async fn settle_check_names_each_field() {
-    let (_dir, s) = open().await;
+async fn settle_check_names_each_field(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     sync(&s, sync_body("SC-1")).await.unwrap();
     sync(&s, task_body("SC-2", "打车1次")).await.unwrap();
     let bad = settle_cmd(json!({
@@ -348,9 +343,8 @@ async fn settle_check_names_each_field() {
     );
 }
 
-#[tokio::test]
-async fn cumulate_query_reads_totals_and_pages_newest_first() {
-    let (_dir, s) = open().await;
+async fn cumulate_query_reads_totals_and_pages_newest_first(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     for i in 0..25 {
         sync(&s, task_body(&format!("Q-{i:02}"), "签到"))
             .await
@@ -413,9 +407,8 @@ async fn cumulate_query_reads_totals_and_pages_newest_first() {
     );
 }
 
-#[tokio::test]
-async fn agreement_query_by_number_or_user() {
-    let (_dir, s) = open().await;
+async fn agreement_query_by_number_or_user(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     let by_no = |no: &str| {
         validate::validate_agreement_query(
             &from_json(&json!({"agreement_id": no}).to_string()).unwrap(),
@@ -503,9 +496,8 @@ fn random_command(rng: &mut Rng, i: usize, paid: &[Paid]) -> serde_json::Value {
     body
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn random_mix_keeps_totals_equal_to_events_and_rejections_change_nothing() {
-    let (_dir, s) = open_with(false).await;
+async fn random_mix_keeps_totals_equal_to_events_and_rejections_change_nothing(backend: Backend) {
+    let (_dir, s) = open_with(backend, false).await;
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut paid: Vec<Paid> = Vec::new();
     let (mut accepted, mut rejected) = (0, 0);
@@ -575,9 +567,8 @@ async fn random_mix_keeps_totals_equal_to_events_and_rejections_change_nothing()
 }
 
 /// The read contract lists the configured records in key order, agreements by page.
-#[tokio::test]
-async fn configured_records_are_listed_in_key_order() {
-    let (_dir, s) = open().await;
+async fn configured_records_are_listed_in_key_order(backend: Backend) {
+    let (_dir, s) = open(backend).await;
     let seeded = records();
     let app_ids: Vec<String> = s
         .apps()
@@ -610,3 +601,15 @@ async fn configured_records_are_listed_in_key_order() {
     assert_eq!(listed, numbers);
     assert!(s.agreements(page(4)).await.unwrap().is_empty());
 }
+
+on_both_backends!(
+    rule_order_access_agreement_mode,
+    alipay_trades_are_checked_in_bound_mode,
+    refunds_stay_within_the_payment,
+    replay_after_settlement_returns_the_original_success,
+    settle_check_names_each_field,
+    cumulate_query_reads_totals_and_pages_newest_first,
+    agreement_query_by_number_or_user,
+    random_mix_keeps_totals_equal_to_events_and_rejections_change_nothing,
+    configured_records_are_listed_in_key_order,
+);

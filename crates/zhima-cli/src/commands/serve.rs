@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 use zhima_server::bootstrap::{self, demo};
 use zhima_server::config::Config;
 use zhima_server::http::Server;
-use zhima_server::storage::{SqliteEngine, SqliteOptions, Storage};
+use zhima_server::storage::{redact_url, PgOptions, SqliteEngine, SqliteOptions, Storage};
 use zhima_server::Error;
 
 use crate::Failure;
@@ -33,8 +33,14 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
     /// Skip fsync on commit. For benchmarks only: a crash may lose acknowledged writes.
+    /// SQLite only.
     #[arg(long)]
     unsafe_no_fsync: bool,
+    /// Keep every record in PostgreSQL instead of SQLite (postgres://USER@HOST:PORT/DB), so
+    /// several processes behind a load balancer serve as one platform [default: the config's
+    /// `[server] database_url`].
+    #[arg(long, value_name = "URL")]
+    database_url: Option<String>,
 }
 
 /// Runs the command.
@@ -62,11 +68,8 @@ async fn serve(args: Args) -> Result<(), Failure> {
     if let Some(dir) = &args.data_dir {
         config.server.data_dir = dir.clone();
     }
-    if let Some(url) = &config.server.database_url {
-        return Err(Failure::Usage(format!(
-            "{}: database_url {url:?} is set, but this build only has the SQLite backend; remove it",
-            config.source.display()
-        )));
+    if let Some(url) = &args.database_url {
+        config.server.database_url = Some(url.clone());
     }
     let storage = open_storage(&config, !args.unsafe_no_fsync).await?;
     if args.unsafe_no_fsync {
@@ -113,20 +116,39 @@ fn load(args: &Args) -> Result<Loaded, Failure> {
     }
 }
 
-/// Opens SQLite in the data directory and upserts what the configuration declares.
+/// Opens PostgreSQL (`database_url`) or SQLite in the data directory, and upserts what the
+/// configuration declares (idempotent, so processes starting together on one database agree).
 async fn open_storage(config: &Config, fsync: bool) -> Result<Arc<Storage>, Failure> {
+    let storage = match &config.server.database_url {
+        Some(url) => open_postgres(url).await?,
+        None => open_sqlite(config, fsync).await?,
+    };
+    storage
+        .apply_records(&config.records)
+        .await
+        .map_err(failure)?;
+    Ok(storage)
+}
+
+/// An unreachable database at start is a usage error (exit 2) naming the URL, password hidden.
+async fn open_postgres(url: &str) -> Result<Arc<Storage>, Failure> {
+    let shown = redact_url(url);
+    tracing::info!(database_url = %shown, "storage: PostgreSQL");
+    match Storage::open_postgres(&PgOptions::new(url)).await {
+        Ok(storage) => Ok(Arc::new(storage)),
+        Err(Error::Unavailable(msg) | Error::Config(msg)) => Err(Failure::Usage(msg)),
+        Err(other) => Err(Failure::Other(format!("PostgreSQL at {shown}: {other}"))),
+    }
+}
+
+async fn open_sqlite(config: &Config, fsync: bool) -> Result<Arc<Storage>, Failure> {
     let mut options = SqliteOptions::in_dir(&config.server.data_dir);
     options.fsync = fsync;
     let engine = tokio::task::spawn_blocking(move || SqliteEngine::open(&options))
         .await
         .map_err(|e| Failure::Other(format!("opening storage: {e}")))?
         .map_err(failure)?;
-    let storage = Arc::new(Storage::start(engine).await.map_err(failure)?);
-    storage
-        .apply_records(&config.records)
-        .await
-        .map_err(failure)?;
-    Ok(storage)
+    Ok(Arc::new(Storage::start(engine).await.map_err(failure)?))
 }
 
 /// Configuration problems are usage errors (exit 2); anything else exits 1.

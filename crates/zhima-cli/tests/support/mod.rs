@@ -8,6 +8,11 @@
 //! * [`Ledger`]: `cumulate.query` read back in full, with "totals == sum of events".
 #![allow(dead_code)] // each test binary uses a different part of the harness
 
+#[path = "../../../zhima-server/tests/storage_support/pg.rs"]
+pub mod pg;
+
+pub use pg::Backend;
+
 use std::ffi::OsStr;
 use std::io::{BufRead as _, BufReader, Read as _};
 use std::path::{Path, PathBuf};
@@ -110,8 +115,11 @@ pub fn agreement(lane: &str, kind: Kind) -> String {
 // Sandbox: config file and keys
 // ---------------------------------------------------------------------------------------
 
-/// A tempdir holding `zhima.toml`, its key files and the data dir.
+/// A tempdir holding `zhima.toml`, its key files and the data dir, and on PostgreSQL a fresh
+/// database (dropped with the sandbox) that every server of the sandbox shares.
 pub struct Sandbox {
+    /// `Some` on PostgreSQL: servers get `--database-url` of it.
+    pub database: Option<pg::PgDatabase>,
     /// The directory (deleted on drop).
     pub dir: tempfile::TempDir,
     /// `zhima.toml`.
@@ -125,8 +133,13 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Writes a fresh sandbox declaring every [`Kind`] of agreement for each lane.
+    /// Writes a fresh SQLite sandbox declaring every [`Kind`] of agreement for each lane.
     pub fn new(lanes: &[&str]) -> Sandbox {
+        Sandbox::on(Backend::Sqlite, lanes)
+    }
+
+    /// [`Sandbox::new`] on `backend`.
+    pub fn on(backend: Backend, lanes: &[&str]) -> Sandbox {
         let dir = tempfile::tempdir().expect("tempdir");
         let gen = || PrivateKey::generate().expect("generate RSA key");
         let (app_key, platform_key, other_key) = (gen(), gen(), gen());
@@ -145,6 +158,7 @@ impl Sandbox {
         let config = dir.path().join("zhima.toml");
         std::fs::write(&config, config_text(lanes, &aes)).expect("write zhima.toml");
         Sandbox {
+            database: (backend == Backend::Postgres).then(pg::PgDatabase::create),
             dir,
             config,
             app_key,
@@ -305,17 +319,17 @@ impl Server {
     /// [`Server::start`] with `RUST_LOG=<filter>`.
     pub fn start_logging(sandbox: &Sandbox, filter: &str) -> Server {
         let config = sandbox.config.as_os_str();
-        Server::spawn_logging(
-            &[
-                OsStr::new("serve"),
-                OsStr::new("--config"),
-                config,
-                OsStr::new("--listen"),
-                OsStr::new("127.0.0.1:0"),
-            ],
-            sandbox.dir.path(),
-            filter,
-        )
+        let mut args = vec![
+            OsStr::new("serve"),
+            OsStr::new("--config"),
+            config,
+            OsStr::new("--listen"),
+            OsStr::new("127.0.0.1:0"),
+        ];
+        if let Some(db) = &sandbox.database {
+            args.extend([OsStr::new("--database-url"), OsStr::new(&db.url)]);
+        }
+        Server::spawn_logging(&args, sandbox.dir.path(), filter)
     }
 
     /// Runs `zhima ARGS` in `cwd` and waits for `listening on http://HOST:PORT` on stdout.

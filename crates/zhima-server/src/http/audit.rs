@@ -25,7 +25,7 @@ pub(crate) fn record(
     let detail = detail.as_deref().unwrap_or("");
     let app = app_id.as_deref().unwrap_or("");
     match error.map(|e| &e.fault) {
-        Some(Fault::System) => {
+        Some(Fault::System | Fault::Unavailable) => {
             tracing::error!(trace_id = %ctx.trace_id, app_id = ?app, method = ?label, outcome, latency_us, detail = ?detail, "request failed")
         }
         Some(_) => {

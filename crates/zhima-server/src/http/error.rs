@@ -102,6 +102,9 @@ pub(crate) enum Fault {
     Business(Rejection),
     /// Something broke on our side: `SYSTEM_ERROR`, details in the log only.
     System,
+    /// The storage cannot be reached (nothing was written; the caller may retry): v1 answers
+    /// the gateway's `20000 isp.unknow-error`, v3 `503` with `SYSTEM_ERROR`.
+    Unavailable,
 }
 
 /// A failed request: the public [`Fault`] plus an optional detail for the log.
@@ -153,6 +156,7 @@ impl ApiError {
             Fault::System => zhima_proto::catalog::CumulationCode::SystemError
                 .as_str()
                 .to_owned(),
+            Fault::Unavailable => GatewaySubCode::IspUnknowError.as_str().to_owned(),
         }
     }
 }
@@ -165,6 +169,10 @@ impl From<Error> for ApiError {
                 log: None,
             },
             Error::Internal(detail) | Error::Config(detail) => ApiError::system(detail),
+            Error::Unavailable(detail) => ApiError {
+                fault: Fault::Unavailable,
+                log: Some(detail),
+            },
         }
     }
 }
@@ -243,5 +251,8 @@ mod tests {
         assert!(e.log.unwrap().contains("/secret/path"));
         let r = ApiError::from(Error::rejected(CumulationCode::IdempotentError, "x"));
         assert_eq!(r.outcome(), "IDEMPOTENT_ERROR");
+        let u = ApiError::from(Error::Unavailable("postgres: connection refused".into()));
+        assert_eq!(u.fault, Fault::Unavailable);
+        assert_eq!(u.outcome(), "isp.unknow-error");
     }
 }

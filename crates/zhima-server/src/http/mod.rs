@@ -17,7 +17,6 @@
 //! | `body.rs` | reading the body within the size and time limits, and whose fault a failure is |
 //! | `v1.rs`, `v3.rs` | the protocol handlers: parameters, checks in order, the signed answer |
 //! | `auth.rs` | app lookup, timestamp window, app auth token, cert SN, AES content keys |
-//! | `nonce.rs` | the v3 nonce replay cache |
 //! | `dispatch.rs` | the business model validated (zhima-proto) and handed to storage |
 //! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
 //! | `audit.rs` | one log line and one audit-log entry per request |
@@ -40,7 +39,6 @@ mod connections;
 mod dispatch;
 mod error;
 mod log_safe;
-mod nonce;
 mod shared;
 mod v1;
 mod v3;

@@ -1,5 +1,5 @@
-//! What every handler shares: storage, the platform signing key, settings, the nonce cache
-//! and parsed app keys.
+//! What every handler shares: storage (which also keeps the v3 nonces), the platform signing
+//! key, settings and parsed app keys.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +10,6 @@ use zhima_proto::aes::AesKey;
 use zhima_proto::keys::{PrivateKey, PublicKey};
 
 use super::error::ApiError;
-use super::nonce::{NonceCache, DEFAULT_NONCE_CAPACITY};
 use crate::config::Config;
 use crate::domain::entities::App;
 use crate::storage::Storage;
@@ -44,8 +43,6 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Connections open at once; more wait in the listen backlog.
     pub max_connections: usize,
-    /// Remembered v3 nonces (see the `nonce` module).
-    pub nonce_capacity: usize,
 }
 
 impl Settings {
@@ -69,7 +66,6 @@ impl Default for Settings {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
-            nonce_capacity: DEFAULT_NONCE_CAPACITY,
         }
     }
 }
@@ -112,7 +108,6 @@ pub(crate) struct Shared {
     pub(crate) storage: Arc<Storage>,
     pub(crate) platform: Platform,
     pub(crate) settings: Settings,
-    pub(crate) nonces: NonceCache,
     keys: RwLock<HashMap<String, Arc<AppKeys>>>,
     shutting_down: AtomicBool,
 }
@@ -122,7 +117,6 @@ impl Shared {
         Shared {
             storage,
             platform,
-            nonces: NonceCache::new(settings.nonce_capacity),
             settings,
             keys: RwLock::new(HashMap::new()),
             shutting_down: AtomicBool::new(false),

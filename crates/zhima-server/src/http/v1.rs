@@ -344,6 +344,10 @@ fn node_json(
                 let sub = kind.v1();
                 gateway_node(sub, msg.as_deref().unwrap_or(sub.default_message()))
             }
+            (Fault::Unavailable, _) => {
+                let sub = GatewaySubCode::IspUnknowError;
+                gateway_node(sub, sub.default_message())
+            }
             (Fault::Business(r), Some(api)) => business_node(api, r),
             (Fault::System, Some(api)) => business_node(api, &system_rejection(api)),
             // No business API to speak for: the gateway's own "unknown error".

@@ -17,7 +17,7 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use zhima_proto::aes::AesKey;
-use zhima_proto::catalog::{self, CumulationCode};
+use zhima_proto::catalog::{self, CumulationCode, GatewaySubCode};
 use zhima_proto::models::Api;
 use zhima_proto::time::{now_alipay, parse_epoch_millis, to_epoch_millis};
 use zhima_proto::v3::{self, Authorization};
@@ -130,7 +130,7 @@ async fn handle(
             app.keys.public.fingerprint()
         )));
     }
-    check_nonce(shared, ctx, &fields.app_id, &fields.nonce, &ts)?;
+    check_nonce(shared, ctx, &fields.app_id, &fields.nonce, &ts).await?;
     let plain;
     let body = match header(&parts.headers, v3::HEADER_ENCRYPT_TYPE) {
         None => body,
@@ -168,8 +168,9 @@ fn authorization(headers: &HeaderMap) -> Result<Authorization, ApiError> {
     })
 }
 
-/// Accepts a nonce once while its timestamp is inside the window.
-fn check_nonce(
+/// Accepts a nonce once while its timestamp is inside the window, across every process that
+/// shares the storage.
+async fn check_nonce(
     shared: &Shared,
     ctx: &RequestCtx,
     app_id: &str,
@@ -177,12 +178,15 @@ fn check_nonce(
     ts: &Time,
 ) -> Result<(), ApiError> {
     let skew_ms = shared.settings.clock_skew.num_milliseconds();
-    let fresh = shared.nonces.check_and_insert(
-        app_id,
-        nonce,
-        to_epoch_millis(ts).saturating_add(skew_ms),
-        to_epoch_millis(&ctx.now),
-    );
+    let fresh = shared
+        .storage
+        .check_nonce(
+            app_id,
+            nonce,
+            to_epoch_millis(ts).saturating_add(skew_ms),
+            to_epoch_millis(&ctx.now),
+        )
+        .await?;
     if fresh {
         Ok(())
     } else {
@@ -214,6 +218,7 @@ fn status_of(e: &ApiError) -> StatusCode {
             BizCode::Zmdata(_) => 400,
         },
         Fault::System => CumulationCode::SystemError.http_status(),
+        Fault::Unavailable => 503,
     };
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
@@ -245,6 +250,10 @@ fn error_body(e: &ApiError, trace_id: &str) -> String {
         Fault::System => (
             CumulationCode::SystemError.as_str(),
             CumulationCode::SystemError.default_message(),
+        ),
+        Fault::Unavailable => (
+            CumulationCode::SystemError.as_str(),
+            GatewaySubCode::IspUnknowError.default_message(),
         ),
     };
     let link = format!("https://open.alipay.com/api/errCheck?traceId={trace_id}");

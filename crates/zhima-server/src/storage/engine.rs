@@ -42,6 +42,18 @@ pub trait Engine: Send + Sync {
     /// Runs `job` in a read transaction. Never waits behind writes.
     fn read(&self, job: ReadJob) -> BoxFuture<'_, Result<()>>;
 
+    /// Records the v3 (`app_id`, `nonce`) as used until `expires_ms` unless it is already
+    /// recorded and unexpired at `now_ms`; `Ok(false)` means a replay. Every process sharing
+    /// the engine's data must see the same set (PostgreSQL: a table; SQLite, one process: a
+    /// bounded in-memory cache).
+    fn check_nonce(
+        &self,
+        app_id: &str,
+        nonce: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> BoxFuture<'_, Result<bool>>;
+
     /// Write counters so far.
     fn stats(&self) -> StorageStats;
 }

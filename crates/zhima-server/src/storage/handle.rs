@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 
 use super::commands;
 use super::engine::{Engine, StorageStats, WriteTx};
+use super::postgres::{PgEngine, PgOptions};
 use super::queries;
 use super::reads::{InstanceHistory, InstanceKey, ReadTx};
 use super::sqlite::{SqliteEngine, SqliteOptions};
@@ -49,6 +50,15 @@ impl Storage {
         let engine = tokio::task::spawn_blocking(move || SqliteEngine::open(&options))
             .await
             .map_err(|e| Error::internal(format!("opening the database failed: {e}")))??;
+        Storage::start(engine).await
+    }
+
+    /// Connects to PostgreSQL (migrating under an advisory lock) and serves from it.
+    pub async fn open_postgres(options: &PgOptions) -> Result<Storage> {
+        let options = options.clone();
+        let engine = tokio::task::spawn_blocking(move || PgEngine::connect(&options))
+            .await
+            .map_err(|e| Error::internal(format!("connecting to the database failed: {e}")))??;
         Storage::start(engine).await
     }
 
@@ -238,6 +248,20 @@ impl Storage {
     /// checks that no payment is over-refunded.
     pub async fn verify_invariants(&self) -> Result<InvariantReport> {
         self.read(queries::verify_invariants).await
+    }
+
+    /// Records a v3 nonce unless it was already used inside its window (`Ok(false)`: a
+    /// replay), for every process sharing this storage.
+    pub async fn check_nonce(
+        &self,
+        app_id: &str,
+        nonce: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> Result<bool> {
+        self.engine
+            .check_nonce(app_id, nonce, expires_ms, now_ms)
+            .await
     }
 
     /// Write counters.

@@ -11,13 +11,16 @@
 //! | `commands.rs` | load → `decide` → write, once for every engine |
 //! | `queries.rs` | the read side (`cumulate.query`, `agreement.query`, ledger, invariants) |
 //! | `sqlite/` | the SQLite engine (WAL, fsync, group commit) |
+//! | `postgres/` | the PostgreSQL engine (several processes, one database) |
+//! | `nonce.rs` | the in-memory v3 nonce cache of a single-process engine |
 //!
 //! ## The engine contract
 //! An engine implements [`Engine`]: `write(job)` runs a job against a [`WriteTx`] inside one
 //! write transaction and returns only after the commit is durable; an `Err` from the job means
 //! nothing of it is written. `write_later(job)` queues a write nobody waits for (audit);
 //! `read(job)` runs a job against a [`ReadTx`] inside one read transaction. `stats()` counts
-//! writes. Engines load rows and write decisions; they never decide.
+//! writes. `check_nonce` records a v3 nonce (insert-if-absent) where every process sharing the
+//! data sees it. Engines load rows and write decisions; they never decide.
 //!
 //! [`WriteTx`] has one `load_*` / write pair per command: `load_cumulation` →
 //! `append_cumulation`, `load_state_sync` → `write_transition`, `load_settlement` →
@@ -49,6 +52,8 @@
 mod commands;
 pub mod engine;
 mod handle;
+pub(crate) mod nonce;
+pub mod postgres;
 mod queries;
 pub mod reads;
 pub mod sqlite;
@@ -57,6 +62,7 @@ pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
 pub use self::handle::Storage;
+pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};
 pub use self::sqlite::{SqliteEngine, SqliteOptions};
 pub use crate::domain::invariants::InvariantReport;

@@ -16,7 +16,7 @@ use zhima_proto::v3::{self, AuthString, Authorization};
 use zhima_proto::{cert, SignType};
 use zhima_server::config::Config;
 use zhima_server::http::{Server, Settings};
-use zhima_server::storage::{SqliteOptions, Storage};
+use zhima_server::storage::{PgOptions, SqliteOptions, Storage};
 
 /// The ordinary app: public key, RSA2 and RSA, AES key.
 pub const APP_ID: &str = "2021000000000001";
@@ -232,6 +232,15 @@ impl TestServer {
 
     /// Starts with default settings adjusted by `tweak`.
     pub async fn start_with(tweak: impl FnOnce(&mut Settings)) -> TestServer {
+        TestServer::start_on(None, tweak).await
+    }
+
+    /// Starts on PostgreSQL (`Some(options)`) or, with `None`, on SQLite in a temporary
+    /// directory.
+    pub async fn start_on(
+        postgres: Option<PgOptions>,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestServer {
         let k = keys();
         let dir = tempfile::tempdir().unwrap();
         let files = [
@@ -247,9 +256,15 @@ impl TestServer {
         let config_path = dir.path().join("zhima.toml");
         std::fs::write(&config_path, config_toml(k)).unwrap();
         let config = Config::load(&config_path).unwrap();
-        let mut options = SqliteOptions::in_dir(dir.path());
-        options.fsync = false; // tests need speed, not crash safety
-        let storage = Arc::new(Storage::open_sqlite(&options).await.unwrap());
+        let storage = match postgres {
+            Some(options) => Storage::open_postgres(&options).await.unwrap(),
+            None => {
+                let mut options = SqliteOptions::in_dir(dir.path());
+                options.fsync = false; // tests need speed, not crash safety
+                Storage::open_sqlite(&options).await.unwrap()
+            }
+        };
+        let storage = Arc::new(storage);
         storage.apply_records(&config.records).await.unwrap();
         let mut settings = Settings::from_config(&config);
         tweak(&mut settings);

@@ -1,7 +1,16 @@
-//! Shared fixtures for the storage and domain integration tests: a real SQLite database in a
-//! temporary directory, seeded with apps, templates, agreements and a trade, and builders that
-//! go through zhima-proto's real parsing and validation.
+//! Shared fixtures for the storage and domain integration tests: a real database on either
+//! backend (SQLite in a temporary directory, or a fresh PostgreSQL database), seeded with apps,
+//! templates, agreements and a trade, and builders that go through zhima-proto's real parsing
+//! and validation.
+//!
+//! Every storage test is written once as `async fn name(backend: Backend)` and instantiated for
+//! both backends by [`on_both_backends!`] (`name::sqlite`, `name::postgres`).
 #![allow(dead_code)]
+
+pub mod pg;
+pub mod proxy;
+
+pub use pg::Backend;
 
 use std::sync::Arc;
 
@@ -18,7 +27,7 @@ use zhima_server::domain::entities::{
 };
 use zhima_server::domain::settle::SettleCmd;
 use zhima_server::domain::state_sync::{CategoryConfig, ServiceConfig, StateConfig, StateSyncCmd};
-use zhima_server::storage::{SqliteOptions, Storage};
+use zhima_server::storage::{PgOptions, SqliteOptions, Storage};
 
 pub const APP: &str = "2021000000000001";
 pub const ISV_APP: &str = "2021000000000002";
@@ -179,23 +188,55 @@ pub fn records() -> Records {
     }
 }
 
-/// A seeded durable (fsync) database in a fresh temporary directory.
-pub async fn open() -> (tempfile::TempDir, Arc<Storage>) {
-    open_with(true).await
+/// Where a test's data lives; removed when dropped.
+pub enum Db {
+    Sqlite { dir: tempfile::TempDir, fsync: bool },
+    Postgres(pg::PgDatabase),
 }
 
-pub async fn open_with(fsync: bool) -> (tempfile::TempDir, Arc<Storage>) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let options = SqliteOptions {
-        fsync,
-        ..SqliteOptions::in_dir(dir.path())
-    };
-    let storage = Arc::new(Storage::open_sqlite(&options).await.expect("open sqlite"));
+impl Db {
+    /// A fresh, empty place for `backend`.
+    pub fn fresh(backend: Backend, fsync: bool) -> Db {
+        match backend {
+            Backend::Sqlite => Db::Sqlite {
+                dir: tempfile::tempdir().expect("tempdir"),
+                fsync,
+            },
+            Backend::Postgres => Db::Postgres(pg::PgDatabase::create()),
+        }
+    }
+
+    /// Opens (again) the storage on this data, migrating as needed.
+    pub async fn open(&self) -> Storage {
+        match self {
+            Db::Sqlite { dir, fsync } => {
+                let options = SqliteOptions {
+                    fsync: *fsync,
+                    ..SqliteOptions::in_dir(dir.path())
+                };
+                Storage::open_sqlite(&options).await.expect("open sqlite")
+            }
+            Db::Postgres(db) => Storage::open_postgres(&PgOptions::new(&db.url))
+                .await
+                .expect("open postgres"),
+        }
+    }
+}
+
+/// A seeded durable database on `backend`.
+pub async fn open(backend: Backend) -> (Db, Arc<Storage>) {
+    open_with(backend, true).await
+}
+
+/// `fsync: false` is SQLite's `--unsafe-no-fsync`; PostgreSQL ignores it.
+pub async fn open_with(backend: Backend, fsync: bool) -> (Db, Arc<Storage>) {
+    let db = Db::fresh(backend, fsync);
+    let storage = Arc::new(db.open().await);
     storage
         .apply_records(&records())
         .await
         .expect("seed records");
-    (dir, storage)
+    (db, storage)
 }
 
 /// A cumulation request body (v3 JSON) for `AGREEMENT`, as a merchant would send it.

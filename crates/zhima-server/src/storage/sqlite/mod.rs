@@ -31,6 +31,7 @@ use self::read_pool::ReadPool;
 use self::transaction::SqliteTx;
 use crate::error::{Error, Result};
 use crate::storage::engine::{BoxFuture, Engine, ReadJob, StorageStats, WriteJob};
+use crate::storage::nonce::{NonceCache, DEFAULT_NONCE_CAPACITY};
 
 /// File name of the database inside the data directory.
 pub const DATABASE_FILE: &str = "zhima.db";
@@ -45,6 +46,8 @@ pub struct SqliteOptions {
     pub fsync: bool,
     /// Idle read-only connections kept open.
     pub max_idle_readers: usize,
+    /// v3 nonces remembered in memory (one process owns an SQLite database).
+    pub nonce_capacity: usize,
 }
 
 impl SqliteOptions {
@@ -54,6 +57,7 @@ impl SqliteOptions {
             path: data_dir.join(DATABASE_FILE),
             fsync: true,
             max_idle_readers: 8,
+            nonce_capacity: DEFAULT_NONCE_CAPACITY,
         }
     }
 }
@@ -62,6 +66,7 @@ impl SqliteOptions {
 pub struct SqliteEngine {
     writer: Writer,
     readers: Arc<ReadPool>,
+    nonces: NonceCache,
 }
 
 impl SqliteEngine {
@@ -77,6 +82,7 @@ impl SqliteEngine {
         Ok(SqliteEngine {
             writer: Writer::spawn(conn)?,
             readers: ReadPool::new(options.path.clone(), options.max_idle_readers),
+            nonces: NonceCache::new(options.nonce_capacity),
         })
     }
 }
@@ -93,6 +99,19 @@ impl Engine for SqliteEngine {
 
     fn read(&self, job: ReadJob) -> BoxFuture<'_, Result<()>> {
         Box::pin(self.readers.read(move |c| job(&mut SqliteTx(c))))
+    }
+
+    fn check_nonce(
+        &self,
+        app_id: &str,
+        nonce: &str,
+        expires_ms: i64,
+        now_ms: i64,
+    ) -> BoxFuture<'_, Result<bool>> {
+        let fresh = self
+            .nonces
+            .check_and_insert(app_id, nonce, expires_ms, now_ms);
+        Box::pin(async move { Ok(fresh) })
     }
 
     fn stats(&self) -> StorageStats {

@@ -5,8 +5,8 @@
 //! so callers cannot aim collisions), and when `capacity` is reached the entry closest to
 //! expiry is dropped (logged once per occurrence). A dropped nonce could be replayed until its
 //! window ends; with the default capacity that needs more than half a million signed requests
-//! inside one skew window. State is per process: several `zhima serve` processes behind one
-//! load balancer do not share it.
+//! inside one skew window. State is per process, which is right for SQLite (one process owns
+//! the database); the PostgreSQL engine keeps nonces in a table instead.
 
 use std::cmp::Reverse;
 use std::collections::hash_map::RandomState;

@@ -1,0 +1,904 @@
+//! The storage contract on a PostgreSQL transaction: [`WriteTx`] and [`ReadTx`], with the SQL
+//! of every operation. Rows mirror the SQLite schema (`migrations/postgres/0001_init.sql`).
+//!
+//! Every statement goes through [`PgTx`], which remembers the first failure: once a statement
+//! failed PostgreSQL refuses the rest of the transaction, and the engine must know whether the
+//! failure was a lost race (run the job again) or the database failing.
+
+use std::collections::BTreeMap;
+
+use postgres::types::{FromSql, ToSql};
+use postgres::Row;
+use zhima_proto::models::{BizAction, DiscountType};
+use zhima_proto::money::Fen;
+use zhima_proto::time::from_epoch_millis;
+use zhima_proto::SignType;
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
+use crate::domain::entities::{
+    Agreement, App, AppAuthToken, Caller, Records, Template, TemplateMode, Time, Trade,
+};
+use crate::domain::ledger::{
+    AgreementTotals, DiscountLine, EventAmounts, LedgerEvent, TotalsDelta,
+};
+use crate::domain::query::Page;
+use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::state_sync::{
+    CheckedStateSync, InstanceState, ServiceConfig, StateSnapshot, StateSyncCmd, StoredStateEvent,
+    Transition,
+};
+use crate::error::{Error, Result};
+use crate::storage::engine::{WriteTx, WrittenTransition};
+use crate::storage::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};
+
+/// A database error as the crate's error: no SQLSTATE means the connection itself failed.
+pub(crate) fn db_error(e: postgres::Error) -> Error {
+    db_error_ref(&e)
+}
+
+fn db_error_ref(e: &postgres::Error) -> Error {
+    if e.code().is_none() {
+        Error::Unavailable(format!("postgres: {e}"))
+    } else {
+        Error::Internal(format!("postgres: {e}"))
+    }
+}
+
+/// A transaction (or savepoint) and the first statement failure in it.
+pub(crate) struct PgTx<'t, 'c> {
+    tx: &'t mut postgres::Transaction<'c>,
+    failure: Option<Error>,
+    retryable: bool,
+}
+
+type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
+
+impl<'t, 'c> PgTx<'t, 'c> {
+    pub(crate) fn new(tx: &'t mut postgres::Transaction<'c>) -> Self {
+        PgTx {
+            tx,
+            failure: None,
+            retryable: false,
+        }
+    }
+
+    /// The first statement failure, if any.
+    pub(crate) fn failure(&mut self) -> Option<Error> {
+        self.failure.take()
+    }
+
+    /// The failure was a lost race (unique violation, serialization failure, deadlock).
+    pub(crate) fn retryable(&self) -> bool {
+        self.retryable
+    }
+
+    fn note(&mut self, e: postgres::Error) -> Error {
+        let err = db_error_ref(&e);
+        if self.failure.is_none() {
+            self.retryable = super::is_retryable(&e);
+            self.failure = Some(err.clone());
+        }
+        err
+    }
+
+    fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        match self.tx.query(sql, params) {
+            Ok(rows) => Ok(rows),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+
+    fn opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
+        match self.tx.query_opt(sql, params) {
+            Ok(row) => Ok(row),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+
+    fn one(&mut self, sql: &str, params: Params<'_>) -> Result<Row> {
+        match self.tx.query_one(sql, params) {
+            Ok(row) => Ok(row),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+
+    fn exec(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
+        match self.tx.execute(sql, params) {
+            Ok(n) => Ok(n),
+            Err(e) => Err(self.note(e)),
+        }
+    }
+
+    fn all<T>(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+        f: fn(&Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.query(sql, params)?.iter().map(f).collect()
+    }
+
+    fn first<T>(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+        f: fn(&Row) -> Result<T>,
+    ) -> Result<Option<T>> {
+        self.opt(sql, params)?.as_ref().map(f).transpose()
+    }
+}
+
+// ---- row helpers ----
+
+fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> Result<T> {
+    r.try_get(i)
+        .map_err(|e| Error::internal(format!("postgres column {i}: {e}")))
+}
+
+fn time(ms: i64) -> Result<Time> {
+    from_epoch_millis(ms).map_err(|e| Error::internal(format!("stored time: {e}")))
+}
+
+fn ms(t: &Time) -> i64 {
+    t.timestamp_millis()
+}
+
+fn parse<T: std::str::FromStr>(s: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse()
+        .map_err(|e: T::Err| Error::internal(format!("stored value {s:?}: {e}")))
+}
+
+// ---- rows ----
+
+const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action, \
+     pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts, \
+     task_count, fingerprint, received_at_ms";
+
+fn event_row(r: &Row) -> Result<LedgerEvent> {
+    let action: String = get(r, 6)?;
+    let data_type: String = get(r, 9)?;
+    let discounts: String = get(r, 14)?;
+    Ok(LedgerEvent {
+        seq: get(r, 0)?,
+        partner_id: get(r, 1)?,
+        out_biz_no: get(r, 2)?,
+        agreement_no: get(r, 3)?,
+        user_id: get(r, 4)?,
+        open_id: get(r, 5)?,
+        action: parse(&action)?,
+        pay_out_biz_no: get(r, 7)?,
+        biz_time: time(get(r, 8)?)?,
+        data_type: parse(&data_type)?,
+        amount_name: get(r, 10)?,
+        task_name: get(r, 11)?,
+        trade_no: get(r, 12)?,
+        amounts: EventAmounts {
+            trade: Fen(get(r, 13)?),
+            discounts: decode_discounts(&discounts)?,
+            tasks: get(r, 15)?,
+        },
+        fingerprint: get(r, 16)?,
+        received_at: time(get(r, 17)?)?,
+    })
+}
+
+/// Discount lines are stored as JSON `[[type, name, fen], …]` in request order (as in SQLite).
+fn encode_discounts(lines: &[DiscountLine]) -> String {
+    let rows: Vec<(&str, &str, i64)> = lines
+        .iter()
+        .map(|d| (d.discount_type.as_str(), d.name.as_str(), d.amount.0))
+        .collect();
+    serde_json::to_string(&rows).expect("tuples of strings and integers serialize")
+}
+
+fn decode_discounts(text: &str) -> Result<Vec<DiscountLine>> {
+    let rows: Vec<(String, String, i64)> = serde_json::from_str(text)?;
+    rows.into_iter()
+        .map(|(kind, name, fen)| {
+            Ok(DiscountLine {
+                discount_type: parse::<DiscountType>(&kind)?,
+                name,
+                amount: Fen(fen),
+            })
+        })
+        .collect()
+}
+
+const APP_COLUMNS: &str =
+    "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled";
+
+fn app_row(r: &Row) -> Result<App> {
+    let sign_types: String = get(r, 5)?;
+    Ok(App {
+        app_id: get(r, 0)?,
+        partner_id: get(r, 1)?,
+        public_key_pem: get(r, 2)?,
+        app_cert_sn: get(r, 3)?,
+        encrypt_key: get(r, 4)?,
+        sign_types: sign_types
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(parse::<SignType>)
+            .collect::<Result<_>>()?,
+        enabled: get(r, 6)?,
+    })
+}
+
+const TEMPLATE_COLUMNS: &str =
+    "template_no, mode, obligation_times, obligation_amount, period_days, settle_check, settle_tolerance";
+
+fn template_row(r: &Row) -> Result<Template> {
+    let mode: String = get(r, 1)?;
+    Ok(Template {
+        template_no: get(r, 0)?,
+        mode: match mode.as_str() {
+            "BOUND" => TemplateMode::Bound,
+            "DECOUPLED" => TemplateMode::Decoupled,
+            other => return Err(Error::internal(format!("unknown template mode {other:?}"))),
+        },
+        obligation_times: get(r, 2)?,
+        obligation_amount: get::<Option<i64>>(r, 3)?.map(Fen),
+        period_days: get(r, 4)?,
+        settle_check: get(r, 5)?,
+        settle_tolerance: Fen(get(r, 6)?),
+    })
+}
+
+fn mode_str(m: TemplateMode) -> &'static str {
+    match m {
+        TemplateMode::Decoupled => "DECOUPLED",
+        TemplateMode::Bound => "BOUND",
+    }
+}
+
+const AGREEMENT_COLUMNS: &str =
+    "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms";
+
+fn agreement_row(r: &Row) -> Result<Agreement> {
+    let status: String = get(r, 5)?;
+    Ok(Agreement {
+        agreement_no: get(r, 0)?,
+        template_no: get(r, 1)?,
+        user_id: get(r, 2)?,
+        open_id: get(r, 3)?,
+        partner_id: get(r, 4)?,
+        status: parse(&status)?,
+        start_time: time(get(r, 6)?)?,
+        end_time: time(get(r, 7)?)?,
+    })
+}
+
+fn trade_row(r: &Row) -> Result<Trade> {
+    Ok(Trade {
+        trade_no: get(r, 0)?,
+        buyer_user_id: get(r, 1)?,
+        seller_partner_id: get(r, 2)?,
+        amount: Fen(get(r, 3)?),
+    })
+}
+
+fn settlement_row(r: &Row) -> Result<Settlement> {
+    let action: String = get(r, 6)?;
+    Ok(Settlement {
+        seq: get(r, 0)?,
+        partner_id: get(r, 1)?,
+        out_request_no: get(r, 2)?,
+        agreement_no: get(r, 3)?,
+        withhold_plan_no: get(r, 4)?,
+        pay_amount: Fen(get(r, 5)?),
+        action_type: parse(&action)?,
+        request_json: get(r, 7)?,
+        fingerprint: get(r, 8)?,
+        ledger: LedgerTotals {
+            trade_amount: Fen(get(r, 9)?),
+            discount_amount: Fen(get(r, 10)?),
+            task_count: get(r, 11)?,
+        },
+        settled_at: time(get(r, 12)?)?,
+    })
+}
+
+fn audit_row(r: &Row) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: time(get(r, 0)?)?,
+        app_id: get(r, 1)?,
+        method: get(r, 2)?,
+        outcome: get(r, 3)?,
+        latency_us: get(r, 4)?,
+    })
+}
+
+// ---- shared loads ----
+
+impl PgTx<'_, '_> {
+    fn event_by_key(&mut self, partner_id: &str, out_biz_no: &str) -> Result<Option<LedgerEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM cumulation_events WHERE partner_id = $1 AND out_biz_no = $2"
+        );
+        self.first(&sql, &[&partner_id, &out_biz_no], event_row)
+    }
+
+    fn template(&mut self, template_no: &str) -> Result<Option<Template>> {
+        let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates WHERE template_no = $1");
+        self.first(&sql, &[&template_no], template_row)
+    }
+
+    fn trade(&mut self, trade_no: &str) -> Result<Option<Trade>> {
+        self.first(
+            "SELECT trade_no, buyer_user_id, seller_partner_id, amount FROM trades WHERE trade_no = $1",
+            &[&trade_no],
+            trade_row,
+        )
+    }
+
+    /// Locks the agreement's totals row (creating a zero row first), so that no other
+    /// transaction changes the ledger of this agreement until we commit.
+    fn lock_totals(&mut self, agreement_no: &str) -> Result<()> {
+        self.exec(
+            "INSERT INTO agreement_totals (agreement_no, trade_amount, discount_amount, task_count, event_count,
+               paid_count, fully_refunded_count) VALUES ($1, 0, 0, 0, 0, 0, 0)
+             ON CONFLICT (agreement_no) DO NOTHING",
+            &[&agreement_no],
+        )?;
+        self.exec(
+            "SELECT 1 FROM agreement_totals WHERE agreement_no = $1 FOR UPDATE",
+            &[&agreement_no],
+        )?;
+        Ok(())
+    }
+
+    fn apply_delta(&mut self, agreement_no: &str, d: &TotalsDelta) -> Result<()> {
+        self.exec(
+            "INSERT INTO agreement_totals (agreement_no, trade_amount, discount_amount, task_count, event_count,
+               paid_count, fully_refunded_count)
+             VALUES ($1, $2, $3, $4, 1, $5, $6)
+             ON CONFLICT (agreement_no) DO UPDATE SET
+               trade_amount = agreement_totals.trade_amount + excluded.trade_amount,
+               discount_amount = agreement_totals.discount_amount + excluded.discount_amount,
+               task_count = agreement_totals.task_count + excluded.task_count,
+               event_count = agreement_totals.event_count + 1,
+               paid_count = agreement_totals.paid_count + excluded.paid_count,
+               fully_refunded_count = agreement_totals.fully_refunded_count + excluded.fully_refunded_count",
+            &[&agreement_no, &d.trade_amount.0, &d.discount_amount.0, &d.task_count, &d.paid, &d.fully_refunded],
+        )?;
+        for ((kind, name), amount) in &d.discounts {
+            self.exec(
+                "INSERT INTO agreement_discount_totals (agreement_no, discount_type, discount_name, amount)
+                 VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (agreement_no, discount_type, discount_name)
+                 DO UPDATE SET amount = agreement_discount_totals.amount + excluded.amount",
+                &[&agreement_no, &kind.as_str(), name, &amount.0],
+            )?;
+        }
+        if let Some((name, n)) = &d.task {
+            self.exec(
+                "INSERT INTO agreement_task_totals (agreement_no, task_name, task_count) VALUES ($1, $2, $3)
+                 ON CONFLICT (agreement_no, task_name)
+                 DO UPDATE SET task_count = agreement_task_totals.task_count + excluded.task_count",
+                &[&agreement_no, name, n],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn settlement(&mut self, partner_id: &str, out_request_no: &str) -> Result<Option<Settlement>> {
+        self.first(
+            "SELECT seq, partner_id, out_request_no, agreement_no, withhold_plan_no, pay_amount, action_type,
+               request, fingerprint, ledger_trade_amount, ledger_discount_amount, ledger_task_count, settled_at_ms
+             FROM settlements WHERE partner_id = $1 AND out_request_no = $2",
+            &[&partner_id, &out_request_no],
+            settlement_row,
+        )
+    }
+
+    fn upsert_agreement(&mut self, a: &Agreement) -> Result<()> {
+        let template_exists = self
+            .opt(
+                "SELECT 1 FROM templates WHERE template_no = $1",
+                &[&a.template_no],
+            )?
+            .is_some();
+        // Checked first: a foreign-key failure would abort the whole transaction.
+        if !template_exists {
+            return Err(Error::Config(format!(
+                "agreement {}: template {} does not exist",
+                a.agreement_no, a.template_no
+            )));
+        }
+        self.exec(
+            "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (agreement_no) DO UPDATE SET template_no = excluded.template_no, user_id = excluded.user_id,
+               open_id = excluded.open_id, partner_id = excluded.partner_id,
+               status = CASE WHEN agreements.settled THEN agreements.status ELSE excluded.status END,
+               start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms",
+            &[
+                &a.agreement_no,
+                &a.template_no,
+                &a.user_id,
+                &a.open_id,
+                &a.partner_id,
+                &a.status.as_str(),
+                &ms(&a.start_time),
+                &ms(&a.end_time),
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+// ---- the write contract ----
+
+impl WriteTx for PgTx<'_, '_> {
+    fn load_cumulation(&mut self, cmd: &CumulationCmd) -> Result<CumulationSnapshot> {
+        // Lock first, so everything read below stays current until the commit.
+        self.lock_totals(&cmd.agreement_no)?;
+        if let Some(existing) = self.event_by_key(&cmd.partner_id, &cmd.out_biz_no)? {
+            return Ok(CumulationSnapshot {
+                existing: Some(existing),
+                ..Default::default()
+            });
+        }
+        let agreement = ReadTx::agreement(self, &cmd.agreement_no)?;
+        let template = match &agreement {
+            Some(a) => self.template(&a.template_no)?,
+            None => None,
+        };
+        let trade = match (trade_no_of(cmd), cmd.has_alipay_trade) {
+            (Some(no), true) => self.trade(no)?,
+            _ => None,
+        };
+        let (payment, prior_refunds) = match (&cmd.pay_out_biz_no, cmd.biz_action) {
+            (Some(pay_no), BizAction::OrderRefund) => {
+                let payment = self.event_by_key(&cmd.partner_id, pay_no)?;
+                let sql = format!(
+                    "SELECT {EVENT_COLUMNS} FROM cumulation_events
+                     WHERE partner_id = $1 AND pay_out_biz_no = $2 AND biz_action = 'ORDER_REFUND' ORDER BY seq"
+                );
+                let refunds = self.all(&sql, &[&cmd.partner_id, pay_no], event_row)?;
+                (payment, refunds.into_iter().map(|e| e.amounts).collect())
+            }
+            _ => (None, Vec::new()),
+        };
+        Ok(CumulationSnapshot {
+            existing: None,
+            agreement,
+            template,
+            trade,
+            payment,
+            prior_refunds,
+        })
+    }
+
+    fn append_cumulation(&mut self, a: &Append) -> Result<i64> {
+        let e = &a.event;
+        let row = self.one(
+            "INSERT INTO cumulation_events (partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action,
+               pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts,
+               task_count, fingerprint, received_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+             RETURNING seq",
+            &[
+                &e.partner_id,
+                &e.out_biz_no,
+                &e.agreement_no,
+                &e.user_id,
+                &e.open_id,
+                &e.action.as_str(),
+                &e.pay_out_biz_no,
+                &ms(&e.biz_time),
+                &e.data_type.as_str(),
+                &e.amount_name,
+                &e.task_name,
+                &e.trade_no,
+                &e.amounts.trade.0,
+                &encode_discounts(&e.amounts.discounts),
+                &e.amounts.tasks,
+                &e.fingerprint,
+                &ms(&e.received_at),
+            ],
+        )?;
+        let seq: i64 = get(&row, 0)?;
+        self.apply_delta(&e.agreement_no, &a.delta)?;
+        Ok(seq)
+    }
+
+    fn load_state_sync(&mut self, cmd: &StateSyncCmd) -> Result<StateSnapshot> {
+        let existing = self.first(
+            "SELECT seq, fingerprint, instance_id, from_state, to_state FROM state_events
+             WHERE service_id = $1 AND out_biz_no = $2",
+            &[&cmd.service_id, &cmd.out_biz_no],
+            |r| {
+                Ok(StoredStateEvent {
+                    seq: get(r, 0)?,
+                    fingerprint: get(r, 1)?,
+                    instance_id: get(r, 2)?,
+                    from_state: get(r, 3)?,
+                    to_state: get(r, 4)?,
+                })
+            },
+        )?;
+        if existing.is_some() {
+            return Ok(StateSnapshot {
+                existing,
+                ..Default::default()
+            });
+        }
+        // The instance row is locked so that its state stays current until the commit; a new
+        // instance created by a racing transaction surfaces as a unique violation (retry).
+        let instance = self.first(
+            "SELECT id, current_state FROM state_instances
+             WHERE service_id = $1 AND category_code = $2 AND user_id = $3 AND out_principal_id = $4
+             FOR UPDATE",
+            &[
+                &cmd.service_id,
+                &cmd.category_code,
+                &cmd.user_id,
+                &cmd.out_principal_id,
+            ],
+            |r| {
+                Ok(InstanceState {
+                    id: get(r, 0)?,
+                    current_state: get(r, 1)?,
+                })
+            },
+        )?;
+        Ok(StateSnapshot {
+            existing: None,
+            instance,
+            current_next: Vec::new(),
+        })
+    }
+
+    fn write_transition(
+        &mut self,
+        c: &CheckedStateSync,
+        t: &Transition,
+        caller: &Caller,
+    ) -> Result<WrittenTransition> {
+        let cmd = &c.cmd;
+        let now = ms(&caller.now);
+        let instance_id = match t.instance_id {
+            Some(id) => {
+                self.exec(
+                    "UPDATE state_instances SET current_state = $1, updated_at_ms = $2 WHERE id = $3",
+                    &[&t.to_state, &now, &id],
+                )?;
+                id
+            }
+            None => {
+                let row = self.one(
+                    "INSERT INTO state_instances (service_id, category_code, user_id, out_principal_id, current_state,
+                       created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
+                    &[&cmd.service_id, &cmd.category_code, &cmd.user_id, &cmd.out_principal_id, &t.to_state, &now],
+                )?;
+                get(&row, 0)?
+            }
+        };
+        let row = self.one(
+            "INSERT INTO state_events (service_id, out_biz_no, instance_id, from_state, to_state, biz_data, fingerprint,
+               app_id, received_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+            &[
+                &cmd.service_id,
+                &cmd.out_biz_no,
+                &instance_id,
+                &t.from_state,
+                &t.to_state,
+                &cmd.biz_data,
+                &c.fingerprint,
+                &caller.app_id,
+                &now,
+            ],
+        )?;
+        Ok(WrittenTransition {
+            instance_id,
+            event_seq: get(&row, 0)?,
+        })
+    }
+
+    fn load_settlement(&mut self, cmd: &SettleCmd) -> Result<SettleSnapshot> {
+        // The ledger it checks must not move before the settlement commits.
+        self.lock_totals(&cmd.agreement_id)?;
+        if let Some(existing) = self.settlement(&cmd.partner_id, &cmd.out_request_no)? {
+            return Ok(SettleSnapshot {
+                existing: Some(existing),
+                ..Default::default()
+            });
+        }
+        let agreement = ReadTx::agreement(self, &cmd.agreement_id)?;
+        let template = match &agreement {
+            Some(a) => self.template(&a.template_no)?,
+            None => None,
+        };
+        let t = self.totals(&cmd.agreement_id, false)?;
+        Ok(SettleSnapshot {
+            existing: None,
+            agreement,
+            template,
+            totals: LedgerTotals {
+                trade_amount: t.trade_amount,
+                discount_amount: t.discount_amount,
+                task_count: t.task_count,
+            },
+        })
+    }
+
+    fn record_settlement(&mut self, s: &Settlement) -> Result<i64> {
+        let row = self.one(
+            "INSERT INTO settlements (partner_id, out_request_no, agreement_no, withhold_plan_no, pay_amount,
+               action_type, request, fingerprint, ledger_trade_amount, ledger_discount_amount, ledger_task_count,
+               settled_at_ms)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING seq",
+            &[
+                &s.partner_id,
+                &s.out_request_no,
+                &s.agreement_no,
+                &s.withhold_plan_no,
+                &s.pay_amount.0,
+                &s.action_type.as_str(),
+                &s.request_json,
+                &s.fingerprint,
+                &s.ledger.trade_amount.0,
+                &s.ledger.discount_amount.0,
+                &s.ledger.task_count,
+                &ms(&s.settled_at),
+            ],
+        )?;
+        self.exec(
+            "UPDATE agreements SET status = 'N', settled = TRUE WHERE agreement_no = $1",
+            &[&s.agreement_no],
+        )?;
+        get(&row, 0)
+    }
+
+    fn upsert_records(&mut self, r: &Records) -> Result<()> {
+        for a in &r.apps {
+            let sign_types: Vec<&str> = a.sign_types.iter().map(|s| s.as_str()).collect();
+            self.exec(
+                "INSERT INTO apps (app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (app_id) DO UPDATE SET partner_id = excluded.partner_id,
+                   public_key_pem = excluded.public_key_pem, app_cert_sn = excluded.app_cert_sn,
+                   encrypt_key = excluded.encrypt_key, sign_types = excluded.sign_types, enabled = excluded.enabled",
+                &[&a.app_id, &a.partner_id, &a.public_key_pem, &a.app_cert_sn, &a.encrypt_key, &sign_types.join(","), &a.enabled],
+            )?;
+        }
+        for t in &r.app_auth_tokens {
+            self.exec(
+                "INSERT INTO app_auth_tokens (token, app_id, partner_id, expires_at_ms) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (token) DO UPDATE SET app_id = excluded.app_id, partner_id = excluded.partner_id,
+                   expires_at_ms = excluded.expires_at_ms",
+                &[&t.token, &t.app_id, &t.partner_id, &ms(&t.expires_at)],
+            )?;
+        }
+        for t in &r.templates {
+            self.exec(
+                "INSERT INTO templates (template_no, mode, obligation_times, obligation_amount, period_days, settle_check, settle_tolerance)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                 ON CONFLICT (template_no) DO UPDATE SET mode = excluded.mode, obligation_times = excluded.obligation_times,
+                   obligation_amount = excluded.obligation_amount, period_days = excluded.period_days,
+                   settle_check = excluded.settle_check, settle_tolerance = excluded.settle_tolerance",
+                &[
+                    &t.template_no,
+                    &mode_str(t.mode),
+                    &t.obligation_times,
+                    &t.obligation_amount.map(|f| f.0),
+                    &t.period_days,
+                    &t.settle_check,
+                    &t.settle_tolerance.0,
+                ],
+            )?;
+        }
+        for a in &r.agreements {
+            self.upsert_agreement(a)?;
+        }
+        for t in &r.trades {
+            self.exec(
+                "INSERT INTO trades (trade_no, buyer_user_id, seller_partner_id, amount) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (trade_no) DO UPDATE SET buyer_user_id = excluded.buyer_user_id,
+                   seller_partner_id = excluded.seller_partner_id, amount = excluded.amount",
+                &[&t.trade_no, &t.buyer_user_id, &t.seller_partner_id, &t.amount.0],
+            )?;
+        }
+        for s in &r.state_services {
+            self.exec(
+                "INSERT INTO state_services (service_id, config) VALUES ($1, $2)
+                 ON CONFLICT (service_id) DO UPDATE SET config = excluded.config",
+                &[&s.service_id, &serde_json::to_string(s)?],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn append_audit(&mut self, e: &AuditEntry) -> Result<()> {
+        self.exec(
+            "INSERT INTO audit_log (at_ms, app_id, method, outcome, latency_us) VALUES ($1, $2, $3, $4, $5)",
+            &[&ms(&e.at), &e.app_id, &e.method, &e.outcome, &e.latency_us],
+        )?;
+        Ok(())
+    }
+}
+
+// ---- the read contract ----
+
+impl ReadTx for PgTx<'_, '_> {
+    fn app(&mut self, app_id: &str) -> Result<Option<App>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = $1");
+        self.first(&sql, &[&app_id], app_row)
+    }
+
+    fn apps(&mut self) -> Result<Vec<App>> {
+        let sql = format!("SELECT {APP_COLUMNS} FROM apps ORDER BY app_id");
+        self.all(&sql, &[], app_row)
+    }
+
+    fn app_auth_token(&mut self, token: &str) -> Result<Option<AppAuthToken>> {
+        self.first(
+            "SELECT token, app_id, partner_id, expires_at_ms FROM app_auth_tokens WHERE token = $1",
+            &[&token],
+            |r| {
+                Ok(AppAuthToken {
+                    token: get(r, 0)?,
+                    app_id: get(r, 1)?,
+                    partner_id: get(r, 2)?,
+                    expires_at: time(get(r, 3)?)?,
+                })
+            },
+        )
+    }
+
+    fn templates(&mut self) -> Result<Vec<Template>> {
+        let sql = format!("SELECT {TEMPLATE_COLUMNS} FROM templates ORDER BY template_no");
+        self.all(&sql, &[], template_row)
+    }
+
+    fn agreement(&mut self, agreement_no: &str) -> Result<Option<Agreement>> {
+        let sql = format!("SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE agreement_no = $1");
+        self.first(&sql, &[&agreement_no], agreement_row)
+    }
+
+    fn agreements(&mut self, page: Page) -> Result<Vec<Agreement>> {
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements ORDER BY agreement_no LIMIT $1 OFFSET $2"
+        );
+        self.all(&sql, &[&page.size, &page.offset()], agreement_row)
+    }
+
+    fn agreements_of_user(
+        &mut self,
+        user_id: Option<&str>,
+        open_id: Option<&str>,
+    ) -> Result<Vec<Agreement>> {
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE user_id = $1 OR open_id = $2 ORDER BY agreement_no"
+        );
+        self.all(&sql, &[&user_id, &open_id], agreement_row)
+    }
+
+    fn trades(&mut self) -> Result<Vec<Trade>> {
+        self.all(
+            "SELECT trade_no, buyer_user_id, seller_partner_id, amount FROM trades ORDER BY trade_no",
+            &[],
+            trade_row,
+        )
+    }
+
+    fn state_services(&mut self) -> Result<Vec<ServiceConfig>> {
+        let texts = self.all(
+            "SELECT config FROM state_services ORDER BY service_id",
+            &[],
+            |r| get::<String>(r, 0),
+        )?;
+        texts.iter().map(|t| Ok(serde_json::from_str(t)?)).collect()
+    }
+
+    fn totals(&mut self, agreement_no: &str, breakdown: bool) -> Result<AgreementTotals> {
+        let mut t = self
+            .first(
+                "SELECT trade_amount, discount_amount, task_count, event_count, paid_count, fully_refunded_count
+                 FROM agreement_totals WHERE agreement_no = $1",
+                &[&agreement_no],
+                |r| {
+                    Ok(AgreementTotals {
+                        trade_amount: Fen(get(r, 0)?),
+                        discount_amount: Fen(get(r, 1)?),
+                        task_count: get(r, 2)?,
+                        event_count: get(r, 3)?,
+                        paid_count: get(r, 4)?,
+                        fully_refunded_count: get(r, 5)?,
+                        ..Default::default()
+                    })
+                },
+            )?
+            .unwrap_or_default();
+        if breakdown {
+            let discounts = self.all(
+                "SELECT discount_type, discount_name, amount FROM agreement_discount_totals WHERE agreement_no = $1",
+                &[&agreement_no],
+                |r| {
+                    let kind: String = get(r, 0)?;
+                    Ok(((parse::<DiscountType>(&kind)?, get::<String>(r, 1)?), Fen(get(r, 2)?)))
+                },
+            )?;
+            t.discounts = discounts.into_iter().collect::<BTreeMap<_, _>>();
+            let tasks = self.all(
+                "SELECT task_name, task_count FROM agreement_task_totals WHERE agreement_no = $1",
+                &[&agreement_no],
+                |r| Ok((get::<String>(r, 0)?, get::<i64>(r, 1)?)),
+            )?;
+            t.tasks = tasks.into_iter().collect();
+        }
+        Ok(t)
+    }
+
+    fn events_page(&mut self, agreement_no: &str, page: Page) -> Result<Vec<LedgerEvent>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM cumulation_events WHERE agreement_no = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
+        );
+        self.all(
+            &sql,
+            &[&agreement_no, &page.size, &page.offset()],
+            event_row,
+        )
+    }
+
+    fn all_events(&mut self) -> Result<Vec<LedgerEvent>> {
+        let sql = format!("SELECT {EVENT_COLUMNS} FROM cumulation_events ORDER BY seq");
+        self.all(&sql, &[], event_row)
+    }
+
+    fn agreements_with_totals(&mut self) -> Result<Vec<String>> {
+        // Zero rows exist where a command locked an agreement without appending (see
+        // `lock_totals`); they are not totals of anything.
+        self.all(
+            "SELECT agreement_no FROM agreement_totals WHERE event_count > 0",
+            &[],
+            |r| get(r, 0),
+        )
+    }
+
+    fn state_instance(&mut self, key: &InstanceKey) -> Result<Option<InstanceHistory>> {
+        let found = self.first(
+            "SELECT id, current_state FROM state_instances
+             WHERE service_id = $1 AND category_code = $2 AND user_id = $3 AND out_principal_id = $4",
+            &[&key.service_id, &key.category_code, &key.user_id, &key.out_principal_id],
+            |r| Ok((get::<i64>(r, 0)?, get::<String>(r, 1)?)),
+        )?;
+        let Some((id, current_state)) = found else {
+            return Ok(None);
+        };
+        let events = self.all(
+            "SELECT seq, out_biz_no, from_state, to_state, biz_data, app_id, received_at_ms FROM state_events
+             WHERE instance_id = $1 ORDER BY seq",
+            &[&id],
+            |r| {
+                Ok(StateEventView {
+                    seq: get(r, 0)?,
+                    out_biz_no: get(r, 1)?,
+                    from_state: get(r, 2)?,
+                    to_state: get(r, 3)?,
+                    biz_data: get(r, 4)?,
+                    app_id: get(r, 5)?,
+                    received_at: time(get(r, 6)?)?,
+                })
+            },
+        )?;
+        Ok(Some(InstanceHistory {
+            key: key.clone(),
+            current_state,
+            events,
+        }))
+    }
+
+    fn recent_audit(&mut self, limit: i64) -> Result<Vec<AuditEntry>> {
+        self.all(
+            "SELECT at_ms, app_id, method, outcome, latency_us FROM audit_log ORDER BY id DESC LIMIT $1",
+            &[&limit],
+            audit_row,
+        )
+    }
+}
