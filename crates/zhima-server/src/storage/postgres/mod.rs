@@ -22,6 +22,7 @@
 mod schema;
 mod transaction;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,8 +35,41 @@ use self::transaction::PgTx;
 use crate::error::{Error, Result};
 use crate::storage::engine::{BoxFuture, Engine, ReadJob, StorageStats, WriteJob};
 
-type Pool = r2d2::Pool<PostgresConnectionManager<NoTls>>;
-type Conn = r2d2::PooledConnection<PostgresConnectionManager<NoTls>>;
+type Pool = r2d2::Pool<Manager>;
+type Conn = r2d2::PooledConnection<Manager>;
+
+/// A pooled client and the statements prepared on it: the driver prepares a statement given
+/// as text on every call (one more round trip), so each connection keeps its own (the SQL is
+/// a fixed set, so the cache is bounded).
+pub(crate) struct PgConn {
+    client: postgres::Client,
+    statements: Statements,
+}
+
+pub(crate) type Statements = HashMap<String, postgres::Statement>;
+
+/// r2d2_postgres's manager, with a statement cache per connection.
+struct Manager(PostgresConnectionManager<NoTls>);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = PgConn;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> Result<PgConn, postgres::Error> {
+        Ok(PgConn {
+            client: self.0.connect()?,
+            statements: HashMap::new(),
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
+        self.0.is_valid(&mut conn.client)
+    }
+
+    fn has_broken(&self, conn: &mut PgConn) -> bool {
+        self.0.has_broken(&mut conn.client)
+    }
+}
 
 /// A job that lost a race is run again at most this many times.
 const MAX_ATTEMPTS: u32 = 32;
@@ -142,7 +176,7 @@ impl PgEngine {
         let config: postgres::Config = options.url.parse().map_err(|e| {
             Error::Config(format!("database_url {shown} is not a PostgreSQL URL: {e}"))
         })?;
-        let manager = PostgresConnectionManager::new(config, NoTls);
+        let manager = Manager(PostgresConnectionManager::new(config, NoTls));
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size.max(1))
             .min_idle(Some(0))
@@ -154,7 +188,7 @@ impl PgEngine {
         let mut conn = pool.get().map_err(|e| {
             Error::Unavailable(format!("cannot connect to PostgreSQL at {shown}: {e}"))
         })?;
-        schema::migrate(&mut conn).map_err(|e| match e {
+        schema::migrate(&mut conn.client).map_err(|e| match e {
             Error::Unavailable(m) | Error::Internal(m) => {
                 Error::Unavailable(format!("PostgreSQL at {shown}: {m}"))
             }
@@ -239,14 +273,15 @@ impl Inner {
 
     fn read_blocking(&self, job: ReadJob) -> Result<()> {
         let mut conn = self.conn()?;
-        let mut tx = conn
+        let PgConn { client, statements } = &mut *conn;
+        let mut tx = client
             .build_transaction()
             .read_only(true)
             .isolation_level(postgres::IsolationLevel::RepeatableRead)
             .start()
             .map_err(transaction::db_error)?;
         let out = {
-            let mut ptx = PgTx::new(&mut tx);
+            let mut ptx = PgTx::new(&mut tx, statements);
             let out = job(&mut ptx);
             match ptx.failure() {
                 Some(f) => Err(f),
@@ -273,11 +308,13 @@ impl Inner {
                 .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
                 .is_ok()
         {
-            conn.execute("DELETE FROM v3_nonces WHERE expires_at_ms < $1", &[&now_ms])
+            conn.client
+                .execute("DELETE FROM v3_nonces WHERE expires_at_ms < $1", &[&now_ms])
                 .map_err(transaction::db_error)?;
         }
         // An expired row for the same key counts as absent: it is replaced.
         let n = conn
+            .client
             .execute(
                 "INSERT INTO v3_nonces (app_id, nonce, expires_at_ms) VALUES ($1, $2, $3)
                  ON CONFLICT (app_id, nonce) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
@@ -310,7 +347,8 @@ impl Attempt {
 /// One transaction: the queued entries (each in a savepoint, so one failing does not fail the
 /// job), then the job, then `COMMIT`.
 fn run_once(conn: &mut Conn, job: &mut WriteJob, later: &mut Vec<WriteJob>) -> Result<(), Attempt> {
-    let mut tx = conn
+    let PgConn { client, statements } = &mut **conn;
+    let mut tx = client
         .transaction()
         .map_err(|e| Attempt::Db(transaction::db_error(e)))?;
     later.retain_mut(|queued| {
@@ -319,7 +357,7 @@ fn run_once(conn: &mut Conn, job: &mut WriteJob, later: &mut Vec<WriteJob>) -> R
             Err(_) => return true,
         };
         let ok = {
-            let mut ptx = PgTx::new(&mut sp);
+            let mut ptx = PgTx::new(&mut sp, statements);
             queued(&mut ptx).is_ok() && ptx.failure().is_none()
         };
         if ok {
@@ -331,7 +369,7 @@ fn run_once(conn: &mut Conn, job: &mut WriteJob, later: &mut Vec<WriteJob>) -> R
         }
     });
     let outcome = {
-        let mut ptx = PgTx::new(&mut tx);
+        let mut ptx = PgTx::new(&mut tx, statements);
         let out = job(&mut ptx);
         match ptx.failure() {
             // A statement failed inside the job: the job's own answer was computed from a

@@ -48,6 +48,7 @@ fn db_error_ref(e: &postgres::Error) -> Error {
 /// A transaction (or savepoint) and the first statement failure in it.
 pub(crate) struct PgTx<'t, 'c> {
     tx: &'t mut postgres::Transaction<'c>,
+    statements: &'t mut super::Statements,
     failure: Option<Error>,
     retryable: bool,
 }
@@ -55,9 +56,13 @@ pub(crate) struct PgTx<'t, 'c> {
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 impl<'t, 'c> PgTx<'t, 'c> {
-    pub(crate) fn new(tx: &'t mut postgres::Transaction<'c>) -> Self {
+    pub(crate) fn new(
+        tx: &'t mut postgres::Transaction<'c>,
+        statements: &'t mut super::Statements,
+    ) -> Self {
         PgTx {
             tx,
+            statements,
             failure: None,
             retryable: false,
         }
@@ -82,7 +87,22 @@ impl<'t, 'c> PgTx<'t, 'c> {
         err
     }
 
+    /// The prepared statement of `sql` on this connection (prepared once).
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        match self.tx.prepare(sql) {
+            Ok(s) => {
+                self.statements.insert(sql.to_owned(), s.clone());
+                Ok(s)
+            }
+            Err(e) => Err(self.note(e)),
+        }
+    }
+
     fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
+        let sql = &self.statement(sql)?;
         match self.tx.query(sql, params) {
             Ok(rows) => Ok(rows),
             Err(e) => Err(self.note(e)),
@@ -90,6 +110,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
     }
 
     fn opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
+        let sql = &self.statement(sql)?;
         match self.tx.query_opt(sql, params) {
             Ok(row) => Ok(row),
             Err(e) => Err(self.note(e)),
@@ -97,6 +118,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
     }
 
     fn one(&mut self, sql: &str, params: Params<'_>) -> Result<Row> {
+        let sql = &self.statement(sql)?;
         match self.tx.query_one(sql, params) {
             Ok(row) => Ok(row),
             Err(e) => Err(self.note(e)),
@@ -104,6 +126,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
     }
 
     fn exec(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
+        let sql = &self.statement(sql)?;
         match self.tx.execute(sql, params) {
             Ok(n) => Ok(n),
             Err(e) => Err(self.note(e)),
