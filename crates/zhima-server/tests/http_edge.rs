@@ -105,7 +105,7 @@ async fn request_values_cannot_forge_log_lines() {
     let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let bodies = [
         format!("method={}&app_id=1", enc(forged)),
-        format!("method=zz%00yy&app_id=1"),
+        "method=zz%00yy&app_id=1".to_string(),
         format!("method={STATE_SYNC}&app_id={}", enc(forged)),
         format!(
             "method={STATE_SYNC}&app_id={APP_ID}&sign_type=RSA2&sign=x&timestamp={}",
