@@ -1,0 +1,197 @@
+//! Row decoding: column lists and `Row` → domain value, shared by the write and read side.
+
+use postgres::types::FromSql;
+use postgres::Row;
+use zhima_proto::models::DiscountType;
+use zhima_proto::money::Fen;
+use zhima_proto::time::from_epoch_millis;
+use zhima_proto::SignType;
+
+use crate::domain::audit::AuditEntry;
+use crate::domain::entities::{Agreement, App, Template, TemplateMode, Time, Trade};
+use crate::domain::ledger::{DiscountLine, EventAmounts, LedgerEvent};
+use crate::domain::settle::{LedgerTotals, Settlement};
+use crate::error::{Error, Result};
+
+// ---- row helpers ----
+
+pub(super) fn get<'a, T: FromSql<'a>>(r: &'a Row, i: usize) -> Result<T> {
+    r.try_get(i)
+        .map_err(|e| Error::internal(format!("postgres column {i}: {e}")))
+}
+
+pub(super) fn time(ms: i64) -> Result<Time> {
+    from_epoch_millis(ms).map_err(|e| Error::internal(format!("stored time: {e}")))
+}
+
+pub(super) fn ms(t: &Time) -> i64 {
+    t.timestamp_millis()
+}
+
+pub(super) fn parse<T: std::str::FromStr>(s: &str) -> Result<T>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse()
+        .map_err(|e: T::Err| Error::internal(format!("stored value {s:?}: {e}")))
+}
+
+// ---- rows ----
+
+pub(super) const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action, \
+     pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts, \
+     task_count, fingerprint, received_at_ms";
+
+pub(super) fn event_row(r: &Row) -> Result<LedgerEvent> {
+    let action: String = get(r, 6)?;
+    let data_type: String = get(r, 9)?;
+    let discounts: String = get(r, 14)?;
+    Ok(LedgerEvent {
+        seq: get(r, 0)?,
+        partner_id: get(r, 1)?,
+        out_biz_no: get(r, 2)?,
+        agreement_no: get(r, 3)?,
+        user_id: get(r, 4)?,
+        open_id: get(r, 5)?,
+        action: parse(&action)?,
+        pay_out_biz_no: get(r, 7)?,
+        biz_time: time(get(r, 8)?)?,
+        data_type: parse(&data_type)?,
+        amount_name: get(r, 10)?,
+        task_name: get(r, 11)?,
+        trade_no: get(r, 12)?,
+        amounts: EventAmounts {
+            trade: Fen(get(r, 13)?),
+            discounts: decode_discounts(&discounts)?,
+            tasks: get(r, 15)?,
+        },
+        fingerprint: get(r, 16)?,
+        received_at: time(get(r, 17)?)?,
+    })
+}
+
+/// Discount lines are stored as JSON `[[type, name, fen], …]` in request order (as in SQLite).
+pub(super) fn encode_discounts(lines: &[DiscountLine]) -> String {
+    let rows: Vec<(&str, &str, i64)> = lines
+        .iter()
+        .map(|d| (d.discount_type.as_str(), d.name.as_str(), d.amount.0))
+        .collect();
+    serde_json::to_string(&rows).expect("tuples of strings and integers serialize")
+}
+
+pub(super) fn decode_discounts(text: &str) -> Result<Vec<DiscountLine>> {
+    let rows: Vec<(String, String, i64)> = serde_json::from_str(text)?;
+    rows.into_iter()
+        .map(|(kind, name, fen)| {
+            Ok(DiscountLine {
+                discount_type: parse::<DiscountType>(&kind)?,
+                name,
+                amount: Fen(fen),
+            })
+        })
+        .collect()
+}
+
+pub(super) const APP_COLUMNS: &str =
+    "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled";
+
+pub(super) fn app_row(r: &Row) -> Result<App> {
+    let sign_types: String = get(r, 5)?;
+    Ok(App {
+        app_id: get(r, 0)?,
+        partner_id: get(r, 1)?,
+        public_key_pem: get(r, 2)?,
+        app_cert_sn: get(r, 3)?,
+        encrypt_key: get(r, 4)?,
+        sign_types: sign_types
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(parse::<SignType>)
+            .collect::<Result<_>>()?,
+        enabled: get(r, 6)?,
+    })
+}
+
+pub(super) const TEMPLATE_COLUMNS: &str =
+    "template_no, mode, obligation_times, obligation_amount, period_days, settle_check, settle_tolerance";
+
+pub(super) fn template_row(r: &Row) -> Result<Template> {
+    let mode: String = get(r, 1)?;
+    Ok(Template {
+        template_no: get(r, 0)?,
+        mode: match mode.as_str() {
+            "BOUND" => TemplateMode::Bound,
+            "DECOUPLED" => TemplateMode::Decoupled,
+            other => return Err(Error::internal(format!("unknown template mode {other:?}"))),
+        },
+        obligation_times: get(r, 2)?,
+        obligation_amount: get::<Option<i64>>(r, 3)?.map(Fen),
+        period_days: get(r, 4)?,
+        settle_check: get(r, 5)?,
+        settle_tolerance: Fen(get(r, 6)?),
+    })
+}
+
+pub(super) fn mode_str(m: TemplateMode) -> &'static str {
+    match m {
+        TemplateMode::Decoupled => "DECOUPLED",
+        TemplateMode::Bound => "BOUND",
+    }
+}
+
+pub(super) const AGREEMENT_COLUMNS: &str =
+    "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms";
+
+pub(super) fn agreement_row(r: &Row) -> Result<Agreement> {
+    let status: String = get(r, 5)?;
+    Ok(Agreement {
+        agreement_no: get(r, 0)?,
+        template_no: get(r, 1)?,
+        user_id: get(r, 2)?,
+        open_id: get(r, 3)?,
+        partner_id: get(r, 4)?,
+        status: parse(&status)?,
+        start_time: time(get(r, 6)?)?,
+        end_time: time(get(r, 7)?)?,
+    })
+}
+
+pub(super) fn trade_row(r: &Row) -> Result<Trade> {
+    Ok(Trade {
+        trade_no: get(r, 0)?,
+        buyer_user_id: get(r, 1)?,
+        seller_partner_id: get(r, 2)?,
+        amount: Fen(get(r, 3)?),
+    })
+}
+
+pub(super) fn settlement_row(r: &Row) -> Result<Settlement> {
+    let action: String = get(r, 6)?;
+    Ok(Settlement {
+        seq: get(r, 0)?,
+        partner_id: get(r, 1)?,
+        out_request_no: get(r, 2)?,
+        agreement_no: get(r, 3)?,
+        withhold_plan_no: get(r, 4)?,
+        pay_amount: Fen(get(r, 5)?),
+        action_type: parse(&action)?,
+        request_json: get(r, 7)?,
+        fingerprint: get(r, 8)?,
+        ledger: LedgerTotals {
+            trade_amount: Fen(get(r, 9)?),
+            discount_amount: Fen(get(r, 10)?),
+            task_count: get(r, 11)?,
+        },
+        settled_at: time(get(r, 12)?)?,
+    })
+}
+
+pub(super) fn audit_row(r: &Row) -> Result<AuditEntry> {
+    Ok(AuditEntry {
+        at: time(get(r, 0)?)?,
+        app_id: get(r, 1)?,
+        method: get(r, 2)?,
+        outcome: get(r, 3)?,
+        latency_us: get(r, 4)?,
+    })
+}
