@@ -22,15 +22,17 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
-use serde_json::json;
 use zhima_proto::keys::PrivateKey;
-use zhima_proto::time::{format_alipay_datetime, now_alipay, to_epoch_millis};
-use zhima_proto::v1::{build_request, GatewayParams, SdkLayout};
-use zhima_proto::v3::{AuthString, Authorization};
 use zhima_proto::SignType;
 use zhima_server::bootstrap::demo;
 
 use crate::Failure;
+
+mod presign;
+mod procfs;
+
+use self::presign::{presign, Presigned};
+use self::procfs::{clock_ticks_per_sec, cpu_ticks, rss_kib, thread_cpu_time};
 
 /// Arguments of `zhima bench`.
 #[derive(clap::Args)]
@@ -86,14 +88,6 @@ impl Scenario {
         Scenario::V3CumulationSync,
         Scenario::V1CumulateQuery,
     ];
-}
-
-/// A request signed before the clock starts.
-struct Presigned {
-    path_and_query: String,
-    body: String,
-    content_type: &'static str,
-    authorization: Option<String>,
 }
 
 /// The signing ceiling of this machine.
@@ -242,19 +236,6 @@ fn signing_ceiling() -> Result<Ceiling, Failure> {
     })
 }
 
-/// CPU time consumed by the calling thread.
-fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec we own.
-    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
-        return Duration::ZERO;
-    }
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
-
 /// The server under load.
 struct Target {
     base: String,
@@ -311,115 +292,6 @@ fn start_server(dir: tempfile::TempDir, unsafe_no_fsync: bool) -> Result<Target,
         child: Some(child),
         _dir: Some(dir),
     })
-}
-
-/// Builds and signs `n` requests of `scenario`, in parallel on every core.
-fn presign(
-    key: &PrivateKey,
-    scenario: Scenario,
-    n: usize,
-    run_tag: &str,
-) -> Result<Vec<Presigned>, Failure> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let next = AtomicUsize::new(0);
-    let out: Mutex<Vec<(usize, Presigned)>> = Mutex::new(Vec::with_capacity(n));
-    let error: Mutex<Option<String>> = Mutex::new(None);
-    std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= n {
-                    return;
-                }
-                match presign_one(key, scenario, &format!("{run_tag}-{i}")) {
-                    Ok(p) => out.lock().unwrap().push((i, p)),
-                    Err(e) => {
-                        *error.lock().unwrap() = Some(e);
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    if let Some(e) = error.into_inner().unwrap() {
-        return Err(Failure::Other(format!("cannot sign a request: {e}")));
-    }
-    let mut all = out.into_inner().unwrap();
-    all.sort_by_key(|(i, _)| *i);
-    Ok(all.into_iter().map(|(_, p)| p).collect())
-}
-
-fn presign_one(key: &PrivateKey, scenario: Scenario, id: &str) -> Result<Presigned, String> {
-    let now = now_alipay();
-    let biz_time = format_alipay_datetime(&now);
-    let cumulation = || {
-        json!({
-            "agreement_no": demo::AGREEMENT_NO, "user_id": demo::USER_ID,
-            "partner_id": demo::PARTNER_ID, "out_biz_no": id, "biz_action": "ORDER_PAID",
-            "biz_time": biz_time, "cumulate_data_type": "AMOUNT",
-            "request_from": "ExternalMerchantSource",
-            "amount_type_data": {
-                "name": "累计消费",
-                "trade_info": {"trade_no": format!("T{id}"), "amount": "3.57"},
-                "out_discount_infos": [{"discount_name": "立减", "discount_type": "exclusiveBenefit", "discount_amount": "1.00"}]
-            }
-        })
-        .to_string()
-    };
-    let v1 = |method: &str, biz: String| -> Result<Presigned, String> {
-        let params = GatewayParams::from_pairs([
-            ("app_id", demo::APP_ID.to_owned()),
-            ("method", method.to_owned()),
-            ("charset", "utf-8".to_owned()),
-            ("format", "json".to_owned()),
-            ("sign_type", "RSA2".to_owned()),
-            ("timestamp", biz_time.clone()),
-            ("version", zhima_proto::v1::VERSION.to_owned()),
-            ("biz_content", biz),
-        ]);
-        let signed = build_request(&params, key, SdkLayout::Python).map_err(|e| e.to_string())?;
-        Ok(Presigned {
-            path_and_query: format!("/gateway.do?{}", signed.query),
-            body: signed.body,
-            content_type: "application/x-www-form-urlencoded;charset=utf-8",
-            authorization: None,
-        })
-    };
-    match scenario {
-        Scenario::V1StateSync => v1(
-            "zhima.data.state.data.sync",
-            json!({
-                "user_id": demo::USER_ID, "out_biz_no": id, "out_principal_id": id,
-                "biz_state_code": "CONTRACT_STATE_WATCH_MOVIE_BUY", "category_code": "WATCH_MOVIE",
-                "service_id": demo::SERVICE_ID, "biz_data": "{\"orderNo\":\"o-1\"}"
-            })
-            .to_string(),
-        ),
-        Scenario::V1CumulationSync => v1("zhima.credit.pe.zmgo.cumulation.sync", cumulation()),
-        Scenario::V1CumulateQuery => v1(
-            "zhima.merchant.zmgo.cumulate.query",
-            json!({"agreement_id": demo::AGREEMENT_NO, "user_id": demo::USER_ID}).to_string(),
-        ),
-        Scenario::V3CumulationSync => {
-            let path = "/v3/zhima/credit/pe/zmgo/cumulation/sync";
-            let body = cumulation();
-            let fields = AuthString {
-                app_id: demo::APP_ID.to_owned(),
-                app_cert_sn: None,
-                nonce: uuid::Uuid::new_v4().to_string(),
-                timestamp: to_epoch_millis(&now).to_string(),
-                extra: Vec::new(),
-            };
-            let auth = Authorization::sign(key, fields, "POST", path, &body, None)
-                .map_err(|e| e.to_string())?;
-            Ok(Presigned {
-                path_and_query: path.to_owned(),
-                body,
-                content_type: "application/json",
-                authorization: Some(auth.header_value()),
-            })
-        }
-    }
 }
 
 /// Closed-loop load: `concurrency` workers take the next pre-signed request until none is left.
@@ -547,36 +419,6 @@ fn progress_bar(len: u64, label: &str) -> ProgressBar {
     bar
 }
 
-/// utime + stime of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> Option<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name (which may hold spaces).
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    // rest starts at field 3 (state); utime is field 14, stime 15.
-    let utime: u64 = fields.get(11)?.parse().ok()?;
-    let stime: u64 = fields.get(12)?.parse().ok()?;
-    Some(utime + stime)
-}
-
-fn clock_ticks_per_sec() -> f64 {
-    // SAFETY: sysconf only reads a system constant.
-    let ticks = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
-    if ticks > 0 {
-        ticks as f64
-    } else {
-        100.0
-    }
-}
-
-fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-}
-
 fn print_report(r: &Report) {
     println!(
         "signing ceiling: {:.0} RSA2 signatures/s on {} threads; one signature = {:.0} µs CPU",
@@ -627,6 +469,7 @@ fn print_report(r: &Report) {
 
 #[cfg(test)]
 mod tests {
+    use super::presign::presign_one;
     use super::*;
 
     #[test]

@@ -27,11 +27,10 @@ use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use postgres::error::SqlState;
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
-use self::transaction::PgTx;
+use self::transaction::{is_retryable, PgTx, Statements};
 use crate::error::{Error, Result};
 use crate::storage::engine::{BoxFuture, Engine, ReadJob, StorageStats, WriteJob};
 
@@ -45,8 +44,6 @@ pub(crate) struct PgConn {
     client: postgres::Client,
     statements: Statements,
 }
-
-pub(crate) type Statements = HashMap<String, postgres::Statement>;
 
 /// r2d2_postgres's manager, with a statement cache per connection.
 struct Manager(PostgresConnectionManager<NoTls>);
@@ -396,16 +393,6 @@ fn classify(e: Error, retryable: bool) -> Attempt {
     } else {
         Attempt::Db(e)
     }
-}
-
-/// Unique violation, serialization failure, deadlock: another transaction won a race.
-pub(crate) fn is_retryable(e: &postgres::Error) -> bool {
-    matches!(
-        e.code(),
-        Some(c) if *c == SqlState::UNIQUE_VIOLATION
-            || *c == SqlState::T_R_SERIALIZATION_FAILURE
-            || *c == SqlState::T_R_DEADLOCK_DETECTED
-    )
 }
 
 impl Engine for PgEngine {

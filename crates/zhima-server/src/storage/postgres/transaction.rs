@@ -37,7 +37,7 @@ fn db_error_ref(e: &postgres::Error) -> Error {
 /// A transaction (or savepoint) and the first statement failure in it.
 pub(crate) struct PgTx<'t, 'c> {
     tx: &'t mut postgres::Transaction<'c>,
-    statements: &'t mut super::Statements,
+    statements: &'t mut Statements,
     failure: Option<Error>,
     retryable: bool,
 }
@@ -47,7 +47,7 @@ type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 impl<'t, 'c> PgTx<'t, 'c> {
     pub(crate) fn new(
         tx: &'t mut postgres::Transaction<'c>,
-        statements: &'t mut super::Statements,
+        statements: &'t mut Statements,
     ) -> Self {
         PgTx {
             tx,
@@ -70,7 +70,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
     fn note(&mut self, e: postgres::Error) -> Error {
         let err = db_error_ref(&e);
         if self.failure.is_none() {
-            self.retryable = super::is_retryable(&e);
+            self.retryable = is_retryable(&e);
             self.failure = Some(err.clone());
         }
         err
@@ -143,6 +143,19 @@ impl<'t, 'c> PgTx<'t, 'c> {
 
 mod read;
 mod rows;
+
+/// Statements prepared once per pooled connection, by SQL text.
+pub(crate) type Statements = std::collections::HashMap<String, postgres::Statement>;
+
+/// Unique violation, serialization failure, deadlock: another transaction won a race.
+pub(crate) fn is_retryable(e: &postgres::Error) -> bool {
+    matches!(
+        e.code(),
+        Some(c) if *c == postgres::error::SqlState::UNIQUE_VIOLATION
+            || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+            || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+    )
+}
 
 use self::rows::*;
 
