@@ -57,6 +57,7 @@ pub mod postgres;
 mod queries;
 pub mod reads;
 pub mod sqlite;
+mod stored_discounts;
 
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,

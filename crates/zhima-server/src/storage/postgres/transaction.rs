@@ -20,6 +20,7 @@ use crate::domain::state_sync::{
 use crate::error::{Error, Result};
 use crate::storage::engine::{WriteTx, WrittenTransition};
 use crate::storage::reads::ReadTx;
+use crate::storage::stored_discounts;
 
 /// A database error as the crate's error: no SQLSTATE means the connection itself failed.
 pub(crate) fn db_error(e: postgres::Error) -> Error {
@@ -343,7 +344,7 @@ impl WriteTx for PgTx<'_, '_> {
                 &e.task_name,
                 &e.trade_no,
                 &e.amounts.trade.0,
-                &encode_discounts(&e.amounts.discounts),
+                &stored_discounts::encode(&e.amounts.discounts),
                 &e.amounts.tasks,
                 &e.fingerprint,
                 &ms(&e.received_at),

@@ -9,11 +9,10 @@ use zhima_proto::money::Fen;
 
 use super::records::{self, collect, conversion, ms, parse, time};
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
-use crate::domain::ledger::{
-    AgreementTotals, DiscountLine, EventAmounts, LedgerEvent, TotalsDelta,
-};
+use crate::domain::ledger::{AgreementTotals, EventAmounts, LedgerEvent, TotalsDelta};
 use crate::domain::query::Page;
 use crate::error::Result;
+use crate::storage::stored_discounts;
 
 const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action, \
      pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts, \
@@ -39,7 +38,7 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<LedgerEvent> {
         trade_no: r.get(12)?,
         amounts: EventAmounts {
             trade: Fen(r.get(13)?),
-            discounts: decode_discounts(&discounts)?,
+            discounts: stored_discounts::decode(&discounts).map_err(conversion)?,
             tasks: r.get(15)?,
         },
         fingerprint: r.get(16)?,
@@ -48,27 +47,6 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<LedgerEvent> {
 }
 
 /// Discount lines are stored as JSON `[[type, name, fen], …]` in request order.
-fn encode_discounts(lines: &[DiscountLine]) -> String {
-    let rows: Vec<(&str, &str, i64)> = lines
-        .iter()
-        .map(|d| (d.discount_type.as_str(), d.name.as_str(), d.amount.0))
-        .collect();
-    serde_json::to_string(&rows).expect("tuples of strings and integers serialize")
-}
-
-fn decode_discounts(text: &str) -> rusqlite::Result<Vec<DiscountLine>> {
-    let rows: Vec<(String, String, i64)> =
-        serde_json::from_str(text).map_err(|e| conversion(format!("stored discounts: {e}")))?;
-    rows.into_iter()
-        .map(|(kind, name, fen)| {
-            Ok(DiscountLine {
-                discount_type: parse::<DiscountType>(&kind)?,
-                name,
-                amount: Fen(fen),
-            })
-        })
-        .collect()
-}
 
 fn event_by_key(
     conn: &Connection,
@@ -158,7 +136,7 @@ pub(crate) fn append(conn: &Connection, a: &Append) -> Result<i64> {
         e.task_name,
         e.trade_no,
         e.amounts.trade.0,
-        encode_discounts(&e.amounts.discounts),
+        stored_discounts::encode(&e.amounts.discounts),
         e.amounts.tasks,
         e.fingerprint,
         ms(&e.received_at),

@@ -2,16 +2,16 @@
 
 use postgres::types::FromSql;
 use postgres::Row;
-use zhima_proto::models::DiscountType;
 use zhima_proto::money::Fen;
 use zhima_proto::time::from_epoch_millis;
 use zhima_proto::SignType;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::entities::{Agreement, App, Template, TemplateMode, Time, Trade};
-use crate::domain::ledger::{DiscountLine, EventAmounts, LedgerEvent};
+use crate::domain::ledger::{EventAmounts, LedgerEvent};
 use crate::domain::settle::{LedgerTotals, Settlement};
 use crate::error::{Error, Result};
+use crate::storage::stored_discounts;
 
 // ---- row helpers ----
 
@@ -62,7 +62,7 @@ pub(super) fn event_row(r: &Row) -> Result<LedgerEvent> {
         trade_no: get(r, 12)?,
         amounts: EventAmounts {
             trade: Fen(get(r, 13)?),
-            discounts: decode_discounts(&discounts)?,
+            discounts: stored_discounts::decode(&discounts).map_err(Error::internal)?,
             tasks: get(r, 15)?,
         },
         fingerprint: get(r, 16)?,
@@ -71,26 +71,6 @@ pub(super) fn event_row(r: &Row) -> Result<LedgerEvent> {
 }
 
 /// Discount lines are stored as JSON `[[type, name, fen], …]` in request order (as in SQLite).
-pub(super) fn encode_discounts(lines: &[DiscountLine]) -> String {
-    let rows: Vec<(&str, &str, i64)> = lines
-        .iter()
-        .map(|d| (d.discount_type.as_str(), d.name.as_str(), d.amount.0))
-        .collect();
-    serde_json::to_string(&rows).expect("tuples of strings and integers serialize")
-}
-
-pub(super) fn decode_discounts(text: &str) -> Result<Vec<DiscountLine>> {
-    let rows: Vec<(String, String, i64)> = serde_json::from_str(text)?;
-    rows.into_iter()
-        .map(|(kind, name, fen)| {
-            Ok(DiscountLine {
-                discount_type: parse::<DiscountType>(&kind)?,
-                name,
-                amount: Fen(fen),
-            })
-        })
-        .collect()
-}
 
 pub(super) const APP_COLUMNS: &str =
     "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled";
