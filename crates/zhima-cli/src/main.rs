@@ -35,6 +35,8 @@ enum Command {
     Replay(commands::replay::Args),
     /// Measure throughput and server CPU per request against the RSA signing ceiling.
     Bench(commands::bench::Args),
+    /// The admin API: the sandbox clock (bearer admin token from --token-file).
+    Admin(commands::admin::Args),
 }
 
 /// A failure with the exit code it deserves.
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
         Command::Doctor(args) => commands::doctor::run(args),
         Command::Replay(args) => commands::replay::run(args),
         Command::Bench(args) => commands::bench::run(args),
+        Command::Admin(args) => commands::admin::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

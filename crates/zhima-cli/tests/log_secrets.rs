@@ -3,7 +3,8 @@
 //! every kind of answer (successes, gateway errors, business rejections, broken framing,
 //! hostile parameters, v1 and v3), and its stderr is searched for each secret.
 //!
-//! New secrets join [`Secrets`]: when the admin token, view-link secret or notification
+//! The admin token is covered (`drive_admin_paths`). New secrets join [`Secrets`]: when the
+//! view-link secret or notification
 //! signatures exist, add them where the sandbox is made and drive their paths in
 //! [`drive_every_path`]; the search below then covers them.
 
@@ -285,6 +286,40 @@ fn uuid_like() -> String {
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
+/// The admin API with the right token, a wrong one and none; the token (whole and its
+/// halves) joins `secrets`.
+async fn drive_admin_paths(sandbox: &Sandbox, server: &Server, secrets: &mut Secrets) {
+    let token_file = sandbox.dir.path().join("data").join("admin.token");
+    let token = std::fs::read_to_string(&token_file)
+        .unwrap_or_else(|e| panic!("{}: {e}", token_file.display()))
+        .trim()
+        .to_owned();
+    secrets.add("admin token", token.clone());
+    let (head, tail) = token.split_at(token.len() / 2);
+    secrets.add("admin token (first half)", head);
+    secrets.add("admin token (second half)", tail);
+    let base = server.gateway_url().replace("/gateway.do", "");
+    let http = reqwest::Client::new();
+    for (bearer, path, body) in [
+        (Some(token.as_str()), "clock", None),
+        (Some(token.as_str()), "clock/advance", Some(r#"{"by":"1d"}"#)),
+        (Some(token.as_str()), "clock/advance", Some(r#"{"by":"bad"}"#)),
+        (Some("zmadm_wrong_wrong_wrong_wrong"), "clock", None),
+        (None, "clock", None),
+    ] {
+        let url = format!("{base}/admin/api/v1/{path}");
+        let mut req = match body {
+            Some(b) => http.post(url).body(b.to_owned()),
+            None => http.get(url),
+        };
+        if let Some(t) = bearer {
+            req = req.header("authorization", format!("Bearer {t}"));
+        }
+        let status = req.send().await.unwrap().status().as_u16();
+        assert!(matches!(status, 200 | 400 | 401), "{path}: {status}");
+    }
+}
+
 #[tokio::test]
 async fn no_secret_reaches_the_log_at_trace() {
     let sandbox = Sandbox::new(&["s"]);
@@ -307,6 +342,7 @@ async fn no_secret_reaches_the_log_at_trace() {
         secrets.add("app auth token", token);
     }
     drive_every_path(&sandbox, &server, &mut secrets).await;
+    drive_admin_paths(&sandbox, &server, &mut secrets).await;
     // Let the last lines reach the file.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let log = server.stderr_text();

@@ -1,5 +1,6 @@
 //! One module per `zhima` subcommand.
 
+pub mod admin;
 pub mod bench;
 pub mod call;
 pub mod doctor;

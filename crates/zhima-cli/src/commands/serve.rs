@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
+use zhima_server::bootstrap::admin_token::{self, AdminTokenStatus};
 use zhima_server::bootstrap::{self, demo};
 use zhima_server::config::Config;
 use zhima_server::http::Server;
@@ -72,6 +73,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
         config.server.database_url = Some(url.clone());
     }
     let storage = open_storage(&config, !args.unsafe_no_fsync).await?;
+    let admin = ensure_admin_token(&config, &storage).await?;
     if args.unsafe_no_fsync {
         tracing::warn!(
             "--unsafe-no-fsync: commits are not fsynced; a crash may lose acknowledged writes"
@@ -84,7 +86,7 @@ async fn serve(args: Args) -> Result<(), Failure> {
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Other(format!("listener address: {e}")))?;
-    print_banner(addr, &config, demo_dir.as_deref());
+    print_banner(addr, &config, demo_dir.as_deref(), &admin);
     let served = Server::from_config(&config, storage.clone())
         .serve(listener, shutdown_signal())
         .await;
@@ -151,6 +153,34 @@ async fn open_sqlite(config: &Config, fsync: bool) -> Result<Arc<Storage>, Failu
     Ok(Arc::new(Storage::start(engine).await.map_err(failure)?))
 }
 
+/// The admin token (PRODUCT §14): `[server] admin_token_file`, else `<data_dir>/admin.token`;
+/// generated on first start. Only where it is gets logged, never the token.
+async fn ensure_admin_token(
+    config: &Config,
+    storage: &Storage,
+) -> Result<AdminTokenStatus, Failure> {
+    let configured = config.server.admin_token_file.clone();
+    let path = configured
+        .clone()
+        .unwrap_or_else(|| config.server.data_dir.join(admin_token::ADMIN_TOKEN_FILE));
+    let status = admin_token::ensure_admin_token(storage, &path, configured.is_some())
+        .await
+        .map_err(failure)?;
+    match &status {
+        AdminTokenStatus::Generated(p) => {
+            tracing::info!(file = %p.display(), "admin token generated")
+        }
+        AdminTokenStatus::InFile(p) => tracing::info!(file = %p.display(), "admin token"),
+        AdminTokenStatus::Elsewhere(p) => tracing::warn!(
+            file = %p.display(),
+            "the database already has an admin token but this file does not hold it: \
+             another process sharing the database generated it (copy that process's admin.token \
+             here), or set [server] admin_token_file to a file with a token of your choice"
+        ),
+    }
+    Ok(status)
+}
+
 /// Configuration problems are usage errors (exit 2); anything else exits 1.
 fn failure(e: Error) -> Failure {
     match e {
@@ -188,7 +218,12 @@ async fn shutdown_signal() {
 }
 
 /// The `listening on` line, then what a user needs to make a first call.
-fn print_banner(addr: SocketAddr, config: &Config, demo_dir: Option<&Path>) {
+fn print_banner(
+    addr: SocketAddr,
+    config: &Config,
+    demo_dir: Option<&Path>,
+    admin: &AdminTokenStatus,
+) {
     let base = format!("http://{addr}");
     let mut out = format!("listening on {base}\n\n");
     out.push_str(&format!(
@@ -213,6 +248,14 @@ fn print_banner(addr: SocketAddr, config: &Config, demo_dir: Option<&Path>) {
             config.platform.private_key_file.display()
         )),
     }
+    let note = match admin {
+        AdminTokenStatus::Elsewhere(_) => " (not here yet: see the log)",
+        _ => "",
+    };
+    out.push_str(&format!(
+        "  admin token   {}{note}   (zhima admin --token-file …)\n",
+        admin.path().display()
+    ));
     print!("{out}");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();

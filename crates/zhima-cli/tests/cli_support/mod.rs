@@ -156,8 +156,12 @@ pub struct Serve {
 
 impl Serve {
     pub fn start() -> Serve {
+        Serve::start_in(tempfile::tempdir().unwrap())
+    }
+
+    /// Serves from `dir` (a data directory a previous `Serve` left behind, or a new one).
+    pub fn start_in(dir: tempfile::TempDir) -> Serve {
         use std::io::BufRead as _;
-        let dir = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_zhima"))
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir.path())
@@ -206,6 +210,16 @@ impl Serve {
             "--base-url".into(),
             self.base_url.clone(),
         ]
+    }
+}
+
+impl Serve {
+    /// Kills the server and hands back its data directory.
+    pub fn stop(mut self) -> tempfile::TempDir {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        dir
     }
 }
 

@@ -4,6 +4,7 @@
 //! users learn the format from it; later starts load that file with the normal loader,
 //! [`Config::load`].
 
+pub mod admin_token;
 pub mod demo;
 
 use std::path::Path;

@@ -346,6 +346,7 @@ fn resolve_agreement(
         status: a.status,
         start_time: a.start_time,
         end_time: a.end_time,
+        quit: None,
     })
 }
 

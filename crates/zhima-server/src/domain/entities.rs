@@ -96,8 +96,23 @@ pub struct Agreement {
     pub status: AgreementStatus,
     /// Period start (shown to the consumer, used by settlement).
     pub start_time: Time,
-    /// Period end.
+    /// Period end: the agreement expires (`Y` → `P`) when business time reaches it.
     pub end_time: Time,
+    /// Set when the agreement left `Y` by expiry or unsign (run-time state: a configuration
+    /// reload never clears it).
+    pub quit: Option<AgreementQuit>,
+}
+
+/// How an agreement left `Y` (PRODUCT §11): the plan `settle.apply` must then name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreementQuit {
+    /// `withhold_plan_no`, unique across agreements.
+    pub withhold_plan_no: String,
+    /// `quit_type`: `USER_CANCEL_QUIT`, `SETTLE_APPLY_QUIT` or
+    /// [`EXPIRE_QUIT`](crate::domain::expiry::EXPIRE_QUIT).
+    pub quit_type: String,
+    /// When it left `Y` (business time).
+    pub quit_time: Time,
 }
 
 impl Agreement {
@@ -134,8 +149,11 @@ pub struct Caller {
     pub app_id: String,
     /// The partner the call acts for: the app's own `partner_id`, or the token's merchant.
     pub partner_id: String,
-    /// The moment the request was received (UTC+8); stamped on written records.
+    /// The moment the request was received (UTC+8, real time); stamped on written records.
     pub now: Time,
+    /// Business time at receipt (`now` + the sandbox clock's offset, PRODUCT §11): what
+    /// business rules (expiry, `sign_time`, the `biz_time` future check) compare against.
+    pub business_now: Time,
 }
 
 /// Everything a configuration declares, upserted into storage on start (PRODUCT §9).

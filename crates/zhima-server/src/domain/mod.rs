@@ -4,6 +4,8 @@
 //!
 //! | module | concern |
 //! |---|---|
+//! | [`clock`] | the sandbox clock: business time = real time + offset; advance durations |
+//! | [`expiry`] | agreement expiry: `Y` → `P` with a `withhold_plan_no` once the end has passed |
 //! | [`entities`] | apps, tokens, templates, agreements, trades, the caller |
 //! | [`fingerprint`] | business fingerprints for idempotency |
 //! | [`ledger`] | cumulation events, per-agreement totals and how one event changes them |
@@ -16,8 +18,10 @@
 //! | [`audit`] | audit log entries |
 
 pub mod audit;
+pub mod clock;
 pub mod cumulation;
 pub mod entities;
+pub mod expiry;
 pub mod fingerprint;
 pub mod invariants;
 pub mod ledger;

@@ -10,6 +10,7 @@ use zhima_proto::time::{now_alipay, within_skew};
 
 use super::error::{ApiError, GatewayFault};
 use super::shared::{AppKeys, Shared};
+use crate::domain::clock::SandboxClock;
 use crate::domain::entities::{App, Caller, Time};
 
 /// The only content encryption Alipay defines.
@@ -22,14 +23,20 @@ pub(crate) struct RequestCtx {
     pub(crate) started: Instant,
     /// Receipt time in UTC+8; the timestamp window and written records use it.
     pub(crate) now: Time,
+    /// Business time at receipt (`now` + the sandbox clock's offset): business rules use it,
+    /// never the timestamp window or nonces.
+    pub(crate) business_now: Time,
 }
 
 impl RequestCtx {
-    pub(crate) fn new() -> Self {
+    /// `clock` is the sandbox clock this process knows (`Storage::cached_clock`).
+    pub(crate) fn new(clock: SandboxClock) -> Self {
+        let now = now_alipay();
         RequestCtx {
             trace_id: uuid::Uuid::new_v4().simple().to_string(),
             started: Instant::now(),
-            now: now_alipay(),
+            now,
+            business_now: clock.business_time(&now),
         }
     }
 
@@ -163,5 +170,6 @@ pub(crate) fn caller(app: &App, partner_id: String, ctx: &RequestCtx) -> Caller 
         app_id: app.app_id.clone(),
         partner_id,
         now: ctx.now,
+        business_now: ctx.business_now,
     }
 }

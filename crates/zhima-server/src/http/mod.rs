@@ -6,6 +6,10 @@
 //! | `POST /v3/zhima/credit/pe/zmgo/cumulation/sync`, `GET /v3/zhima/merchant/zmgo/cumulate/query`, `GET /v3/zhima/credit/pe/zmgo/agreement/query`, `POST /v3/zhima/credit/pe/zmgo/settle/apply` | `v3` — signed headers, JSON errors |
 //! | `GET /healthz` | 200 while the process serves |
 //! | `GET /readyz` | 200 when storage answers and no shutdown is under way, else 503 |
+//! | `/admin/api/v1/…` | `admin` — JSON admin API, bearer admin token, one JSON error shape |
+//!
+//! While serving, an expiry sweep runs every second ([`Settings::expiry_sweep_every`]): `Y`
+//! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11).
 //!
 //! Handlers are thin: read the body (bounded by [`Settings::body_limit`]) → authenticate
 //! (`auth`) → validate and call the domain through storage (`dispatch`) → render. Errors
@@ -21,6 +25,7 @@
 //! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
 //! | `audit.rs` | one log line and one audit-log entry per request |
 //! | `log_safe.rs` | request values bounded, validated and masked before they are logged |
+//! | `admin/` | the admin API: auth, error shape, one file per resource (`clock.rs`) |
 //! | `shared.rs` | what every handler shares: storage, platform key, [`Settings`] |
 //!
 //! ```no_run
@@ -32,6 +37,7 @@
 //! # }
 //! ```
 
+mod admin;
 mod audit;
 mod auth;
 mod body;
@@ -56,7 +62,7 @@ use zhima_proto::models::{Api, HttpMethod};
 
 pub use shared::{
     Platform, Settings, DEFAULT_BODY_LIMIT, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_EXPIRY_SWEEP_EVERY, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 use self::shared::Shared;
@@ -99,6 +105,7 @@ impl Server {
             }
         }
         router
+            .merge(admin::router(self.shared.clone()))
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(self.shared.clone())
@@ -123,7 +130,12 @@ impl Server {
             shutdown.await;
             shared.begin_shutdown();
         };
-        connections::serve(listener, self.router(), limits, signal).await
+        let sweeper = shared
+            .storage
+            .spawn_expiry_sweeper(settings.expiry_sweep_every);
+        let served = connections::serve(listener, self.router(), limits, signal).await;
+        sweeper.abort();
+        served
     }
 }
 
@@ -181,6 +193,9 @@ async fn not_found(State(shared): State<Arc<Shared>>, req: Request) -> Response 
     if is_v3_path(parts.uri.path()) {
         return v3::unknown_route(&shared, &parts, StatusCode::NOT_FOUND);
     }
+    if admin::is_admin_api_path(parts.uri.path()) {
+        return admin::unknown_route(parts.uri.path(), StatusCode::NOT_FOUND);
+    }
     (StatusCode::NOT_FOUND, "not found\n").into_response()
 }
 
@@ -188,6 +203,9 @@ async fn method_not_allowed(State(shared): State<Arc<Shared>>, req: Request) -> 
     let (parts, _) = req.into_parts();
     if is_v3_path(parts.uri.path()) {
         return v3::unknown_route(&shared, &parts, StatusCode::METHOD_NOT_ALLOWED);
+    }
+    if admin::is_admin_api_path(parts.uri.path()) {
+        return admin::unknown_route(parts.uri.path(), StatusCode::METHOD_NOT_ALLOWED);
     }
     (StatusCode::METHOD_NOT_ALLOWED, "method not allowed\n").into_response()
 }

@@ -24,6 +24,8 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
     Duration::from_secs(crate::config::DEFAULT_HEADER_READ_TIMEOUT_SECS);
 /// Default cap on connections open at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = crate::config::DEFAULT_MAX_CONNECTIONS;
+/// Default period of the agreement expiry sweep (PRODUCT §11).
+pub const DEFAULT_EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// How long shutdown waits for in-flight requests (PRODUCT §10).
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -43,6 +45,8 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Connections open at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// How often the agreement expiry sweep runs while serving.
+    pub expiry_sweep_every: Duration,
 }
 
 impl Settings {
@@ -66,6 +70,7 @@ impl Default for Settings {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            expiry_sweep_every: DEFAULT_EXPIRY_SWEEP_EVERY,
         }
     }
 }

@@ -80,7 +80,7 @@ impl Envelope {
 
 /// The gateway handler.
 pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let ctx = RequestCtx::new();
+    let ctx = RequestCtx::new(shared.storage.cached_clock());
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("").to_owned();
     let mut env = Envelope::default();

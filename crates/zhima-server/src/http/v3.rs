@@ -44,7 +44,7 @@ struct Answer {
 
 /// Handles one v3 route.
 pub(crate) async fn endpoint(shared: Arc<Shared>, api: Api, req: Request) -> Response {
-    let ctx = RequestCtx::new();
+    let ctx = RequestCtx::new(shared.storage.cached_clock());
     let (parts, body) = req.into_parts();
     let mut answer = Answer {
         cert_mode: parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN),
@@ -66,7 +66,7 @@ fn label(parts: &Parts) -> String {
 
 /// Answers an unknown `/v3/…` path or method in the v3 error format.
 pub(crate) fn unknown_route(shared: &Shared, parts: &Parts, status: StatusCode) -> Response {
-    let ctx = RequestCtx::new();
+    let ctx = RequestCtx::new(shared.storage.cached_clock());
     let answer = Answer {
         cert_mode: parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN),
         ..Answer::default()

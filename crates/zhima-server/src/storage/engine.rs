@@ -8,7 +8,7 @@ use std::pin::Pin;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
-use crate::domain::entities::{Caller, Records};
+use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Time};
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
 use crate::domain::state_sync::{CheckedStateSync, StateSnapshot, StateSyncCmd, Transition};
 use crate::error::Result;
@@ -95,6 +95,28 @@ pub trait WriteTx {
 
     /// Appends one audit entry.
     fn append_audit(&mut self, entry: &AuditEntry) -> Result<()>;
+
+    // ---- sandbox clock, lifecycle, platform secrets ----
+
+    /// Adds `by_ms` to the sandbox clock's offset in one statement (so processes advancing
+    /// together all count) unless the result would pass `max_offset_ms`; the new offset, or
+    /// `None` when refused.
+    fn advance_clock(&mut self, by_ms: i64, max_offset_ms: i64) -> Result<Option<i64>>;
+
+    /// Up to `limit` agreements with status `Y` whose end is at or before `now`, by end time.
+    /// A multi-process engine locks them and skips those another transaction holds
+    /// (`FOR UPDATE SKIP LOCKED`), so concurrent sweeps share the work.
+    fn load_due_agreements(&mut self, now: &Time, limit: i64) -> Result<Vec<Agreement>>;
+
+    /// Moves the agreement from `Y` to `P` with `quit`; `false` (nothing written) when it is no
+    /// longer `Y`. A `withhold_plan_no` already in use fails as a lost race.
+    fn record_quit(&mut self, agreement_no: &str, quit: &AgreementQuit) -> Result<bool>;
+
+    /// Stores the platform secret `name` unless one exists; `true` when this call stored it.
+    fn insert_secret_if_absent(&mut self, name: &str, value: &str) -> Result<bool>;
+
+    /// Stores (or replaces) the platform secret `name`.
+    fn set_secret(&mut self, name: &str, value: &str) -> Result<()>;
 }
 
 /// Where a state transition was written.

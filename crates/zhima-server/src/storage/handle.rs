@@ -2,11 +2,17 @@
 //! engine: it runs the shared orchestration (`commands`, `queries`) as jobs
 //! on an [`Engine`] and keeps the compiled state machines.
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use crate::domain::audit::AuditEntry;
+use crate::domain::clock::{Advance, ClockError, ClockReading, SandboxClock};
+use crate::domain::expiry::Expiry;
 use crate::domain::cumulation::{CumulationCmd, CumulationReceipt};
-use crate::domain::entities::{Agreement, App, AppAuthToken, Caller, Records, Template, Trade};
+use crate::domain::entities::{
+    Agreement, App, AppAuthToken, Caller, Records, Template, Time, Trade,
+};
 use crate::domain::invariants::InvariantReport;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::{AgreementQuery, CumulateQuery, CumulateSummary, Page};
@@ -18,6 +24,7 @@ use crate::error::{Error, Result};
 
 use super::commands;
 use super::engine::{Engine, StorageStats, WriteTx};
+use super::lifecycle;
 use super::postgres::{PgEngine, PgOptions};
 use super::queries;
 use super::reads::{InstanceHistory, InstanceKey, ReadTx};
@@ -28,6 +35,20 @@ use super::sqlite::{SqliteEngine, SqliteOptions};
 pub struct Storage {
     engine: Box<dyn Engine>,
     machines: MachineCache,
+    /// The sandbox clock offset last read or written by this process (refreshed by every
+    /// [`Storage::clock`] read, so by the expiry sweep at least once a second).
+    cached_offset_ms: AtomicI64,
+    /// One sweep at a time in this process, so an advance's own sweep reports what it expired.
+    sweep: tokio::sync::Mutex<()>,
+}
+
+/// What [`Storage::advance_clock`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockAdvanced {
+    /// The clock after the advance.
+    pub reading: ClockReading,
+    /// The agreements the sweep right after the advance expired.
+    pub expired: Vec<Expiry>,
 }
 
 impl Storage {
@@ -36,7 +57,10 @@ impl Storage {
         let storage = Storage {
             engine: Box::new(engine),
             machines: MachineCache::default(),
+            cached_offset_ms: AtomicI64::new(0),
+            sweep: tokio::sync::Mutex::new(()),
         };
+        storage.clock().await?;
         let services = storage.state_services().await?;
         let machines = StateMachines::compile(&services)
             .map_err(|e| Error::internal(format!("stored state machines: {e}")))?;
@@ -226,6 +250,125 @@ impl Storage {
     pub async fn state_instance(&self, key: &InstanceKey) -> Result<Option<InstanceHistory>> {
         let key = key.clone();
         self.read(move |tx| tx.state_instance(&key)).await
+    }
+
+    // ---- sandbox clock and lifecycle (PRODUCT §11) ----
+
+    /// The sandbox clock as stored now, read with the real time (also refreshes
+    /// [`Storage::cached_clock`]).
+    pub async fn clock(&self) -> Result<ClockReading> {
+        let clock = self.read(|tx| tx.clock()).await?;
+        self.cached_offset_ms
+            .fetch_max(clock.offset_ms, Ordering::Relaxed);
+        Ok(ClockReading::at(clock, zhima_proto::time::now_alipay()))
+    }
+
+    /// The sandbox clock this process last saw, without a database read (at most about a
+    /// second behind an advance made by another process; immediate for this process's own).
+    /// The HTTP layer stamps `Caller::business_now` from it.
+    pub fn cached_clock(&self) -> SandboxClock {
+        SandboxClock {
+            offset_ms: self.cached_offset_ms.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Business time now, from [`Storage::cached_clock`].
+    pub fn business_now(&self) -> Time {
+        self.cached_clock()
+            .business_time(&zhima_proto::time::now_alipay())
+    }
+
+    /// Advances the sandbox clock durably (an atomic increment: advances from several
+    /// processes add up), then sweeps expiries at the new business time. `Ok(Err(_))` when
+    /// the total offset would pass its limit (nothing changed).
+    pub async fn advance_clock(
+        &self,
+        advance: Advance,
+    ) -> Result<std::result::Result<ClockAdvanced, ClockError>> {
+        let _one_sweep = self.sweep.lock().await;
+        let Some(offset_ms) = self
+            .write(move |tx| lifecycle::advance_clock(tx, advance))
+            .await?
+        else {
+            return Ok(Err(ClockError::OffsetLimit));
+        };
+        self.cached_offset_ms.fetch_max(offset_ms, Ordering::Relaxed);
+        let reading = self.clock().await?;
+        let expired = self.expire_due_locked(reading.business_time).await?;
+        Ok(Ok(ClockAdvanced { reading, expired }))
+    }
+
+    /// Moves every `Y` agreement whose end is at or before business time `now` to `P` with a
+    /// new `withhold_plan_no` and `quit_type` `EXPIRE_QUIT`; returns the ones this call moved.
+    /// Each agreement expires exactly once however many processes sweep together.
+    pub async fn expire_due(&self, now: Time) -> Result<Vec<Expiry>> {
+        let _one_sweep = self.sweep.lock().await;
+        self.expire_due_locked(now).await
+    }
+
+    /// [`Storage::expire_due`] at the stored clock's business time now (the periodic sweep).
+    pub async fn sweep_expired(&self) -> Result<Vec<Expiry>> {
+        let _one_sweep = self.sweep.lock().await;
+        let now = self.clock().await?.business_time;
+        self.expire_due_locked(now).await
+    }
+
+    async fn expire_due_locked(&self, now: Time) -> Result<Vec<Expiry>> {
+        let mut all = Vec::new();
+        loop {
+            let (batch, full) = self
+                .write(move |tx| lifecycle::expire_batch(tx, &now))
+                .await?;
+            for e in &batch {
+                tracing::info!(
+                    agreement_no = %e.agreement_no,
+                    withhold_plan_no = %e.quit.withhold_plan_no,
+                    "agreement expired (Y -> P)"
+                );
+            }
+            all.extend(batch);
+            if !full {
+                return Ok(all);
+            }
+        }
+    }
+
+    /// Runs [`Storage::sweep_expired`] every `every` until the task is aborted; failures are
+    /// logged and retried on the next tick.
+    pub fn spawn_expiry_sweeper(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
+        let storage = Arc::clone(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = storage.sweep_expired().await {
+                    tracing::warn!(error = %e, "expiry sweep failed; retrying");
+                }
+            }
+        })
+    }
+
+    // ---- platform secrets (PRODUCT §14) ----
+
+    /// A platform secret (e.g. the admin token's SHA-256).
+    pub async fn secret(&self, name: &str) -> Result<Option<String>> {
+        let name = name.to_owned();
+        self.read(move |tx| tx.secret(&name)).await
+    }
+
+    /// Stores the platform secret `name` unless one exists; `true` when this call stored it
+    /// (the database decides a race between processes).
+    pub async fn insert_secret_if_absent(&self, name: &str, value: &str) -> Result<bool> {
+        let (name, value) = (name.to_owned(), value.to_owned());
+        self.write(move |tx| tx.insert_secret_if_absent(&name, &value))
+            .await
+    }
+
+    /// Stores (or replaces) the platform secret `name`.
+    pub async fn set_secret(&self, name: &str, value: &str) -> Result<()> {
+        let (name, value) = (name.to_owned(), value.to_owned());
+        self.write(move |tx| tx.set_secret(&name, &value)).await
     }
 
     // ---- audit and operations ----

@@ -9,6 +9,7 @@
 //! | `engine.rs` | the write contract: [`Engine`] (transactions, counters) and [`WriteTx`] |
 //! | `reads.rs` | the read contract: [`ReadTx`] and the views it returns ([`InstanceHistory`]) |
 //! | `commands.rs` | load → `decide` → write, once for every engine |
+//! | `lifecycle.rs` | the sandbox clock and agreement expiry (advance → sweep), once for every engine |
 //! | `queries.rs` | the read side (`cumulate.query`, `agreement.query`, ledger, invariants) |
 //! | `sqlite/` | the SQLite engine (WAL, fsync, group commit) |
 //! | `postgres/` | the PostgreSQL engine (several processes, one database) |
@@ -24,7 +25,11 @@
 //!
 //! [`WriteTx`] has one `load_*` / write pair per command: `load_cumulation` →
 //! `append_cumulation`, `load_state_sync` → `write_transition`, `load_settlement` →
-//! `record_settlement`; plus `upsert_records` (configuration) and `append_audit`.
+//! `record_settlement`; plus `upsert_records` (configuration) and `append_audit`; for the
+//! lifecycle (PRODUCT §11, §14): `advance_clock` (one atomic increment), `load_due_agreements`
+//! (PostgreSQL: `FOR UPDATE SKIP LOCKED`) → `record_quit` (only while `Y`),
+//! `insert_secret_if_absent` / `set_secret` (admin token hash). [`ReadTx`] adds `clock` and
+//! `secret`.
 //! [`ReadTx`] returns rows: apps, app auth tokens, templates, agreements (one, a page, a
 //! user's), trades, state services, an agreement's totals row and a page of its events, every
 //! event (invariant check), instance histories, recent audit entries.
@@ -52,6 +57,7 @@
 mod commands;
 pub mod engine;
 mod handle;
+mod lifecycle;
 pub(crate) mod nonce;
 pub mod postgres;
 mod queries;
@@ -62,7 +68,7 @@ mod stored_discounts;
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
-pub use self::handle::Storage;
+pub use self::handle::{ClockAdvanced, Storage};
 pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};
 pub use self::sqlite::{SqliteEngine, SqliteOptions};

@@ -4,6 +4,7 @@
 //! instance histories and the audit log. Queries never sum over events: totals are rows.
 
 use crate::domain::audit::AuditEntry;
+use crate::domain::clock::SandboxClock;
 use crate::domain::entities::{Agreement, App, AppAuthToken, Template, Time, Trade};
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
@@ -47,6 +48,10 @@ pub trait ReadTx {
     fn state_instance(&mut self, key: &InstanceKey) -> Result<Option<InstanceHistory>>;
     /// The newest audit entries, newest first.
     fn recent_audit(&mut self, limit: i64) -> Result<Vec<AuditEntry>>;
+    /// The sandbox clock.
+    fn clock(&mut self) -> Result<SandboxClock>;
+    /// A platform secret (e.g. the admin token's SHA-256).
+    fn secret(&mut self, name: &str) -> Result<Option<String>>;
 }
 
 /// A state-sync instance key (PRODUCT §5).

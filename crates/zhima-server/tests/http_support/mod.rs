@@ -309,6 +309,15 @@ impl TestServer {
     pub fn addr(&self) -> String {
         self.base.trim_start_matches("http://").to_owned()
     }
+
+    /// The admin token, generated into this server's data directory as `zhima serve` does.
+    pub async fn admin_token(&self) -> String {
+        let path = self._dir.path().join("admin.token");
+        zhima_server::bootstrap::admin_token::ensure_admin_token(&self.storage, &path, false)
+            .await
+            .unwrap();
+        std::fs::read_to_string(&path).unwrap().trim().to_owned()
+    }
 }
 
 pub fn client() -> reqwest::Client {

@@ -11,7 +11,7 @@ use zhima_proto::models::BizAction;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
-use crate::domain::entities::{Agreement, Caller, Records, Template, Trade};
+use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Template, Time, Trade};
 use crate::domain::ledger::{LedgerEvent, TotalsDelta};
 use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
 use crate::domain::state_sync::{
@@ -142,6 +142,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
     }
 }
 
+mod lifecycle;
 mod read;
 mod rows;
 
@@ -262,7 +263,8 @@ impl PgTx<'_, '_> {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (agreement_no) DO UPDATE SET template_no = excluded.template_no, user_id = excluded.user_id,
                open_id = excluded.open_id, partner_id = excluded.partner_id,
-               status = CASE WHEN agreements.settled THEN agreements.status ELSE excluded.status END,
+               status = CASE WHEN agreements.settled OR agreements.withhold_plan_no IS NOT NULL
+                 THEN agreements.status ELSE excluded.status END,
                start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms",
             &[
                 &a.agreement_no,
@@ -568,5 +570,24 @@ impl WriteTx for PgTx<'_, '_> {
             &[&ms(&e.at), &e.app_id, &e.method, &e.outcome, &e.latency_us],
         )?;
         Ok(())
+    }
+    fn advance_clock(&mut self, by_ms: i64, max_offset_ms: i64) -> Result<Option<i64>> {
+        self.lc_advance_clock(by_ms, max_offset_ms)
+    }
+
+    fn load_due_agreements(&mut self, now: &Time, limit: i64) -> Result<Vec<Agreement>> {
+        self.lc_due_agreements(now, limit)
+    }
+
+    fn record_quit(&mut self, agreement_no: &str, quit: &AgreementQuit) -> Result<bool> {
+        self.lc_record_quit(agreement_no, quit)
+    }
+
+    fn insert_secret_if_absent(&mut self, name: &str, value: &str) -> Result<bool> {
+        self.lc_insert_secret_if_absent(name, value)
+    }
+
+    fn set_secret(&mut self, name: &str, value: &str) -> Result<()> {
+        self.lc_set_secret(name, value)
     }
 }

@@ -11,11 +11,13 @@
 //! orchestration in `storage/commands.rs`; the modules here only load rows and write decisions.
 //! `transaction` implements the storage contract by calling one SQL module per operation;
 //! each SQL module is named after what it stores: `cumulation` (the events and totals of
-//! `cumulation.sync`), `state_sync`, `settle`, `audit`, `records` (configured records).
+//! `cumulation.sync`), `state_sync`, `settle`, `audit`, `records` (configured records),
+//! `lifecycle` (sandbox clock, agreement expiry, platform secrets).
 
 mod audit;
 mod cumulation;
 mod group_commit;
+mod lifecycle;
 mod read_pool;
 mod records;
 mod schema;

@@ -7,7 +7,7 @@ use zhima_proto::time::from_epoch_millis;
 use zhima_proto::SignType;
 
 use crate::domain::entities::{
-    Agreement, App, AppAuthToken, Records, Template, TemplateMode, Time, Trade,
+    Agreement, AgreementQuit, App, AppAuthToken, Records, Template, TemplateMode, Time, Trade,
 };
 use crate::domain::query::Page;
 use crate::domain::state_sync::ServiceConfig;
@@ -180,13 +180,15 @@ pub(crate) fn templates(conn: &Connection) -> Result<Vec<Template>> {
     collect(conn.prepare_cached(&sql)?.query_map([], template_row)?)
 }
 
-/// Upserts an agreement; one that `settle.apply` moved to `N` stays `N`.
+/// Upserts an agreement; run-time state wins over the file: one that `settle.apply` moved to
+/// `N`, or that expiry or unsign moved to `P` (it has a `withhold_plan_no`), keeps its status.
 fn upsert_agreement(conn: &Connection, a: &Agreement) -> Result<()> {
     let sql = "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (agreement_no) DO UPDATE SET template_no = excluded.template_no, user_id = excluded.user_id,
            open_id = excluded.open_id, partner_id = excluded.partner_id,
-           status = CASE WHEN agreements.settled = 1 THEN agreements.status ELSE excluded.status END,
+           status = CASE WHEN agreements.settled = 1 OR agreements.withhold_plan_no IS NOT NULL
+             THEN agreements.status ELSE excluded.status END,
            start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms";
     conn.prepare_cached(sql)?
         .execute(params![
@@ -213,8 +215,9 @@ fn upsert_agreement(conn: &Connection, a: &Agreement) -> Result<()> {
     Ok(())
 }
 
-const AGREEMENT_COLUMNS: &str =
-    "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms";
+pub(crate) const AGREEMENT_COLUMNS: &str =
+    "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms,
+     withhold_plan_no, quit_type, quit_time_ms";
 
 pub(crate) fn agreement_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
     let status: String = r.get(5)?;
@@ -227,6 +230,14 @@ pub(crate) fn agreement_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
         status: parse(&status)?,
         start_time: time(r.get(6)?)?,
         end_time: time(r.get(7)?)?,
+        quit: match (r.get(8)?, r.get(9)?, r.get::<_, Option<i64>>(10)?) {
+            (Some(withhold_plan_no), Some(quit_type), Some(quit_ms)) => Some(AgreementQuit {
+                withhold_plan_no,
+                quit_type,
+                quit_time: time(quit_ms)?,
+            }),
+            _ => None,
+        },
     })
 }
 

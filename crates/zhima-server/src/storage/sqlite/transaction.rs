@@ -3,10 +3,13 @@
 
 use rusqlite::Connection;
 
-use super::{audit, cumulation, records, settle, state_sync};
+use super::{audit, cumulation, lifecycle, records, settle, state_sync};
+use crate::domain::clock::SandboxClock;
 use crate::domain::audit::AuditEntry;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
-use crate::domain::entities::{Agreement, App, AppAuthToken, Caller, Records, Template, Trade};
+use crate::domain::entities::{
+    Agreement, AgreementQuit, App, AppAuthToken, Caller, Records, Template, Time, Trade,
+};
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
@@ -56,6 +59,26 @@ impl WriteTx for SqliteTx<'_> {
 
     fn append_audit(&mut self, entry: &AuditEntry) -> Result<()> {
         audit::append(self.0, entry)
+    }
+
+    fn advance_clock(&mut self, by_ms: i64, max_offset_ms: i64) -> Result<Option<i64>> {
+        lifecycle::advance_clock(self.0, by_ms, max_offset_ms)
+    }
+
+    fn load_due_agreements(&mut self, now: &Time, limit: i64) -> Result<Vec<Agreement>> {
+        lifecycle::due_agreements(self.0, now, limit)
+    }
+
+    fn record_quit(&mut self, agreement_no: &str, quit: &AgreementQuit) -> Result<bool> {
+        lifecycle::record_quit(self.0, agreement_no, quit)
+    }
+
+    fn insert_secret_if_absent(&mut self, name: &str, value: &str) -> Result<bool> {
+        lifecycle::insert_secret_if_absent(self.0, name, value)
+    }
+
+    fn set_secret(&mut self, name: &str, value: &str) -> Result<()> {
+        lifecycle::set_secret(self.0, name, value)
     }
 }
 
@@ -122,5 +145,13 @@ impl ReadTx for SqliteTx<'_> {
 
     fn recent_audit(&mut self, limit: i64) -> Result<Vec<AuditEntry>> {
         audit::recent(self.0, limit)
+    }
+
+    fn clock(&mut self) -> Result<SandboxClock> {
+        lifecycle::clock(self.0)
+    }
+
+    fn secret(&mut self, name: &str) -> Result<Option<String>> {
+        lifecycle::secret(self.0, name)
     }
 }

@@ -194,4 +194,12 @@ impl ReadTx for PgTx<'_, '_> {
             audit_row,
         )
     }
+
+    fn clock(&mut self) -> Result<crate::domain::clock::SandboxClock> {
+        self.lc_clock()
+    }
+
+    fn secret(&mut self, name: &str) -> Result<Option<String>> {
+        self.lc_secret(name)
+    }
 }

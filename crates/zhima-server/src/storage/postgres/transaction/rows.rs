@@ -7,7 +7,7 @@ use zhima_proto::time::from_epoch_millis;
 use zhima_proto::SignType;
 
 use crate::domain::audit::AuditEntry;
-use crate::domain::entities::{Agreement, App, Template, TemplateMode, Time, Trade};
+use crate::domain::entities::{Agreement, AgreementQuit, App, Template, TemplateMode, Time, Trade};
 use crate::domain::ledger::{EventAmounts, LedgerEvent};
 use crate::domain::settle::{LedgerTotals, Settlement};
 use crate::error::{Error, Result};
@@ -120,7 +120,8 @@ pub(super) fn mode_str(m: TemplateMode) -> &'static str {
 }
 
 pub(super) const AGREEMENT_COLUMNS: &str =
-    "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms";
+    "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms,
+     withhold_plan_no, quit_type, quit_time_ms";
 
 pub(super) fn agreement_row(r: &Row) -> Result<Agreement> {
     let status: String = get(r, 5)?;
@@ -133,6 +134,14 @@ pub(super) fn agreement_row(r: &Row) -> Result<Agreement> {
         status: parse(&status)?,
         start_time: time(get(r, 6)?)?,
         end_time: time(get(r, 7)?)?,
+        quit: match (get(r, 8)?, get(r, 9)?, get::<Option<i64>>(r, 10)?) {
+            (Some(withhold_plan_no), Some(quit_type), Some(quit_ms)) => Some(AgreementQuit {
+                withhold_plan_no,
+                quit_type,
+                quit_time: time(quit_ms)?,
+            }),
+            _ => None,
+        },
     })
 }
 

@@ -1,0 +1,179 @@
+//! The JSON admin API under `/admin/api/v1/` (PRODUCT §14): bearer auth with the admin token
+//! (its SHA-256 compared in constant time with the one in `platform_secrets`, so every process
+//! sharing the database accepts it) and one error shape for every failure:
+//!
+//! ```json
+//! {"error": {"code": "UNAUTHORIZED", "message": "…"}}
+//! ```
+//!
+//! | code | HTTP |
+//! |---|---|
+//! | `UNAUTHORIZED` | 401 (with `WWW-Authenticate: Bearer`) |
+//! | `BAD_REQUEST` | 400 |
+//! | `NOT_FOUND` | 404 |
+//! | `UNAVAILABLE` | 503 (the database cannot be reached) |
+//! | `INTERNAL` | 500 (detail only in the log) |
+//!
+//! | file | routes |
+//! |---|---|
+//! | `clock.rs` | `GET /admin/api/v1/clock`, `POST /admin/api/v1/clock/advance` |
+
+mod clock;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::shared::Shared;
+use crate::bootstrap::admin_token::{hashes_match, token_hash, ADMIN_TOKEN_SECRET};
+use crate::error::Error;
+
+/// Where the admin API lives.
+pub(crate) const PREFIX: &str = "/admin/api/v1";
+
+/// Largest admin request body.
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// The admin routes (to be merged into the server's router), all behind bearer auth.
+pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
+    Router::new()
+        .route(&format!("{PREFIX}/clock"), get(clock::show))
+        .route(&format!("{PREFIX}/clock/advance"), post(clock::advance))
+        .route_layer(middleware::from_fn_with_state(shared, require_token))
+}
+
+/// An admin API failure, rendered as the one JSON error shape.
+#[derive(Debug)]
+pub(crate) struct AdminError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl AdminError {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
+        AdminError {
+            status: StatusCode::BAD_REQUEST,
+            code: "BAD_REQUEST",
+            message: message.into(),
+        }
+    }
+
+    fn unauthorized(message: &str) -> Self {
+        AdminError {
+            status: StatusCode::UNAUTHORIZED,
+            code: "UNAUTHORIZED",
+            message: message.to_owned(),
+        }
+    }
+
+    pub(crate) fn not_found(message: impl Into<String>) -> Self {
+        AdminError {
+            status: StatusCode::NOT_FOUND,
+            code: "NOT_FOUND",
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn method_not_allowed() -> Self {
+        AdminError {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            code: "METHOD_NOT_ALLOWED",
+            message: "this admin route does not take that HTTP method".to_owned(),
+        }
+    }
+}
+
+/// Storage failures: the detail goes to the log only.
+impl From<Error> for AdminError {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Unavailable(detail) => {
+                tracing::warn!(error = %detail, "admin API: storage unavailable");
+                AdminError {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "UNAVAILABLE",
+                    message: "the database cannot be reached; try again".to_owned(),
+                }
+            }
+            other => {
+                tracing::error!(error = %other, "admin API: internal error");
+                AdminError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "INTERNAL",
+                    message: "internal error; see the server log".to_owned(),
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for AdminError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"code": self.code, "message": self.message}});
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
+        }
+        response
+    }
+}
+
+/// Answers an unknown `/admin/api/…` path in the admin error shape.
+pub(crate) fn unknown_route(path: &str, status: StatusCode) -> Response {
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        return AdminError::method_not_allowed().into_response();
+    }
+    let shown: String = path.chars().take(200).collect();
+    AdminError::not_found(format!("no admin API route {shown}")).into_response()
+}
+
+/// Whether `path` belongs to the admin API (its unknown routes answer in its error shape).
+pub(crate) fn is_admin_api_path(path: &str) -> bool {
+    path == "/admin/api" || path.starts_with("/admin/api/")
+}
+
+/// Bearer auth: `Authorization: Bearer <token>` whose SHA-256 equals the stored hash.
+async fn require_token(
+    State(shared): State<Arc<Shared>>,
+    req: Request,
+    next: Next,
+) -> Result<Response, AdminError> {
+    let presented = bearer(req.headers()).ok_or_else(|| {
+        AdminError::unauthorized("send the admin token as `Authorization: Bearer <token>` (zhima serve prints where its file is)")
+    })?;
+    let stored = shared.storage.secret(ADMIN_TOKEN_SECRET).await?;
+    match stored {
+        Some(h) if hashes_match(&token_hash(presented), &h) => Ok(next.run(req).await),
+        Some(_) => Err(AdminError::unauthorized("the admin token is not valid")),
+        None => Err(AdminError::unauthorized(
+            "no admin token is set up yet: start `zhima serve` once to generate one",
+        )),
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Reads a JSON body into `T`; any problem is a 400 that says what was wrong.
+pub(crate) async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, AdminError> {
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
+        .await
+        .map_err(|_| AdminError::bad_request(format!("the body must be JSON of at most {BODY_LIMIT} bytes")))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| AdminError::bad_request(format!("the body is not the expected JSON: {e}")))
+}
