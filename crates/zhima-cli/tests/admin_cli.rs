@@ -81,7 +81,10 @@ fn advancing_the_clock_expires_the_agreement() {
 
     let (code, stdout, stderr) = admin(&serve, &["clock", "show"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stdout.contains("offset         31d (2678400000 ms)"), "{stdout}");
+    assert!(
+        stdout.contains("offset         31d (2678400000 ms)"),
+        "{stdout}"
+    );
 
     // A restart keeps the clock and the expiry (the config still says Y).
     let dir = serve.stop();
@@ -141,5 +144,8 @@ fn admin_errors_say_what_to_do() {
         &token.display().to_string(),
     ]);
     assert_eq!(code, 1);
-    assert!(stderr.contains("cannot connect to http://127.0.0.1:1"), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to http://127.0.0.1:1"),
+        "{stderr}"
+    );
 }

@@ -40,7 +40,9 @@ async fn admin(
 }
 
 fn error_code(v: &Value) -> &str {
-    v["error"]["code"].as_str().unwrap_or_else(|| panic!("no error shape: {v}"))
+    v["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no error shape: {v}"))
 }
 
 #[tokio::test]
@@ -54,11 +56,21 @@ async fn the_admin_api_needs_the_admin_token() {
     assert!(token.starts_with("zmadm_"));
     let (status, body) = admin(&server, "GET", "clock", None, None).await;
     assert_eq!((status, error_code(&body)), (401, "UNAUTHORIZED"));
-    assert!(body["error"]["message"].as_str().unwrap().contains("Bearer"));
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Bearer"));
     let wrong = format!("{}x", token);
     let (status, body) = admin(&server, "GET", "clock", Some(&wrong), None).await;
     assert_eq!((status, error_code(&body)), (401, "UNAUTHORIZED"));
-    let (status, body) = admin(&server, "POST", "clock/advance", Some("x"), Some(r#"{"by":"1d"}"#)).await;
+    let (status, body) = admin(
+        &server,
+        "POST",
+        "clock/advance",
+        Some("x"),
+        Some(r#"{"by":"1d"}"#),
+    )
+    .await;
     assert_eq!((status, error_code(&body)), (401, "UNAUTHORIZED"));
     assert_eq!(
         server.storage.clock().await.unwrap().clock.offset_ms,
@@ -95,7 +107,8 @@ async fn bad_advances_are_400_and_change_nothing() {
         (r#"{"by":"1d","x":1}"#, "expected JSON"),
         ("not json", "expected JSON"),
     ] {
-        let (status, reply) = admin(&server, "POST", "clock/advance", Some(&token), Some(body)).await;
+        let (status, reply) =
+            admin(&server, "POST", "clock/advance", Some(&token), Some(body)).await;
         assert_eq!((status, error_code(&reply)), (400, "BAD_REQUEST"), "{body}");
         let message = reply["error"]["message"].as_str().unwrap();
         assert!(message.contains(needle), "{body}: {message}");
@@ -156,10 +169,7 @@ async fn servers_sharing_a_database_share_the_token_and_the_clock() {
     let b = TestServer::start_on(Some(PgOptions::new(db.url.clone())), |_| {}).await;
     let token = a.admin_token().await;
     // B never generated a token: it accepts A's (only the hash is stored, once).
-    assert_eq!(
-        db.query_i64("SELECT count(*) FROM platform_secrets"),
-        [1]
-    );
+    assert_eq!(db.query_i64("SELECT count(*) FROM platform_secrets"), [1]);
     let (status, _) = admin(&b, "GET", "clock", Some(&token), None).await;
     assert_eq!(status, 200);
 

@@ -18,12 +18,19 @@ use zhima_server::storage::Storage;
 const VALID: [&str; 4] = [AGREEMENT, AGREEMENT_2, BOUND_AGREEMENT, FOREIGN_AGREEMENT];
 
 fn plan_of(expired: &[zhima_server::domain::expiry::Expiry], no: &str) -> String {
-    let e = expired.iter().find(|e| e.agreement_no == no).expect("expired");
+    let e = expired
+        .iter()
+        .find(|e| e.agreement_no == no)
+        .expect("expired");
     e.quit.withhold_plan_no.clone()
 }
 
 async fn agreement(storage: &Storage, no: &str) -> Agreement {
-    storage.agreement(no).await.unwrap().expect("agreement exists")
+    storage
+        .agreement(no)
+        .await
+        .unwrap()
+        .expect("agreement exists")
 }
 
 on_both_backends!(
@@ -33,6 +40,7 @@ on_both_backends!(
     an_advance_sweeps_what_it_made_due,
     a_config_reload_keeps_expired_agreements_expired,
     concurrent_sweeps_expire_each_agreement_once,
+    processes_starting_together_agree_on_one_admin_token,
 );
 
 async fn clock_advances_are_durable_and_add_up(backend: Backend) {
@@ -127,7 +135,11 @@ async fn expiry_moves_valid_agreements_to_p_once(backend: Backend) {
         .unwrap()
         .is_empty());
     assert_eq!(
-        agreement(&storage, AGREEMENT).await.quit.unwrap().withhold_plan_no,
+        agreement(&storage, AGREEMENT)
+            .await
+            .quit
+            .unwrap()
+            .withhold_plan_no,
         expired
             .iter()
             .find(|e| e.agreement_no == AGREEMENT)
@@ -214,21 +226,33 @@ async fn concurrent_sweeps_expire_each_agreement_once(backend: Backend) {
     for h in &handles {
         for _ in 0..4 {
             let h = h.clone();
-            tasks.push(tokio::spawn(async move { h.expire_due(now).await.unwrap() }));
+            tasks.push(tokio::spawn(
+                async move { h.expire_due(now).await.unwrap() },
+            ));
         }
     }
     let mut all = Vec::new();
     for task in tasks {
         all.extend(task.await.unwrap());
     }
-    assert_eq!(all.len(), due, "every due agreement expired by exactly one sweep");
+    assert_eq!(
+        all.len(),
+        due,
+        "every due agreement expired by exactly one sweep"
+    );
     let names: BTreeSet<_> = all.iter().map(|e| e.agreement_no.clone()).collect();
     assert_eq!(names.len(), due);
-    let plans: BTreeSet<_> = all.iter().map(|e| e.quit.withhold_plan_no.clone()).collect();
+    let plans: BTreeSet<_> = all
+        .iter()
+        .map(|e| e.quit.withhold_plan_no.clone())
+        .collect();
     assert_eq!(plans.len(), due);
     // What is stored is what the sweeps reported.
     for e in all.iter().take(10) {
-        assert_eq!(agreement(&storage, &e.agreement_no).await.quit, Some(e.quit.clone()));
+        assert_eq!(
+            agreement(&storage, &e.agreement_no).await.quit,
+            Some(e.quit.clone())
+        );
     }
     if let Db::Postgres(pg) = &db {
         assert_eq!(
@@ -236,4 +260,63 @@ async fn concurrent_sweeps_expire_each_agreement_once(backend: Backend) {
             [due as i64]
         );
     }
+}
+
+async fn processes_starting_together_agree_on_one_admin_token(backend: Backend) {
+    use zhima_server::bootstrap::admin_token::{
+        ensure_admin_token, token_hash, AdminTokenStatus, ADMIN_TOKEN_SECRET,
+    };
+    let (db, storage) = open(backend).await;
+    let mut handles: Vec<Arc<Storage>> = vec![storage.clone()];
+    if backend == Backend::Postgres {
+        for _ in 0..2 {
+            handles.push(Arc::new(db.open().await));
+        }
+    }
+    let dirs: Vec<tempfile::TempDir> = (0..3).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut tasks = Vec::new();
+    for (i, dir) in dirs.iter().enumerate() {
+        let h = handles[i % handles.len()].clone();
+        let path = dir.path().join("admin.token");
+        tasks.push(tokio::spawn(async move {
+            ensure_admin_token(&h, &path, false).await.unwrap()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.unwrap());
+    }
+    let generated: Vec<_> = statuses
+        .iter()
+        .filter(|s| matches!(s, AdminTokenStatus::Generated(_)))
+        .collect();
+    assert_eq!(generated.len(), 1, "{statuses:?}");
+    let winner = generated[0].path();
+    let token = std::fs::read_to_string(winner).unwrap();
+    let stored = storage.secret(ADMIN_TOKEN_SECRET).await.unwrap().unwrap();
+    assert_eq!(
+        stored,
+        token_hash(token.trim()),
+        "the file holds the stored token"
+    );
+    assert!(!stored.contains(token.trim()), "only the hash is stored");
+    for s in &statuses {
+        if s.path() != winner {
+            assert!(matches!(s, AdminTokenStatus::Elsewhere(_)), "{s:?}");
+            assert!(!s.path().exists(), "losers write no file");
+        }
+    }
+    // A later start with the winner's file finds its token in force.
+    assert_eq!(
+        ensure_admin_token(&storage, winner, false).await.unwrap(),
+        AdminTokenStatus::InFile(winner.to_owned())
+    );
+    // An operator-named file replaces the token.
+    let mine = dirs[1].path().join("mine.token");
+    std::fs::write(&mine, "operator-chosen-token-0001\n").unwrap();
+    ensure_admin_token(&storage, &mine, true).await.unwrap();
+    assert_eq!(
+        storage.secret(ADMIN_TOKEN_SECRET).await.unwrap().unwrap(),
+        token_hash("operator-chosen-token-0001")
+    );
 }

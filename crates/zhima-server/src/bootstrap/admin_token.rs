@@ -128,7 +128,10 @@ pub async fn ensure_admin_token(
         Ok(false) => {
             let _ = std::fs::remove_file(&tmp);
             // Another process won; its file may be this one (a shared data directory).
-            let stored = storage.secret(ADMIN_TOKEN_SECRET).await?.unwrap_or_default();
+            let stored = storage
+                .secret(ADMIN_TOKEN_SECRET)
+                .await?
+                .unwrap_or_default();
             Ok(match read_token_file(path)? {
                 Some(t) if hashes_match(&token_hash(&t), &stored) => {
                     AdminTokenStatus::InFile(path.to_owned())

@@ -140,7 +140,9 @@ mod tests {
 
     #[test]
     fn bad_durations_are_refused() {
-        for bad in ["", "d", "30", "-1d", "+1d", "1.5d", "1 d", "30w", "3０d", "1dd"] {
+        for bad in [
+            "", "d", "30", "-1d", "+1d", "1.5d", "1 d", "30w", "3０d", "1dd",
+        ] {
             assert!(
                 matches!(Advance::parse(bad), Err(ClockError::Malformed(_))),
                 "{bad:?}"
@@ -152,7 +154,10 @@ mod tests {
             Advance::parse("99999999999999999999d"),
             Err(ClockError::TooLarge)
         );
-        assert_eq!(Advance::parse("9999999999999999d"), Err(ClockError::TooLarge));
+        assert_eq!(
+            Advance::parse("9999999999999999d"),
+            Err(ClockError::TooLarge)
+        );
     }
 
     #[test]

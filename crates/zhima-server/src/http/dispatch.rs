@@ -55,8 +55,11 @@ pub(crate) async fn dispatch(
         }
         Api::CumulationSync => {
             let model = validate::parse_cumulation(json_text(&input))?;
-            let cmd =
-                validate::validate_cumulation(&model, caller.business_now, shared.settings.clock_skew)?;
+            let cmd = validate::validate_cumulation(
+                &model,
+                caller.business_now,
+                shared.settings.clock_skew,
+            )?;
             let receipt = storage.sync_cumulation(cmd, caller).await?;
             Ok(Success::Cumulation(receipt.to_response()))
         }

@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::{Advance, ClockError, ClockReading, SandboxClock};
-use crate::domain::expiry::Expiry;
 use crate::domain::cumulation::{CumulationCmd, CumulationReceipt};
 use crate::domain::entities::{
     Agreement, App, AppAuthToken, Caller, Records, Template, Time, Trade,
 };
+use crate::domain::expiry::Expiry;
 use crate::domain::invariants::InvariantReport;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::{AgreementQuery, CumulateQuery, CumulateSummary, Page};
@@ -292,7 +292,8 @@ impl Storage {
         else {
             return Ok(Err(ClockError::OffsetLimit));
         };
-        self.cached_offset_ms.fetch_max(offset_ms, Ordering::Relaxed);
+        self.cached_offset_ms
+            .fetch_max(offset_ms, Ordering::Relaxed);
         let reading = self.clock().await?;
         let expired = self.expire_due_locked(reading.business_time).await?;
         Ok(Ok(ClockAdvanced { reading, expired }))

@@ -26,7 +26,12 @@ pub struct Args {
 #[derive(clap::Args)]
 struct Conn {
     /// Base URL of the server.
-    #[arg(long, global = true, value_name = "URL", default_value = "http://127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
     url: String,
     /// File holding the admin token (`zhima serve` prints where it wrote it).
     #[arg(
@@ -124,7 +129,10 @@ impl AdminClient {
         let body: Option<Value> = serde_json::from_str(&text).ok();
         if status.is_success() {
             return body.ok_or_else(|| {
-                Failure::Other(format!("{} answered {status} with a body that is not JSON", self.base))
+                Failure::Other(format!(
+                    "{} answered {status} with a body that is not JSON",
+                    self.base
+                ))
             });
         }
         let message = body

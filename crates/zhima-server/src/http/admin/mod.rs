@@ -171,9 +171,11 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 
 /// Reads a JSON body into `T`; any problem is a 400 that says what was wrong.
 pub(crate) async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, AdminError> {
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT)
-        .await
-        .map_err(|_| AdminError::bad_request(format!("the body must be JSON of at most {BODY_LIMIT} bytes")))?;
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        AdminError::bad_request(format!(
+            "the body must be JSON of at most {BODY_LIMIT} bytes"
+        ))
+    })?;
     serde_json::from_slice(&bytes)
         .map_err(|e| AdminError::bad_request(format!("the body is not the expected JSON: {e}")))
 }

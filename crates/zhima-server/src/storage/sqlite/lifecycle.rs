@@ -17,7 +17,11 @@ pub(crate) fn clock(conn: &Connection) -> Result<SandboxClock> {
     Ok(SandboxClock { offset_ms })
 }
 
-pub(crate) fn advance_clock(conn: &Connection, by_ms: i64, max_offset_ms: i64) -> Result<Option<i64>> {
+pub(crate) fn advance_clock(
+    conn: &Connection,
+    by_ms: i64,
+    max_offset_ms: i64,
+) -> Result<Option<i64>> {
     Ok(conn
         .prepare_cached(
             "UPDATE sandbox_clock SET offset_ms = offset_ms + ?1
@@ -39,7 +43,11 @@ pub(crate) fn due_agreements(conn: &Connection, now: &Time, limit: i64) -> Resul
     )
 }
 
-pub(crate) fn record_quit(conn: &Connection, agreement_no: &str, q: &AgreementQuit) -> Result<bool> {
+pub(crate) fn record_quit(
+    conn: &Connection,
+    agreement_no: &str,
+    q: &AgreementQuit,
+) -> Result<bool> {
     let n = conn
         .prepare_cached(
             "UPDATE agreements SET status = 'P', withhold_plan_no = ?2, quit_type = ?3, quit_time_ms = ?4

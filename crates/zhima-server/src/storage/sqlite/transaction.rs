@@ -4,8 +4,8 @@
 use rusqlite::Connection;
 
 use super::{audit, cumulation, lifecycle, records, settle, state_sync};
-use crate::domain::clock::SandboxClock;
 use crate::domain::audit::AuditEntry;
+use crate::domain::clock::SandboxClock;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{
     Agreement, AgreementQuit, App, AppAuthToken, Caller, Records, Template, Time, Trade,

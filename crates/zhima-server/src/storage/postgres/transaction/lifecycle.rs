@@ -19,7 +19,11 @@ impl PgTx<'_, '_> {
         Ok(SandboxClock { offset_ms })
     }
 
-    pub(super) fn lc_advance_clock(&mut self, by_ms: i64, max_offset_ms: i64) -> Result<Option<i64>> {
+    pub(super) fn lc_advance_clock(
+        &mut self,
+        by_ms: i64,
+        max_offset_ms: i64,
+    ) -> Result<Option<i64>> {
         self.opt(
             "UPDATE sandbox_clock SET offset_ms = offset_ms + $1
              WHERE id = 1 AND offset_ms + $1 <= $2 RETURNING offset_ms",
@@ -64,7 +68,10 @@ impl PgTx<'_, '_> {
     }
 
     pub(super) fn lc_secret(&mut self, name: &str) -> Result<Option<String>> {
-        match self.opt("SELECT value FROM platform_secrets WHERE name = $1", &[&name])? {
+        match self.opt(
+            "SELECT value FROM platform_secrets WHERE name = $1",
+            &[&name],
+        )? {
             Some(row) => Ok(Some(get(&row, 0)?)),
             None => Ok(None),
         }
