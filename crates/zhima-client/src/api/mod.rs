@@ -29,7 +29,7 @@ impl V1<'_> {
 
 impl V3<'_> {
     /// Sends a model's content to its v3 route (GET: as the query string, in field order;
-    /// POST: as the JSON body) and parses the success body.
+    /// POST and PUT: as the JSON body) and parses the success body.
     async fn call<M: ApiModel>(&self, content: Content<'_, M>) -> Result<Response<M::Response>> {
         let route = M::V3_ROUTE
             .ok_or_else(|| Error::InvalidRequest(format!("{} has no v3 route", M::V1_METHOD)))?;
@@ -43,11 +43,14 @@ impl V3<'_> {
                 };
                 self.client.request(Method::GET, &target, None).await?
             }
-            HttpMethod::Post => {
+            HttpMethod::Post | HttpMethod::Put => {
+                let method = if route.method == HttpMethod::Put {
+                    Method::PUT
+                } else {
+                    Method::POST
+                };
                 let body = content.render(JsonStyle::Declared)?;
-                self.client
-                    .request(Method::POST, route.path, Some(&body))
-                    .await?
+                self.client.request(method, route.path, Some(&body)).await?
             }
         };
         Ok(Response {
