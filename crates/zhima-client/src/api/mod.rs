@@ -2,10 +2,21 @@
 //! client's JSON style) or verbatim JSON text, and returns the typed response model.
 
 mod agreement_query;
+mod agreement_sign;
+mod agreement_unsign;
+mod bizopt_close;
 mod cumulate_query;
 mod cumulation_sync;
+mod merchant_cumulate_sync;
+mod pre_consult;
+mod preorder_create;
 mod settle_apply;
+mod settle_refund;
+mod settle_unfreeze;
+mod sign_apply;
 mod state_sync;
+mod template_create;
+mod template_query;
 
 use reqwest::Method;
 use zhima_proto::models::{self, ApiModel, HttpMethod};

@@ -142,7 +142,10 @@ impl Api {
             Api::TemplateQuery => (HttpMethod::Get, "/v3/zhima/merchant/zmgo/template/query"),
             Api::PreorderCreate => (HttpMethod::Put, "/v3/zhima/credit/pe/zmgo/preorder/create"),
             Api::BizoptClose => (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/bizopt/close"),
-            Api::AgreementUnsign => (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/agreement/unsign"),
+            Api::AgreementUnsign => (
+                HttpMethod::Post,
+                "/v3/zhima/credit/pe/zmgo/agreement/unsign",
+            ),
             Api::SettleRefund => (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/settle/refund"),
             Api::SettleUnfreeze => (HttpMethod::Put, "/v3/zhima/credit/pe/zmgo/settle/unfreeze"),
             Api::MerchantCumulateSync => {

@@ -109,7 +109,9 @@ pub use settle_apply::{
 };
 pub use state_sync::{ZhimaDataStateDataSyncModel, ZhimaDataStateDataSyncResponse};
 
-pub use agreement_sign::{ZhimaCreditPeZmgoAgreementSignModel, ZhimaCreditPeZmgoAgreementSignResponse};
+pub use agreement_sign::{
+    ZhimaCreditPeZmgoAgreementSignModel, ZhimaCreditPeZmgoAgreementSignResponse,
+};
 pub use agreement_unsign::{
     ZhimaCreditPeZmgoAgreementUnsignModel, ZhimaCreditPeZmgoAgreementUnsignResponse,
 };
@@ -123,7 +125,9 @@ pub use preorder_create::{
     ExtTemplateConf, PreOrderExtInfo, ZhimaCreditPeZmgoPreorderCreateModel,
     ZhimaCreditPeZmgoPreorderCreateResponse,
 };
-pub use settle_refund::{ZhimaCreditPeZmgoSettleRefundModel, ZhimaCreditPeZmgoSettleRefundResponse};
+pub use settle_refund::{
+    ZhimaCreditPeZmgoSettleRefundModel, ZhimaCreditPeZmgoSettleRefundResponse,
+};
 pub use settle_unfreeze::{
     UnfreezeExtendParams, ZhimaCreditPeZmgoSettleUnfreezeModel,
     ZhimaCreditPeZmgoSettleUnfreezeResponse,
@@ -138,7 +142,9 @@ pub use template_blocks::{
 pub use template_create::{
     ZhimaMerchantZmgoTemplateCreateModel, ZhimaMerchantZmgoTemplateCreateResponse,
 };
-pub use template_query::{ZhimaMerchantZmgoTemplateQueryModel, ZhimaMerchantZmgoTemplateQueryResponse};
+pub use template_query::{
+    ZhimaMerchantZmgoTemplateQueryModel, ZhimaMerchantZmgoTemplateQueryResponse,
+};
 
 #[cfg(test)]
 mod tests {

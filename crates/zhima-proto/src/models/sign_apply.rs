@@ -102,8 +102,7 @@ pub struct SignExtendInfo {
 
 /// Response `ZhimaCreditPeZmgoSignApplyResponse` (no business fields: the answer is a page).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ZhimaCreditPeZmgoSignApplyResponse {
-}
+pub struct ZhimaCreditPeZmgoSignApplyResponse {}
 
 impl ApiModel for ZhimaCreditPeZmgoSignApplyModel {
     const API: Api = Api::SignApply;
