@@ -69,3 +69,13 @@ impl ApiModel for ZhimaCreditPeZmgoAgreementUnsignModel {
     const API: Api = Api::AgreementUnsign;
     type Response = ZhimaCreditPeZmgoAgreementUnsignResponse;
 }
+
+wire_enum! {
+    /// `quit_type` of an unsign (and of settle extension parameters).
+    pub enum QuitType {
+        /// 用户主动取消.
+        UserCancelQuit = "USER_CANCEL_QUIT",
+        /// 结算申请退出.
+        SettleApplyQuit = "SETTLE_APPLY_QUIT",
+    }
+}

@@ -238,3 +238,33 @@ impl ApiModel for ZhimaMerchantZmgoCumulateSyncModel {
     const API: Api = Api::MerchantCumulateSync;
     type Response = ZhimaMerchantZmgoCumulateSyncResponse;
 }
+
+wire_enum! {
+    /// `biz_action` of a merchant cumulate sync.
+    pub enum MerchantBizAction {
+        /// A new record.
+        Positive = "POSITIVE",
+        /// Reverses the record `refer_out_biz_no` names.
+        Reverse = "REVERSE",
+    }
+}
+
+wire_enum! {
+    /// `sub_biz_action` of a merchant cumulate sync (default `ADD`).
+    pub enum SubBizAction {
+        /// A new record.
+        Add = "ADD",
+        /// Corrects the record `refer_out_biz_no` names.
+        Update = "UPDATE",
+    }
+}
+
+wire_enum! {
+    /// `data_type` of a merchant cumulate sync.
+    pub enum SyncDataType {
+        /// A task: `amount_type_sync_data` or `times_type_sync_data`.
+        Task = "TASK",
+        /// A discount: `discount_type_sync_data`.
+        Discount = "DISCOUNT",
+    }
+}

@@ -113,12 +113,12 @@ pub use agreement_sign::{
     ZhimaCreditPeZmgoAgreementSignModel, ZhimaCreditPeZmgoAgreementSignResponse,
 };
 pub use agreement_unsign::{
-    ZhimaCreditPeZmgoAgreementUnsignModel, ZhimaCreditPeZmgoAgreementUnsignResponse,
+    QuitType, ZhimaCreditPeZmgoAgreementUnsignModel, ZhimaCreditPeZmgoAgreementUnsignResponse,
 };
 pub use bizopt_close::{ZhimaCreditPeZmgoBizoptCloseModel, ZhimaCreditPeZmgoBizoptCloseResponse};
 pub use merchant_cumulate_sync::{
-    AmountTypeSyncData, DiscountTypeSyncData, TimesTypeSyncData,
-    ZhimaMerchantZmgoCumulateSyncModel, ZhimaMerchantZmgoCumulateSyncResponse,
+    AmountTypeSyncData, DiscountTypeSyncData, MerchantBizAction, SubBizAction, SyncDataType,
+    TimesTypeSyncData, ZhimaMerchantZmgoCumulateSyncModel, ZhimaMerchantZmgoCumulateSyncResponse,
 };
 pub use pre_consult::{ZhimaCreditPeZmgoPreConsultModel, ZhimaCreditPeZmgoPreConsultResponse};
 pub use preorder_create::{
@@ -136,7 +136,7 @@ pub use sign_apply::{
     SignExtendInfo, ZhimaCreditPeZmgoSignApplyModel, ZhimaCreditPeZmgoSignApplyResponse,
 };
 pub use template_blocks::{
-    ZMGOBasicConfig, ZMGOCycleFlexConfig, ZMGOCycleWithholdConfig, ZMGOExtConfig,
+    PeriodMode, ZMGOBasicConfig, ZMGOCycleFlexConfig, ZMGOCycleWithholdConfig, ZMGOExtConfig,
     ZMGOObligationConfig, ZMGOOpenConfig, ZMGOQuitConfig, ZMGORightConfig, ZMGOSettlementConfig,
 };
 pub use template_create::{

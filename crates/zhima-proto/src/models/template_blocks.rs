@@ -416,3 +416,20 @@ pub struct ZMGOExtConfig {
     )]
     pub text_content_fill_variable: Option<String>,
 }
+
+wire_enum! {
+    /// `open_config.period_mode`: how an agreement's end is computed (official spellings,
+    /// including `ABSOLATE_DATE`).
+    pub enum PeriodMode {
+        /// `period_time` days after signing.
+        RelativeDate = "RELATIVE_DATE",
+        /// `period_time` days counting the signing day.
+        AbsolateDate = "ABSOLATE_DATE",
+        /// `period_time` days from the day after signing.
+        AbsolutePlus1Date = "ABSOLUTE_PLUS_1_DATE",
+        /// Day `appoint_date` of the month `period_time` months later.
+        FixDate = "FIX_DATE",
+        /// The fixed end `appoint_date` (`yyyy-MM-dd HH:mm:ss`).
+        AppointDate = "APPOINT_DATE",
+    }
+}
