@@ -145,6 +145,31 @@ impl ZhimaClient {
         .await
     }
 
+    /// The signed URL of a v1 page method (`zhima.credit.pe.zmgo.sign.apply`): what the
+    /// user's browser opens, byte for byte the official Python SDK's
+    /// `page_execute(request, http_method="GET")`. Nothing is sent.
+    ///
+    /// ```no_run
+    /// # fn demo(client: zhima_client::ZhimaClient) -> Result<(), zhima_client::Error> {
+    /// let url = client.page_url(
+    ///     "zhima.credit.pe.zmgo.sign.apply",
+    ///     r#"{"partner_id":"2088621805983504","preorder_no":"P1"}"#,
+    ///     Some("https://merchant.example/back"),
+    /// )?;
+    /// println!("{url}");
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn page_url(
+        &self,
+        method: &str,
+        biz_content: &str,
+        return_url: Option<&str>,
+    ) -> Result<String> {
+        let config = self.config();
+        V1Call::new(config, method, biz_content).page_url(config, return_url)
+    }
+
     /// Calls any v3 route: `path_and_query` such as `/v3/zhima/merchant/zmgo/cumulate/query?agreement_id=1`
     /// (sent and signed exactly as the URL parser normalises it), `body` the JSON text for
     /// POST/PUT (encrypted first when the client encrypts). Succeeds only with a verified 2xx.

@@ -427,9 +427,19 @@ const fn off(msg: &'static str, status: u16) -> BizRow {
     }
 }
 
+/// One of our own codes (PRODUCT §11 lifecycle): a business refusal, v3 status 400 like the
+/// official business codes.
+const fn ours(msg: &'static str) -> BizRow {
+    BizRow {
+        msg,
+        status: 400,
+        official: false,
+    }
+}
+
 catalog_enum! {
     /// Zhima GO business codes: the 17 official cumulation.sync codes (PROTOCOL §C4) plus our
-    /// `SETTLE_AMOUNT_CHECK_FAIL` (PRODUCT §4). Used by every zmgo API (sync, query, settle).
+    /// `SETTLE_AMOUNT_CHECK_FAIL` (PRODUCT §4) and the lifecycle codes of PRODUCT §11. Used by every zmgo API (sync, query, settle).
     /// v1 sends them as `sub_code` under 40004; v3 as the error `code` with
     /// [`CumulationCode::http_status`]. Messages are ours except `INVALID_CUMULATE_TYPE` and
     /// `IDEMPOTENT_ERROR`, which match the vectors.
@@ -472,6 +482,22 @@ catalog_enum! {
         SettleAmountCheckFail = "SETTLE_AMOUNT_CHECK_FAIL" => BizRow {
             msg: "结算金额校验失败", status: 400, official: false,
         },
+        /// **\[ours\]** `template_no`/`template_id` names no template of this merchant.
+        TemplateNotExist = "TEMPLATE_NOT_EXIST" => ours("芝麻GO模板不存在"),
+        /// **\[ours\]** the preorder (`preorder_no` / `out_request_no`) does not exist.
+        PreorderNotExist = "PREORDER_NOT_EXIST" => ours("芝麻GO预下单记录不存在"),
+        /// **\[ours\]** the preorder is not `WAIT_SIGN` (signed, closed or expired).
+        PreorderStatusIllegal = "PREORDER_STATUS_ILLEGAL" => ours("预下单状态不允许该操作"),
+        /// **\[ours\]** the agreement's status does not allow the operation.
+        AgreementStatusIllegal = "AGREEMENT_STATUS_ILLEGAL" => ours("芝麻GO协议状态不允许该操作"),
+        /// **\[ours\]** `withhold_plan_no` differs from the agreement's withholding plan.
+        WithholdPlanNoIllegal = "WITHHOLD_PLAN_NO_ILLEGAL" => ours("扣款计划号不合法"),
+        /// **\[ours\]** no settlement of this agreement / withholding plan to refund.
+        SettleOrderNotExist = "SETTLE_ORDER_NOT_EXIST" => ours("结算订单不存在"),
+        /// **\[ours\]** refunds would exceed the settled `pay_amount`.
+        RefundAmountExceed = "REFUND_AMOUNT_EXCEED" => ours("退款金额超过结算金额"),
+        /// **\[ours\]** the unfreeze would exceed the agreement's frozen amount.
+        UnfreezeAmountExceed = "UNFREEZE_AMOUNT_EXCEED" => ours("解冻金额超过冻结金额"),
     }
 }
 

@@ -5,6 +5,8 @@
 //! zhima call zhima.data.state.data.sync --json '{…}'          # v1 method
 //! zhima call POST /v3/zhima/credit/pe/zmgo/cumulation/sync --json @sync.json
 //! zhima call GET '/v3/zhima/merchant/zmgo/cumulate/query?agreement_no=…'
+//! zhima call /v3/zhima/credit/pe/zmgo/preorder/create --json @p.json   # PUT, from the routes
+//! zhima call zhima.credit.pe.zmgo.sign.apply --json '{…}' --return-url https://…  # prints URL
 //! zhima call --from-data-dir ./zhima-data zhima.data.state.data.sync - < body.json
 //! ```
 //!
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use zhima_client::proto::keys::PublicKey;
+use zhima_client::proto::models::Api;
 use zhima_client::{ApiError, Endpoint, Error, Method, RequestStrategy, SignType, ZhimaClient};
 use zhima_server::bootstrap::{demo, DEFAULT_CONFIG_FILE};
 use zhima_server::config::Config;
@@ -38,6 +41,10 @@ pub struct Args {
     /// Attempts in all; retries resend the same content (same out_biz_no).
     #[arg(long, default_value_t = 1)]
     attempts: u32,
+    /// For a page method (zhima.credit.pe.zmgo.sign.apply): where the browser goes afterwards.
+    /// Page methods are not called: the signed URL is printed for the user's browser.
+    #[arg(long, value_name = "URL")]
+    return_url: Option<String>,
     #[command(flatten)]
     conn: ConnArgs,
 }
@@ -113,6 +120,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let strategy = strategy(args.attempts);
     let client = args.conn.client(strategy)?;
+    if let Target::V1 { method } = &target {
+        if Api::from_v1_method(method).is_some_and(Api::is_page_method) {
+            let url = client
+                .page_url(
+                    method,
+                    body.as_deref().unwrap_or(""),
+                    args.return_url.as_deref(),
+                )
+                .map_err(|e| Failure::Usage(format!("cannot sign the page URL: {e}")))?;
+            println!("{url}");
+            eprintln!("zhima call: {method} is a page method: signed URL printed, nothing sent");
+            return Ok(());
+        }
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -140,7 +161,15 @@ fn parse_target(words: &[String]) -> Result<(Target, Option<&str>), Failure> {
             .ok_or_else(|| Failure::Usage(format!("{first} needs a PATH, e.g. /v3/…")))?;
         (v3_target(first, path)?, &words[2..])
     } else if first.starts_with('/') {
-        let method = if words.len() > 1 { "POST" } else { "GET" };
+        // A known route's method comes from the routing table (PUT included); otherwise a body
+        // means POST.
+        let path = first.split('?').next().unwrap_or_default();
+        let known = Api::ALL
+            .iter()
+            .filter_map(|a| a.v3_route())
+            .find(|r| r.path == path)
+            .map(|r| r.method.as_str());
+        let method = known.unwrap_or(if words.len() > 1 { "POST" } else { "GET" });
         (v3_target(method, first)?, &words[1..])
     } else if first.contains('.') && !first.contains(['/', ' ', '{']) {
         (
@@ -477,6 +506,16 @@ mod tests {
                 path: "/v3/q?x=1".into()
             }
         );
+        let (t, _) = target(&["/v3/zhima/credit/pe/zmgo/settle/unfreeze", "{}"]);
+        assert_eq!(
+            t,
+            Target::V3 {
+                method: Method::PUT,
+                path: "/v3/zhima/credit/pe/zmgo/settle/unfreeze".into()
+            }
+        );
+        let (t, _) = target(&["/v3/zhima/merchant/zmgo/template/query?template_no=1"]);
+        assert!(matches!(t, Target::V3 { method, .. } if method == Method::GET));
         assert!(parse_target(&words(&["POST"])).is_err());
         assert!(parse_target(&words(&["POST", "v3/a"])).is_err());
         assert!(parse_target(&words(&["{\"a\":1}"])).is_err());

@@ -2,10 +2,21 @@
 //! client's JSON style) or verbatim JSON text, and returns the typed response model.
 
 mod agreement_query;
+mod agreement_sign;
+mod agreement_unsign;
+mod bizopt_close;
 mod cumulate_query;
 mod cumulation_sync;
+mod merchant_cumulate_sync;
+mod pre_consult;
+mod preorder_create;
 mod settle_apply;
+mod settle_refund;
+mod settle_unfreeze;
+mod sign_apply;
 mod state_sync;
+mod template_create;
+mod template_query;
 
 use reqwest::Method;
 use zhima_proto::models::{self, ApiModel, HttpMethod};
@@ -29,7 +40,7 @@ impl V1<'_> {
 
 impl V3<'_> {
     /// Sends a model's content to its v3 route (GET: as the query string, in field order;
-    /// POST: as the JSON body) and parses the success body.
+    /// POST and PUT: as the JSON body) and parses the success body.
     async fn call<M: ApiModel>(&self, content: Content<'_, M>) -> Result<Response<M::Response>> {
         let route = M::V3_ROUTE
             .ok_or_else(|| Error::InvalidRequest(format!("{} has no v3 route", M::V1_METHOD)))?;
@@ -43,11 +54,14 @@ impl V3<'_> {
                 };
                 self.client.request(Method::GET, &target, None).await?
             }
-            HttpMethod::Post => {
+            HttpMethod::Post | HttpMethod::Put => {
+                let method = if route.method == HttpMethod::Put {
+                    Method::PUT
+                } else {
+                    Method::POST
+                };
                 let body = content.render(JsonStyle::Declared)?;
-                self.client
-                    .request(Method::POST, route.path, Some(&body))
-                    .await?
+                self.client.request(method, route.path, Some(&body)).await?
             }
         };
         Ok(Response {

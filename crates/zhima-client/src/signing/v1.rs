@@ -111,6 +111,21 @@ impl<'a> V1Call<'a> {
         Ok(request)
     }
 
+    /// The signed GET URL of a page method, exactly as the official Python SDK's
+    /// `page_execute(request, http_method="GET")` writes it: the gateway, `?`, the common
+    /// parameters (with `return_url` and `sign`), `&`, then `biz_content`.
+    pub(crate) fn page_url(&self, config: &Config, return_url: Option<&str>) -> Result<String> {
+        let mut params = self.params(config);
+        if let Some(url) = return_url {
+            params.insert("return_url", url);
+        }
+        let signed = v1::build_request(&params, &config.creds.app_key, config.layout)
+            .map_err(Error::Sign)?;
+        let mut gateway = config.gateway_url.clone();
+        gateway.set_query(None);
+        Ok(format!("{gateway}?{}&{}", signed.query, signed.body))
+    }
+
     /// The parameters of one attempt: the common ones plus `biz_content`.
     fn params(&self, config: &Config) -> GatewayParams {
         let creds = &config.creds;

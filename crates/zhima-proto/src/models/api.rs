@@ -1,4 +1,4 @@
-//! The API routing table: which v1 `method` and v3 route each of the five APIs answers to,
+//! The API routing table: which v1 `method` and v3 route each of the sixteen APIs answers to,
 //! and [`ApiModel`], which ties a request model to its API and response.
 
 use std::fmt;
@@ -13,6 +13,8 @@ pub enum HttpMethod {
     Get,
     /// `POST`: the model is the JSON body.
     Post,
+    /// `PUT`: the model is the JSON body (preorder.create, settle.unfreeze; PRODUCT §11).
+    Put,
 }
 
 impl HttpMethod {
@@ -21,7 +23,13 @@ impl HttpMethod {
         match self {
             HttpMethod::Get => "GET",
             HttpMethod::Post => "POST",
+            HttpMethod::Put => "PUT",
         }
+    }
+
+    /// Whether the model travels as a JSON body (`POST`, `PUT`) rather than a query string.
+    pub const fn has_body(self) -> bool {
+        !matches!(self, HttpMethod::Get)
     }
 }
 
@@ -40,7 +48,8 @@ pub struct V3Route {
     pub path: &'static str,
 }
 
-/// The five APIs the platform serves (PRODUCT §2).
+/// The APIs the platform serves: the five of PRODUCT §2 and the eleven lifecycle APIs of
+/// PRODUCT §11.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Api {
     /// `zhima.data.state.data.sync` (v1 only).
@@ -53,16 +62,49 @@ pub enum Api {
     AgreementQuery,
     /// `zhima.credit.pe.zmgo.settle.apply`.
     SettleApply,
+    /// `zhima.merchant.zmgo.template.create`.
+    TemplateCreate,
+    /// `zhima.merchant.zmgo.template.query`.
+    TemplateQuery,
+    /// `zhima.credit.pe.zmgo.pre.consult` (v1 only).
+    PreConsult,
+    /// `zhima.credit.pe.zmgo.preorder.create` (v3 `PUT`).
+    PreorderCreate,
+    /// `zhima.credit.pe.zmgo.sign.apply` (v1 only, a page method: see [`Api::is_page_method`]).
+    SignApply,
+    /// `zhima.credit.pe.zmgo.agreement.sign` (v1 only).
+    AgreementSign,
+    /// `zhima.credit.pe.zmgo.bizopt.close`.
+    BizoptClose,
+    /// `zhima.credit.pe.zmgo.agreement.unsign`.
+    AgreementUnsign,
+    /// `zhima.credit.pe.zmgo.settle.refund`.
+    SettleRefund,
+    /// `zhima.credit.pe.zmgo.settle.unfreeze` (v3 `PUT`).
+    SettleUnfreeze,
+    /// `zhima.merchant.zmgo.cumulate.sync`.
+    MerchantCumulateSync,
 }
 
 impl Api {
-    /// Every API, in PRODUCT §2 order.
+    /// Every API: PRODUCT §2 order, then PRODUCT §11's table order.
     pub const ALL: &'static [Api] = &[
         Api::StateSync,
         Api::CumulationSync,
         Api::CumulateQuery,
         Api::AgreementQuery,
         Api::SettleApply,
+        Api::TemplateCreate,
+        Api::TemplateQuery,
+        Api::PreConsult,
+        Api::PreorderCreate,
+        Api::SignApply,
+        Api::AgreementSign,
+        Api::BizoptClose,
+        Api::AgreementUnsign,
+        Api::SettleRefund,
+        Api::SettleUnfreeze,
+        Api::MerchantCumulateSync,
     ];
 
     /// The v1 gateway `method` name.
@@ -73,19 +115,50 @@ impl Api {
             Api::CumulateQuery => "zhima.merchant.zmgo.cumulate.query",
             Api::AgreementQuery => "zhima.credit.pe.zmgo.agreement.query",
             Api::SettleApply => "zhima.credit.pe.zmgo.settle.apply",
+            Api::TemplateCreate => "zhima.merchant.zmgo.template.create",
+            Api::TemplateQuery => "zhima.merchant.zmgo.template.query",
+            Api::PreConsult => "zhima.credit.pe.zmgo.pre.consult",
+            Api::PreorderCreate => "zhima.credit.pe.zmgo.preorder.create",
+            Api::SignApply => "zhima.credit.pe.zmgo.sign.apply",
+            Api::AgreementSign => "zhima.credit.pe.zmgo.agreement.sign",
+            Api::BizoptClose => "zhima.credit.pe.zmgo.bizopt.close",
+            Api::AgreementUnsign => "zhima.credit.pe.zmgo.agreement.unsign",
+            Api::SettleRefund => "zhima.credit.pe.zmgo.settle.refund",
+            Api::SettleUnfreeze => "zhima.credit.pe.zmgo.settle.unfreeze",
+            Api::MerchantCumulateSync => "zhima.merchant.zmgo.cumulate.sync",
         }
     }
 
-    /// The v3 route, if the API has one (state sync is v1 only).
+    /// The v3 route, if the API has one (PRODUCT §11's table; state sync, pre.consult,
+    /// sign.apply and agreement.sign are v1 only).
     pub const fn v3_route(self) -> Option<V3Route> {
         let (method, path) = match self {
-            Api::StateSync => return None,
+            Api::StateSync | Api::PreConsult | Api::SignApply | Api::AgreementSign => return None,
             Api::CumulationSync => (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/cumulation/sync"),
             Api::CumulateQuery => (HttpMethod::Get, "/v3/zhima/merchant/zmgo/cumulate/query"),
             Api::AgreementQuery => (HttpMethod::Get, "/v3/zhima/credit/pe/zmgo/agreement/query"),
             Api::SettleApply => (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/settle/apply"),
+            Api::TemplateCreate => (HttpMethod::Post, "/v3/zhima/merchant/zmgo/template/create"),
+            Api::TemplateQuery => (HttpMethod::Get, "/v3/zhima/merchant/zmgo/template/query"),
+            Api::PreorderCreate => (HttpMethod::Put, "/v3/zhima/credit/pe/zmgo/preorder/create"),
+            Api::BizoptClose => (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/bizopt/close"),
+            Api::AgreementUnsign => (
+                HttpMethod::Post,
+                "/v3/zhima/credit/pe/zmgo/agreement/unsign",
+            ),
+            Api::SettleRefund => (HttpMethod::Post, "/v3/zhima/credit/pe/zmgo/settle/refund"),
+            Api::SettleUnfreeze => (HttpMethod::Put, "/v3/zhima/credit/pe/zmgo/settle/unfreeze"),
+            Api::MerchantCumulateSync => {
+                (HttpMethod::Post, "/v3/zhima/merchant/zmgo/cumulate/sync")
+            }
         };
         Some(V3Route { method, path })
+    }
+
+    /// Whether the API is a page method: the SDK builds a signed URL/form for the user's browser
+    /// (`page_execute`) instead of calling the gateway. Only sign.apply (PRODUCT §11).
+    pub const fn is_page_method(self) -> bool {
+        matches!(self, Api::SignApply)
     }
 
     /// Looks up an API by its v1 `method` (unknown → the caller answers `isv.invalid-method`).

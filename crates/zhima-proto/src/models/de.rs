@@ -132,3 +132,21 @@ where
     <Option<Vec<ObjectOnly<T>>> as serde::Deserialize>::deserialize(d)
         .map(|o| o.map(|v| v.into_iter().map(|x| x.0).collect()))
 }
+
+/// `Option<String>` for a field the official typed models declare as a string but that some
+/// callers send as a JSON number (`"freeze_amount": 0.01`, `"obligation_times": 3`), as the
+/// gateway accepts: the number is kept as its JSON text. Booleans, arrays and objects are errors.
+pub(crate) fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(untagged)]
+    enum NumberOrText {
+        Text(String),
+        Number(serde_json::Number),
+    }
+    Ok(
+        <Option<NumberOrText> as serde::Deserialize>::deserialize(d)?.map(|v| match v {
+            NumberOrText::Text(s) => s,
+            NumberOrText::Number(n) => n.to_string(),
+        }),
+    )
+}

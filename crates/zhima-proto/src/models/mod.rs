@@ -1,4 +1,4 @@
-//! Business models of the five APIs, exactly as on the wire (v1 `biz_content`, v3 body or
+//! Business models of the sixteen APIs, exactly as on the wire (v1 `biz_content`, v3 body or
 //! query), plus the API routing table and canonical JSON for idempotency.
 //!
 //! Conventions: every field is optional at the serde level (validation decides what is
@@ -72,10 +72,22 @@ mod codec;
 mod de;
 
 pub mod agreement_query;
+pub mod agreement_sign;
+pub mod agreement_unsign;
+pub mod bizopt_close;
 pub mod cumulate_query;
 pub mod cumulation_sync;
+pub mod merchant_cumulate_sync;
+pub mod pre_consult;
+pub mod preorder_create;
 pub mod settle_apply;
+pub mod settle_refund;
+pub mod settle_unfreeze;
+pub mod sign_apply;
 pub mod state_sync;
+pub mod template_blocks;
+pub mod template_create;
+pub mod template_query;
 
 pub use agreement_query::{
     AgreementStatus, ZhimaCreditPeZmgoAgreementQueryModel, ZhimaCreditPeZmgoAgreementQueryResponse,
@@ -96,6 +108,43 @@ pub use settle_apply::{
     ZhimaCreditPeZmgoSettleApplyModel, ZhimaCreditPeZmgoSettleApplyResponse,
 };
 pub use state_sync::{ZhimaDataStateDataSyncModel, ZhimaDataStateDataSyncResponse};
+
+pub use agreement_sign::{
+    ZhimaCreditPeZmgoAgreementSignModel, ZhimaCreditPeZmgoAgreementSignResponse,
+};
+pub use agreement_unsign::{
+    QuitType, ZhimaCreditPeZmgoAgreementUnsignModel, ZhimaCreditPeZmgoAgreementUnsignResponse,
+};
+pub use bizopt_close::{ZhimaCreditPeZmgoBizoptCloseModel, ZhimaCreditPeZmgoBizoptCloseResponse};
+pub use merchant_cumulate_sync::{
+    AmountTypeSyncData, DiscountTypeSyncData, MerchantBizAction, SubBizAction, SyncDataType,
+    TimesTypeSyncData, ZhimaMerchantZmgoCumulateSyncModel, ZhimaMerchantZmgoCumulateSyncResponse,
+};
+pub use pre_consult::{ZhimaCreditPeZmgoPreConsultModel, ZhimaCreditPeZmgoPreConsultResponse};
+pub use preorder_create::{
+    ExtTemplateConf, PreOrderExtInfo, ZhimaCreditPeZmgoPreorderCreateModel,
+    ZhimaCreditPeZmgoPreorderCreateResponse,
+};
+pub use settle_refund::{
+    ZhimaCreditPeZmgoSettleRefundModel, ZhimaCreditPeZmgoSettleRefundResponse,
+};
+pub use settle_unfreeze::{
+    UnfreezeExtendParams, ZhimaCreditPeZmgoSettleUnfreezeModel,
+    ZhimaCreditPeZmgoSettleUnfreezeResponse,
+};
+pub use sign_apply::{
+    SignExtendInfo, ZhimaCreditPeZmgoSignApplyModel, ZhimaCreditPeZmgoSignApplyResponse,
+};
+pub use template_blocks::{
+    PeriodMode, ZMGOBasicConfig, ZMGOCycleFlexConfig, ZMGOCycleWithholdConfig, ZMGOExtConfig,
+    ZMGOObligationConfig, ZMGOOpenConfig, ZMGOQuitConfig, ZMGORightConfig, ZMGOSettlementConfig,
+};
+pub use template_create::{
+    ZhimaMerchantZmgoTemplateCreateModel, ZhimaMerchantZmgoTemplateCreateResponse,
+};
+pub use template_query::{
+    ZhimaMerchantZmgoTemplateQueryModel, ZhimaMerchantZmgoTemplateQueryResponse,
+};
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@ use zhima_proto::models::{
 };
 use zhima_proto::validate::{self, Violation};
 
-use super::error::ApiError;
+use super::error::{ApiError, GatewayFault};
 use super::shared::Shared;
 use crate::domain::entities::Caller;
 use crate::domain::query::agreement_response;
@@ -81,6 +81,19 @@ pub(crate) async fn dispatch(
             let receipt = storage.apply_settlement(cmd, caller).await?;
             Ok(Success::Settle(receipt.to_response()))
         }
+        // The lifecycle APIs (PRODUCT §11) are routed but not served yet: the gateway's answer
+        // for a method it does not know, as for any unknown method.
+        Api::TemplateCreate
+        | Api::TemplateQuery
+        | Api::PreConsult
+        | Api::PreorderCreate
+        | Api::SignApply
+        | Api::AgreementSign
+        | Api::BizoptClose
+        | Api::AgreementUnsign
+        | Api::SettleRefund
+        | Api::SettleUnfreeze
+        | Api::MerchantCumulateSync => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
     }
 }
 

@@ -55,7 +55,7 @@ use std::sync::Arc;
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{any, get, post, MethodRouter};
+use axum::routing::{any, get, post, put, MethodRouter};
 use axum::Router;
 use tokio::net::TcpListener;
 use zhima_proto::models::{Api, HttpMethod};
@@ -162,6 +162,7 @@ fn v3_route(api: Api, method: HttpMethod) -> MethodRouter<Arc<Shared>> {
     match method {
         HttpMethod::Get => get(handler),
         HttpMethod::Post => post(handler),
+        HttpMethod::Put => put(handler),
     }
 }
 
