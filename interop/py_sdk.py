@@ -6,6 +6,8 @@ Usage:  interop/.venv/bin/python interop/py_sdk.py OP < input.json > output.json
 Ops (see interop/README.md for every field):
   sign-v1             the SDK signs and sends a v1 gateway request to a loopback server inside
                       this process; prints the exact request it sent (body as base64).
+  page-execute        the SDK's page_execute(request, http_method="GET") for a page method
+                      (server_url, return_url): prints the signed URL, sends nothing.
   verify-v1-response  runs the SDK client's own response parse + signature check on a body.
   call-v1             the SDK calls a real gateway (base_url) and the result is printed.
   sign-v3 / verify-v3-response / call-v3
@@ -363,12 +365,26 @@ def op_call_v1(inp):
         return {"ok": False, "error": _error(exc)}
 
 
+def op_page_execute(inp):
+    """The SDK's page_execute(request, http_method="GET"): the signed URL a browser opens."""
+    _reject_cert_mode(inp)
+    _require(inp, "private_key")
+    server_url = _require(inp, "server_url")
+    _freeze_clock(inp.get("timestamp"))
+    request = _request(inp)
+    if inp.get("return_url"):
+        request.return_url = inp["return_url"]
+    client = DefaultAlipayClient(_config(inp, server_url))
+    return {"url": client.page_execute(request, http_method="GET")}
+
+
 def op_no_v3(_inp):
     raise DriverError("alipay-sdk-python 3.7.1411 has no OpenAPI v3 client; use node_sdk.mjs", EXIT_UNSUPPORTED)
 
 
 OPS = {
     "sign-v1": op_sign_v1,
+    "page-execute": op_page_execute,
     "verify-v1-response": op_verify_v1_response,
     "call-v1": op_call_v1,
     "sign-v3": op_no_v3,

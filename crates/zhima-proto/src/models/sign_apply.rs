@@ -100,9 +100,27 @@ pub struct SignExtendInfo {
     pub scene: Option<String>,
 }
 
-/// Response `ZhimaCreditPeZmgoSignApplyResponse` (no business fields: the answer is a page).
+/// Response `ZhimaCreditPeZmgoSignApplyResponse`. A page method's answer is the page itself;
+/// the official class still declares the SDK-side page outputs, spelled in camelCase.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ZhimaCreditPeZmgoSignApplyResponse {}
+pub struct ZhimaCreditPeZmgoSignApplyResponse {
+    /// App-payment order string (`sdk_execute` output).
+    #[serde(
+        rename = "orderStr",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_text"
+    )]
+    pub order_str: Option<String>,
+    /// Page redirection data (`page_execute` output).
+    #[serde(
+        rename = "pageRedirectionData",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de::opt_text"
+    )]
+    pub page_redirection_data: Option<String>,
+}
 
 impl ApiModel for ZhimaCreditPeZmgoSignApplyModel {
     const API: Api = Api::SignApply;
