@@ -83,7 +83,10 @@ async fn one_batch_commits_its_successes_and_rolls_back_only_its_rejections() {
     let db = pg(&db);
     let lock = RowLock::hold(&db.url, "LOCK-1");
     let s = storage.clone();
-    let first = tokio::spawn(async move { s.sync_cumulation(blocked_on("LOCK-1", "B-0"), caller()).await });
+    let first = tokio::spawn(async move {
+        s.sync_cumulation(blocked_on("LOCK-1", "B-0"), caller())
+            .await
+    });
     settle().await;
 
     // The writer waits inside batch 1; these four queue up and run as batch 2.
@@ -106,8 +109,14 @@ async fn one_batch_commits_its_successes_and_rolls_back_only_its_rejections() {
     assert!(matches!(first.await.unwrap(), Err(Error::Rejected(_))));
     let ok = ok.await.unwrap().expect("the valid sync succeeds");
     assert!(!ok.replayed);
-    let again = again.await.unwrap().expect("the same sync in the same batch");
-    assert!(again.replayed && again.seq == ok.seq, "it sees the first one's uncommitted row");
+    let again = again
+        .await
+        .unwrap()
+        .expect("the same sync in the same batch");
+    assert!(
+        again.replayed && again.seq == ok.seq,
+        "it sees the first one's uncommitted row"
+    );
     assert_eq!(code_of(rejected.await.unwrap()), "EASY_MEMBER_CONSULT_FAIL");
     assert_eq!(code_of(conflicting.await.unwrap()), "IDEMPOTENT_ERROR");
 
@@ -131,14 +140,21 @@ async fn one_batch_commits_its_successes_and_rolls_back_only_its_rejections() {
 async fn a_job_that_loses_a_race_to_another_process_reruns_alone_and_replays() {
     let (db, a) = open(Backend::Postgres).await;
     let db = pg(&db);
-    let b = std::sync::Arc::new(Storage::open_postgres(&PgOptions::new(&db.url)).await.unwrap());
+    let b = std::sync::Arc::new(
+        Storage::open_postgres(&PgOptions::new(&db.url))
+            .await
+            .unwrap(),
+    );
     let (l1, l2, l3) = (
         RowLock::hold(&db.url, "LOCK-A1"),
         RowLock::hold(&db.url, "LOCK-A2"),
         RowLock::hold(&db.url, "LOCK-B1"),
     );
     let state = |s: &std::sync::Arc<Storage>, key: &str, principal: &str| {
-        let (s, c) = (s.clone(), state_cmd(key, principal, "BUY", r#"{"orderNo":"1"}"#));
+        let (s, c) = (
+            s.clone(),
+            state_cmd(key, principal, "BUY", r#"{"orderNo":"1"}"#),
+        );
         tokio::spawn(async move { s.sync_state(c, caller()).await })
     };
     let block = |s: &std::sync::Arc<Storage>, key: &'static str| {
@@ -171,9 +187,15 @@ async fn a_job_that_loses_a_race_to_another_process_reruns_alone_and_replays() {
         assert!(matches!(blocker.await.unwrap(), Err(Error::Rejected(_))));
     }
     let won = s_on_a.await.unwrap().expect("A's sync");
-    let lost = s_on_b.await.unwrap().expect("B's sync, run again after the violation");
+    let lost = s_on_b
+        .await
+        .unwrap()
+        .expect("B's sync, run again after the violation");
     assert!(!won.replayed);
-    assert!(lost.replayed && lost.event_seq == won.event_seq, "{lost:?} vs {won:?}");
+    assert!(
+        lost.replayed && lost.event_seq == won.event_seq,
+        "{lost:?} vs {won:?}"
+    );
     assert!(!t_on_b.await.unwrap().expect("T").replayed);
     // S once, T once: the violation rolled back S's savepoint only, not T before it.
     assert_eq!(db.query_i64("SELECT count(*) FROM state_events"), [2]);
@@ -191,7 +213,10 @@ async fn a_batch_whose_connection_is_lost_fails_every_job_and_writes_nothing() {
     };
     let storage = std::sync::Arc::new(Storage::open_postgres(&options).await.unwrap());
     storage.apply_records(&records()).await.unwrap();
-    let (l0, l1) = (RowLock::hold(&db.url, "LOCK-0"), RowLock::hold(&db.url, "LOCK-1"));
+    let (l0, l1) = (
+        RowLock::hold(&db.url, "LOCK-0"),
+        RowLock::hold(&db.url, "LOCK-1"),
+    );
     let run = |c: zhima_server::domain::cumulation::CumulationCmd| {
         let s = storage.clone();
         tokio::spawn(async move { s.sync_cumulation(c, caller()).await })
@@ -226,7 +251,9 @@ async fn a_batch_whose_connection_is_lost_fails_every_job_and_writes_nothing() {
 
     // The writer reconnects once the database is back; the same sync is new.
     proxy.restore();
-    let again = storage.sync_cumulation(cmd(&sync_body("C-1")), caller()).await;
+    let again = storage
+        .sync_cumulation(cmd(&sync_body("C-1")), caller())
+        .await;
     assert!(!again.expect("written after the outage").replayed);
     assert_eq!(db.query_i64("SELECT count(*) FROM cumulation_events"), [1]);
 }

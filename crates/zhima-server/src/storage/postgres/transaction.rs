@@ -306,10 +306,7 @@ impl PgTx<'_> {
         sweep: bool,
     ) -> Result<bool> {
         if sweep {
-            self.exec(
-                "DELETE FROM v3_nonces WHERE expires_at_ms < $1",
-                &[&now_ms],
-            )?;
+            self.exec("DELETE FROM v3_nonces WHERE expires_at_ms < $1", &[&now_ms])?;
         }
         // An expired row for the same key counts as absent: it is replaced.
         let n = self.exec(
