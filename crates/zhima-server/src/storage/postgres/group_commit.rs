@@ -39,7 +39,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::transaction::{db_error, failure_kind, FailureKind, PgTx};
 use super::PgConn;
 use crate::error::{Error, Result};
-use crate::storage::engine::{StorageStats, WriteJob};
+use crate::storage::engine::{StorageStats, WriteJob, WriteTx};
 
 /// Upper bound of jobs per transaction (see the module comment: subtransaction cache).
 const MAX_BATCH: usize = 64;
@@ -255,19 +255,38 @@ enum Savepoint {
     Ready,
 }
 
-/// Runs every job in its savepoint; the answers, or why the batch must stop.
+/// Runs every job in its savepoint; the answers, or why the batch must stop. Queued writes
+/// nobody waits for (audit entries) run last, all in one savepoint (one by one only if that
+/// fails): they are independent inserts, and they commit with the batch either way.
 fn run_jobs(conn: &mut PgConn, batch: &mut [Queued]) -> Result<Vec<Result<()>>, BatchFailure> {
     let mut savepoint = Savepoint::None;
-    let mut answers = Vec::with_capacity(batch.len());
-    for queued in batch.iter_mut() {
-        answers.push(run_job(conn, &mut queued.job, &mut savepoint)?);
+    let mut answers: Vec<Result<()>> = batch.iter().map(|_| Ok(())).collect();
+    for (queued, answer) in batch.iter_mut().zip(answers.iter_mut()) {
+        if queued.reply.is_some() {
+            *answer = run_job(conn, &mut queued.job, &mut savepoint)?;
+        }
+    }
+    if batch.iter().any(|q| q.reply.is_none()) {
+        let mut together = |tx: &mut dyn WriteTx| -> Result<()> {
+            for queued in batch.iter_mut().filter(|q| q.reply.is_none()) {
+                (queued.job)(tx)?;
+            }
+            Ok(())
+        };
+        if run_job(conn, &mut together, &mut savepoint)?.is_err() {
+            for (queued, answer) in batch.iter_mut().zip(answers.iter_mut()) {
+                if queued.reply.is_none() {
+                    *answer = run_job(conn, &mut queued.job, &mut savepoint)?;
+                }
+            }
+        }
     }
     Ok(answers)
 }
 
 fn run_job(
     conn: &mut PgConn,
-    job: &mut WriteJob,
+    job: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
     savepoint: &mut Savepoint,
 ) -> Result<Result<()>, BatchFailure> {
     let PgConn {

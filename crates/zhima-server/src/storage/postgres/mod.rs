@@ -17,7 +17,12 @@
 //!   Connections are not pinged at check-out (a round trip per job): a read's `BEGIN` is its
 //!   check, sent again on another connection if the first one turns out to be dead.
 //! - **Nonces** (v3 replay protection) are rows of `v3_nonces`, so a nonce accepted by one
-//!   process is refused by every other; expired rows are swept at most once a minute.
+//!   process is refused by every other; expired rows are swept at most once a minute. The
+//!   insert commits with `synchronous_commit = off`: the row is visible to every process at
+//!   once, and it is durable no later than the request's own write, because the WAL is
+//!   flushed in order and that write's `COMMIT` waits for its flush. Only a request that
+//!   writes nothing (a query, a rejection) can have its nonce forgotten by a database crash
+//!   in the following fraction of a second; replayed, it writes nothing either.
 //! - **Schema** is versioned in `zhima_schema_version`; migrations run under a
 //!   `pg_advisory_lock`, so processes starting together apply each one exactly once.
 //! - **Outages**: a lost connection fails the job with [`Error::Unavailable`] (nothing of it was
@@ -54,26 +59,34 @@ pub(crate) struct PgConn {
 }
 
 /// r2d2_postgres's manager, with a statement cache per connection.
-struct Manager(PostgresConnectionManager<NoTls>);
+struct Manager {
+    inner: PostgresConnectionManager<NoTls>,
+    /// Sent once on every new connection.
+    setup: Option<&'static str>,
+}
 
 impl r2d2::ManageConnection for Manager {
     type Connection = PgConn;
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let mut client = self.inner.connect()?;
+        if let Some(sql) = self.setup {
+            client.batch_execute(sql)?;
+        }
         Ok(PgConn {
-            client: self.0.connect()?,
+            client,
             statements: HashMap::new(),
             broken: false,
         })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
-        self.0.is_valid(&mut conn.client)
+        self.inner.is_valid(&mut conn.client)
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        conn.broken || self.0.has_broken(&mut conn.client)
+        conn.broken || self.inner.has_broken(&mut conn.client)
     }
 }
 
@@ -174,8 +187,16 @@ impl PgEngine {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.connect_timeout);
         }
-        let writer_manager = Manager(PostgresConnectionManager::new(config.clone(), NoTls));
-        let manager = Manager(PostgresConnectionManager::new(config, NoTls));
+        let writer_manager = Manager {
+            inner: PostgresConnectionManager::new(config.clone(), NoTls),
+            setup: None,
+        };
+        // The pool's only commits are v3 nonces: they need not wait for their own WAL flush
+        // (see the module comment), which would cost every v3 request an fsync.
+        let manager = Manager {
+            inner: PostgresConnectionManager::new(config, NoTls),
+            setup: Some("SET synchronous_commit = off"),
+        };
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size.max(1))
             .min_idle(Some(0))
@@ -186,7 +207,8 @@ impl PgEngine {
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(manager);
         let pool = OwnedPool(Some(pool));
-        let mut conn = pool.get().map_err(|e| {
+        // Migrations run on a connection that commits synchronously, like the writer's.
+        let mut conn = r2d2::ManageConnection::connect(&writer_manager).map_err(|e| {
             Error::Unavailable(format!("cannot connect to PostgreSQL at {shown}: {e}"))
         })?;
         schema::migrate(&mut conn.client).map_err(|e| match e {
