@@ -46,8 +46,6 @@ fn event_row(r: &Row<'_>) -> rusqlite::Result<LedgerEvent> {
     })
 }
 
-/// Discount lines are stored as JSON `[[type, name, fen], …]` in request order.
-
 fn event_by_key(
     conn: &Connection,
     partner_id: &str,

@@ -70,8 +70,6 @@ pub(super) fn event_row(r: &Row) -> Result<LedgerEvent> {
     })
 }
 
-/// Discount lines are stored as JSON `[[type, name, fen], …]` in request order (as in SQLite).
-
 pub(super) const APP_COLUMNS: &str =
     "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled";
 
