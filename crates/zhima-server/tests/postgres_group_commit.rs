@@ -94,11 +94,16 @@ async fn one_batch_commits_its_successes_and_rolls_back_only_its_rejections() {
         let s = storage.clone();
         tokio::spawn(async move { s.sync_cumulation(cmd(&body), caller()).await })
     };
+    // Sent one after the other, so they queue in this order.
+    let gap = || tokio::time::sleep(Duration::from_millis(50));
     let ok = run(sync_body("B-OK"));
+    gap().await;
     let mut invalid = sync_body("B-REJ");
     invalid["agreement_no"] = json!(INVALID_AGREEMENT);
     let rejected = run(invalid);
+    gap().await;
     let again = run(sync_body("B-OK"));
+    gap().await;
     let mut changed = sync_body("B-OK");
     changed["amount_type_data"]["trade_info"]["amount"] = json!("3.58");
     let conflicting = run(changed);

@@ -30,6 +30,7 @@
 //! connection. A batch is capped at 64 jobs: PostgreSQL caches 64 subtransaction ids per
 //! backend, and a transaction with more makes every other backend's snapshots slower.
 
+use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -260,10 +261,11 @@ enum Savepoint {
 /// fails): they are independent inserts, and they commit with the batch either way.
 fn run_jobs(conn: &mut PgConn, batch: &mut [Queued]) -> Result<Vec<Result<()>>, BatchFailure> {
     let mut savepoint = Savepoint::None;
+    let mut held = HashSet::new();
     let mut answers: Vec<Result<()>> = batch.iter().map(|_| Ok(())).collect();
     for (queued, answer) in batch.iter_mut().zip(answers.iter_mut()) {
         if queued.reply.is_some() {
-            *answer = run_job(conn, &mut queued.job, &mut savepoint)?;
+            *answer = run_job(conn, &mut queued.job, &mut savepoint, &mut held)?;
         }
     }
     if batch.iter().any(|q| q.reply.is_none()) {
@@ -273,10 +275,10 @@ fn run_jobs(conn: &mut PgConn, batch: &mut [Queued]) -> Result<Vec<Result<()>>, 
             }
             Ok(())
         };
-        if run_job(conn, &mut together, &mut savepoint)?.is_err() {
+        if run_job(conn, &mut together, &mut savepoint, &mut held)?.is_err() {
             for (queued, answer) in batch.iter_mut().zip(answers.iter_mut()) {
                 if queued.reply.is_none() {
-                    *answer = run_job(conn, &mut queued.job, &mut savepoint)?;
+                    *answer = run_job(conn, &mut queued.job, &mut savepoint, &mut held)?;
                 }
             }
         }
@@ -288,6 +290,7 @@ fn run_job(
     conn: &mut PgConn,
     job: &mut dyn FnMut(&mut dyn WriteTx) -> Result<()>,
     savepoint: &mut Savepoint,
+    held: &mut HashSet<String>,
 ) -> Result<Result<()>, BatchFailure> {
     let PgConn {
         client, statements, ..
@@ -305,15 +308,18 @@ fn run_job(
                 .batch_execute(sql)
                 .map_err(|e| classify(db_error_kind(e)))?;
         }
-        let (out, failure) = {
-            let mut tx = PgTx::new(client, statements);
+        let (out, failure, locked) = {
+            let mut tx = PgTx::in_batch(client, statements, held);
             let out = catch_unwind(AssertUnwindSafe(|| job(&mut tx)))
                 .unwrap_or_else(|_| Err(Error::internal("a storage job panicked")));
-            (out, tx.failure())
+            (out, tx.failure(), tx.take_locked())
         };
         let answer = match failure {
             None => match out {
                 Ok(()) => {
+                    // Released with its savepoint, the job's row locks stay with the
+                    // transaction; rolled back, they would be gone.
+                    held.extend(locked);
                     *savepoint = Savepoint::Used;
                     return Ok(Ok(()));
                 }

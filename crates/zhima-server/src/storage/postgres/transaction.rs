@@ -73,6 +73,11 @@ pub(crate) struct PgTx<'t> {
     client: &'t mut postgres::Client,
     statements: &'t mut Statements,
     failure: Option<(Error, FailureKind)>,
+    /// Totals rows the enclosing transaction already holds locked (earlier, released jobs of
+    /// the batch): locking them again would only cost a round trip.
+    held: Option<&'t std::collections::HashSet<String>>,
+    /// Totals rows this job locked; they stay held only if its savepoint is released.
+    locked: Vec<String>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
@@ -83,7 +88,26 @@ impl<'t> PgTx<'t> {
             client,
             statements,
             failure: None,
+            held: None,
+            locked: Vec::new(),
         }
+    }
+
+    /// A job of a batch, whose transaction holds the locks of `held`.
+    pub(crate) fn in_batch(
+        client: &'t mut postgres::Client,
+        statements: &'t mut Statements,
+        held: &'t std::collections::HashSet<String>,
+    ) -> Self {
+        PgTx {
+            held: Some(held),
+            ..PgTx::new(client, statements)
+        }
+    }
+
+    /// The totals rows this job locked.
+    pub(crate) fn take_locked(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.locked)
     }
 
     /// The first statement failure, if any, and its kind.
@@ -199,6 +223,10 @@ impl PgTx<'_> {
     /// no other transaction changes the ledger of this agreement until we commit. The row
     /// usually exists: one round trip then.
     fn lock_totals(&mut self, agreement_no: &str) -> Result<()> {
+        if self.held.is_some_and(|h| h.contains(agreement_no)) {
+            return Ok(());
+        }
+        self.locked.push(agreement_no.to_owned());
         const LOCK: &str = "SELECT 1 FROM agreement_totals WHERE agreement_no = $1 FOR UPDATE";
         if self.exec(LOCK, &[&agreement_no])? == 0 {
             self.exec(
