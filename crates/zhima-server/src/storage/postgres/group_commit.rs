@@ -28,8 +28,9 @@
 //! rollback the savepoint is still there and is reused), `BEGIN` doubles as the connection
 //! check (it is safe to send again on a fresh connection), statements are prepared once per
 //! connection, a totals row the batch already holds locked is not locked again, and the
-//! batch's audit entries share one savepoint. A batch is capped at 64 jobs: PostgreSQL caches 64 subtransaction ids per
-//! backend, and a transaction with more makes every other backend's snapshots slower.
+//! batch's audit entries share one savepoint. A batch is capped at 64 jobs: PostgreSQL caches
+//! 64 subtransaction ids per backend, and a transaction with more makes every other backend's
+//! snapshots slower.
 
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
