@@ -12,7 +12,7 @@
 //! | `lifecycle.rs` | the sandbox clock and agreement expiry (advance → sweep), once for every engine |
 //! | `queries.rs` | the read side (`cumulate.query`, `agreement.query`, ledger, invariants) |
 //! | `sqlite/` | the SQLite engine (WAL, fsync, group commit) |
-//! | `postgres/` | the PostgreSQL engine (several processes, one database) |
+//! | `postgres/` | the PostgreSQL engine (several processes, one database, group commit) |
 //! | `nonce.rs` | the in-memory v3 nonce cache of a single-process engine |
 //!
 //! ## The engine contract
@@ -46,9 +46,9 @@
 //! out_request_no)` on settlements. A job's snapshot must stay current until it commits:
 //! SQLite has one writer thread (group commit, `sqlite/group_commit.rs`), so it runs each job
 //! once. A multi-process engine (PostgreSQL) locks the agreement's totals row (`SELECT … FOR
-//! UPDATE`) in `load_cumulation`, and on a unique violation rolls back and runs the same job
-//! again ([`WriteJob`] is `FnMut` for that), which then sees the winner and answers a replay or
-//! a conflict. An engine with async drivers runs the job on a blocking thread with a
+//! UPDATE`) in `load_cumulation`, and on a unique violation rolls back (to the job's savepoint
+//! in its batch, `postgres/group_commit.rs`) and runs the same job again ([`WriteJob`] is
+//! `FnMut` for that), which then sees the winner and answers a replay or a conflict. An engine with async drivers runs the job on a blocking thread with a
 //! synchronous connection (as SQLite's readers do), or mirrors the few lines of `commands`.
 //!
 //! ## Reads

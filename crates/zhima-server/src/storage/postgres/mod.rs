@@ -1,36 +1,47 @@
 //! The PostgreSQL backend (PRODUCT §6, §15): several stateless `zhima serve` processes share
 //! one database and behave as one platform.
 //!
-//! - **Connections**: an r2d2 pool of synchronous `postgres` clients; every job runs on tokio's
+//! - **Writes** go to one writer thread per process (`group_commit`, like SQLite's) that owns
+//!   one connection and runs a batch of jobs per transaction (READ COMMITTED), each job in a
+//!   savepoint, one `COMMIT` per batch; a success is returned only after that `COMMIT`
+//!   returned (`synchronous_commit` stays on). `load_cumulation` and `load_settlement` lock
+//!   the agreement's totals row (`SELECT … FOR UPDATE`, creating it first), `load_state_sync`
+//!   locks the instance row, so a snapshot stays current until the commit. A unique violation
+//!   (two processes inserting the same key) rolls the job back to its savepoint and runs it
+//!   again, which then sees the winner and answers a replay or a conflict; a serialization
+//!   failure or a deadlock runs the whole batch again.
+//! - **Audit** entries ([`Engine::write_later`]) are queued to the writer and ride the next
+//!   batch.
+//! - **Reads and nonces** use an r2d2 pool of synchronous `postgres` clients on tokio's
 //!   blocking pool, because the storage contract ([`WriteTx`], [`ReadTx`]) is synchronous.
-//! - **Writes**: one transaction per job (READ COMMITTED). `load_cumulation` and
-//!   `load_settlement` lock the agreement's totals row (`SELECT … FOR UPDATE`, creating it
-//!   first), `load_state_sync` locks the instance row, so a snapshot stays current until the
-//!   commit. A unique violation (two processes inserting the same key), a serialization
-//!   failure or a deadlock rolls the transaction back and runs the same job again, which then
-//!   sees the winner and answers a replay or a conflict. A success is returned only after
-//!   `COMMIT` returned (`synchronous_commit` stays on; PostgreSQL groups concurrent commits).
-//! - **Audit** entries ([`Engine::write_later`]) wait in process memory and ride the next
-//!   write transaction (or a flush shortly after), like SQLite's group commit.
+//!   Connections are not pinged at check-out (a round trip per job): a read's `BEGIN` is its
+//!   check, sent again on another connection if the first one turns out to be dead.
 //! - **Nonces** (v3 replay protection) are rows of `v3_nonces`, so a nonce accepted by one
-//!   process is refused by every other; expired rows are swept at most once a minute.
+//!   process is refused by every other; expired rows are swept at most once a minute. The
+//!   insert commits with `synchronous_commit = off`: the row is visible to every process at
+//!   once, and it is durable no later than the request's own write, because the WAL is
+//!   flushed in order and that write's `COMMIT` waits for its flush. Only a request that
+//!   writes nothing (a query, a rejection) can have its nonce forgotten by a database crash
+//!   in the following fraction of a second; replayed, it writes nothing either.
 //! - **Schema** is versioned in `zhima_schema_version`; migrations run under a
 //!   `pg_advisory_lock`, so processes starting together apply each one exactly once.
 //! - **Outages**: a lost connection fails the job with [`Error::Unavailable`] (nothing of it was
 //!   committed); the pool reconnects when the database is back.
 
+mod group_commit;
 mod schema;
 mod transaction;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
-use self::transaction::{is_retryable, PgTx, Statements};
+use self::group_commit::Writer;
+use self::transaction::{PgTx, Statements};
 use crate::error::{Error, Result};
 use crate::storage::engine::{BoxFuture, Engine, ReadJob, StorageStats, WriteJob};
 
@@ -43,33 +54,42 @@ type Conn = r2d2::PooledConnection<Manager>;
 pub(crate) struct PgConn {
     client: postgres::Client,
     statements: Statements,
+    /// A statement failed because the connection is gone: the pool must not hand it out again.
+    broken: bool,
 }
 
 /// r2d2_postgres's manager, with a statement cache per connection.
-struct Manager(PostgresConnectionManager<NoTls>);
+struct Manager {
+    inner: PostgresConnectionManager<NoTls>,
+    /// Sent once on every new connection.
+    setup: Option<&'static str>,
+}
 
 impl r2d2::ManageConnection for Manager {
     type Connection = PgConn;
     type Error = postgres::Error;
 
     fn connect(&self) -> Result<PgConn, postgres::Error> {
+        let mut client = self.inner.connect()?;
+        if let Some(sql) = self.setup {
+            client.batch_execute(sql)?;
+        }
         Ok(PgConn {
-            client: self.0.connect()?,
+            client,
             statements: HashMap::new(),
+            broken: false,
         })
     }
 
     fn is_valid(&self, conn: &mut PgConn) -> Result<(), postgres::Error> {
-        self.0.is_valid(&mut conn.client)
+        self.inner.is_valid(&mut conn.client)
     }
 
     fn has_broken(&self, conn: &mut PgConn) -> bool {
-        self.0.has_broken(&mut conn.client)
+        conn.broken || self.inner.has_broken(&mut conn.client)
     }
 }
 
-/// A job that lost a race is run again at most this many times.
-const MAX_ATTEMPTS: u32 = 32;
 /// How often expired nonces are deleted (at most).
 const NONCE_SWEEP_EVERY_MS: i64 = 60_000;
 
@@ -121,15 +141,6 @@ pub fn redact_url(url: &str) -> String {
         .join("&")
 }
 
-/// Write counters, read as [`StorageStats`].
-#[derive(Debug, Default)]
-struct Counters {
-    commits: AtomicU64,
-    jobs: AtomicU64,
-    failed_commits: AtomicU64,
-    max_batch: AtomicU64,
-}
-
 /// The pool, closed on a plain thread when dropped: closing a sync `postgres` client blocks on
 /// its own runtime, which panics on a tokio worker (where the last handle is often dropped).
 struct OwnedPool(Option<Pool>);
@@ -150,12 +161,10 @@ impl Drop for OwnedPool {
 }
 
 struct Inner {
+    /// Connections for reads and nonces.
     pool: OwnedPool,
-    counters: Counters,
-    /// Audit entries waiting for the next write transaction.
-    later: Mutex<Vec<WriteJob>>,
-    /// A flush of `later` is scheduled.
-    flush_scheduled: AtomicBool,
+    /// Most connections a read tries before giving up (a dead idle one is replaced).
+    pool_size: u32,
     /// When expired nonces were last swept (epoch ms).
     last_sweep_ms: AtomicI64,
 }
@@ -163,6 +172,7 @@ struct Inner {
 /// The PostgreSQL [`Engine`].
 pub struct PgEngine {
     inner: Arc<Inner>,
+    writer: Writer,
 }
 
 impl PgEngine {
@@ -173,16 +183,32 @@ impl PgEngine {
         let config: postgres::Config = options.url.parse().map_err(|e| {
             Error::Config(format!("database_url {shown} is not a PostgreSQL URL: {e}"))
         })?;
-        let manager = Manager(PostgresConnectionManager::new(config, NoTls));
+        let mut config = config;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(options.connect_timeout);
+        }
+        let writer_manager = Manager {
+            inner: PostgresConnectionManager::new(config.clone(), NoTls),
+            setup: None,
+        };
+        // The pool's only commits are v3 nonces: they need not wait for their own WAL flush
+        // (see the module comment), which would cost every v3 request an fsync.
+        let manager = Manager {
+            inner: PostgresConnectionManager::new(config, NoTls),
+            setup: Some("SET synchronous_commit = off"),
+        };
         let pool = r2d2::Pool::builder()
             .max_size(options.pool_size.max(1))
             .min_idle(Some(0))
             .connection_timeout(options.connect_timeout)
+            // No ping per check-out: see the module comment.
+            .test_on_check_out(false)
             // Errors are reported by the jobs that hit them; r2d2's own log would repeat them.
             .error_handler(Box::new(r2d2::NopErrorHandler))
             .build_unchecked(manager);
         let pool = OwnedPool(Some(pool));
-        let mut conn = pool.get().map_err(|e| {
+        // Migrations run on a connection that commits synchronously, like the writer's.
+        let mut conn = r2d2::ManageConnection::connect(&writer_manager).map_err(|e| {
             Error::Unavailable(format!("cannot connect to PostgreSQL at {shown}: {e}"))
         })?;
         schema::migrate(&mut conn.client).map_err(|e| match e {
@@ -192,14 +218,17 @@ impl PgEngine {
             other => other,
         })?;
         drop(conn);
+        let writer = Writer::spawn(Box::new(move || {
+            r2d2::ManageConnection::connect(&writer_manager)
+                .map_err(|e| Error::Unavailable(format!("cannot connect to PostgreSQL: {e}")))
+        }))?;
         Ok(PgEngine {
             inner: Arc::new(Inner {
                 pool,
-                counters: Counters::default(),
-                later: Mutex::new(Vec::new()),
-                flush_scheduled: AtomicBool::new(false),
+                pool_size: options.pool_size.max(1),
                 last_sweep_ms: AtomicI64::new(0),
             }),
+            writer,
         })
     }
 }
@@ -211,81 +240,68 @@ impl Inner {
             .map_err(|e| Error::Unavailable(format!("no PostgreSQL connection: {e}")))
     }
 
-    /// Runs `job` (and any queued audit entries) in one transaction, again after a lost race.
-    fn write_blocking(&self, mut job: WriteJob) -> Result<()> {
-        let mut later = std::mem::take(&mut *self.later.lock().unwrap_or_else(|p| p.into_inner()));
-        let jobs = 1 + later.len() as u64;
-        let mut conn = match self.conn() {
-            Ok(c) => c,
-            Err(e) => {
-                self.requeue(later);
-                return Err(e);
-            }
-        };
-        let mut attempt = 0;
+    /// A pooled connection that answered a ping (replacing dead idle ones), for a statement
+    /// that must not be sent twice.
+    fn live_conn(&self) -> Result<Conn> {
+        let mut tries = 0;
         loop {
-            attempt += 1;
-            let outcome = run_once(&mut conn, &mut job, &mut later);
-            match outcome {
-                Ok(()) => {
-                    let c = &self.counters;
-                    c.commits.fetch_add(1, Ordering::Relaxed);
-                    c.jobs.fetch_add(jobs, Ordering::Relaxed);
-                    c.max_batch.fetch_max(jobs, Ordering::Relaxed);
-                    return Ok(());
-                }
-                Err(Attempt::Job(e)) => {
-                    // The job said "write nothing"; its queued companions were rolled back
-                    // with it and are retried alone.
-                    if !later.is_empty() {
-                        let mut empty: WriteJob = Box::new(|_| Ok(()));
-                        if let Err(e) = run_once(&mut conn, &mut empty, &mut later) {
-                            tracing::warn!(error = %e.into_error(), "queued writes lost");
-                        }
+            tries += 1;
+            let mut conn = self.conn()?;
+            match conn.client.is_valid(Duration::from_secs(5)) {
+                Ok(()) => return Ok(conn),
+                Err(e) => {
+                    conn.broken = true;
+                    if tries > self.pool_size {
+                        return Err(transaction::db_error(e));
                     }
-                    return Err(e);
-                }
-                Err(Attempt::Retry(e)) if attempt < MAX_ATTEMPTS => {
-                    tracing::debug!(attempt, error = %e, "write lost a race; running it again");
-                }
-                Err(other) => {
-                    self.counters.failed_commits.fetch_add(1, Ordering::Relaxed);
-                    if !later.is_empty() {
-                        tracing::warn!(entries = later.len(), "queued writes lost: commit failed");
-                    }
-                    return Err(other.into_error());
                 }
             }
         }
     }
 
-    fn requeue(&self, jobs: Vec<WriteJob>) {
-        if !jobs.is_empty() {
-            let mut later = self.later.lock().unwrap_or_else(|p| p.into_inner());
-            let mut jobs = jobs;
-            jobs.append(&mut later);
-            *later = jobs;
+    /// A pooled connection inside `BEGIN …`. `BEGIN` is the connection check: a connection
+    /// that died while idle (the database restarted) fails it and is replaced, which is safe
+    /// because nothing that could have been executed was sent.
+    fn begin(&self, begin: &str) -> Result<Conn> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let mut conn = self.conn()?;
+            match conn.client.batch_execute(begin) {
+                Ok(()) => return Ok(conn),
+                Err(e) => {
+                    conn.broken = e.code().is_none();
+                    if !conn.broken || tries > self.pool_size {
+                        return Err(transaction::db_error(e));
+                    }
+                }
+            }
         }
     }
 
     fn read_blocking(&self, job: ReadJob) -> Result<()> {
-        let mut conn = self.conn()?;
-        let PgConn { client, statements } = &mut *conn;
-        let mut tx = client
-            .build_transaction()
-            .read_only(true)
-            .isolation_level(postgres::IsolationLevel::RepeatableRead)
-            .start()
-            .map_err(transaction::db_error)?;
+        let mut conn = self.begin("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        let PgConn {
+            client,
+            statements,
+            broken,
+        } = &mut *conn;
         let out = {
-            let mut ptx = PgTx::new(&mut tx, statements);
-            let out = job(&mut ptx);
-            match ptx.failure() {
-                Some(f) => Err(f),
+            let mut tx = PgTx::new(client, statements);
+            let out = job(&mut tx);
+            match tx.failure() {
+                Some((e, _)) => Err(e),
                 None => out,
             }
         };
-        tx.commit().map_err(transaction::db_error)?;
+        let end = if out.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        if let Err(e) = client.batch_execute(end) {
+            *broken = e.code().is_none();
+            return Err(transaction::db_error(e));
+        }
+        if matches!(out, Err(Error::Unavailable(_))) {
+            *broken = true;
+        }
         out
     }
 
@@ -297,143 +313,34 @@ impl Inner {
         expires_ms: i64,
         now_ms: i64,
     ) -> Result<bool> {
-        let mut conn = self.conn()?;
+        // The INSERT must not be sent twice (a second one would see our own nonce), so this
+        // connection is checked first, unlike a read's.
+        let mut conn = self.live_conn()?;
         let last = self.last_sweep_ms.load(Ordering::Relaxed);
-        if now_ms - last >= NONCE_SWEEP_EVERY_MS
+        let sweep = now_ms - last >= NONCE_SWEEP_EVERY_MS
             && self
                 .last_sweep_ms
                 .compare_exchange(last, now_ms, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
-            conn.client
-                .execute("DELETE FROM v3_nonces WHERE expires_at_ms < $1", &[&now_ms])
-                .map_err(transaction::db_error)?;
-        }
-        // An expired row for the same key counts as absent: it is replaced.
-        let n = conn
-            .client
-            .execute(
-                "INSERT INTO v3_nonces (app_id, nonce, expires_at_ms) VALUES ($1, $2, $3)
-                 ON CONFLICT (app_id, nonce) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
-                 WHERE v3_nonces.expires_at_ms < $4",
-                &[&app_id, &nonce, &expires_ms, &now_ms],
-            )
-            .map_err(transaction::db_error)?;
-        Ok(n == 1)
-    }
-}
-
-/// Why one attempt failed.
-enum Attempt {
-    /// The job returned an error: nothing written, answer it.
-    Job(Error),
-    /// A lost race (unique violation, serialization failure, deadlock): run again.
-    Retry(Error),
-    /// The database failed (connection lost, commit failed).
-    Db(Error),
-}
-
-impl Attempt {
-    fn into_error(self) -> Error {
-        match self {
-            Attempt::Job(e) | Attempt::Retry(e) | Attempt::Db(e) => e,
-        }
-    }
-}
-
-/// One transaction: the queued entries (each in a savepoint, so one failing does not fail the
-/// job), then the job, then `COMMIT`.
-fn run_once(conn: &mut Conn, job: &mut WriteJob, later: &mut Vec<WriteJob>) -> Result<(), Attempt> {
-    let PgConn { client, statements } = &mut **conn;
-    let mut tx = client
-        .transaction()
-        .map_err(|e| Attempt::Db(transaction::db_error(e)))?;
-    later.retain_mut(|queued| {
-        let mut sp = match tx.savepoint("queued") {
-            Ok(sp) => sp,
-            Err(_) => return true,
-        };
-        let ok = {
-            let mut ptx = PgTx::new(&mut sp, statements);
-            queued(&mut ptx).is_ok() && ptx.failure().is_none()
-        };
-        if ok {
-            sp.commit().is_ok()
-        } else {
-            tracing::warn!("queued write failed; dropped");
-            let _ = sp.rollback();
-            false
-        }
-    });
-    let outcome = {
-        let mut ptx = PgTx::new(&mut tx, statements);
-        let out = job(&mut ptx);
-        match ptx.failure() {
-            // A statement failed inside the job: the job's own answer was computed from a
-            // failed transaction and is discarded.
-            Some(f) => Err(classify(f, ptx.retryable())),
-            None => out.map_err(Attempt::Job),
-        }
-    };
-    match outcome {
-        Ok(()) => tx.commit().map_err(|e| {
-            let retry = is_retryable(&e);
-            classify(transaction::db_error(e), retry)
-        }),
-        Err(a) => {
-            let _ = tx.rollback();
-            Err(a)
-        }
-    }
-}
-
-fn classify(e: Error, retryable: bool) -> Attempt {
-    if retryable {
-        Attempt::Retry(e)
-    } else {
-        Attempt::Db(e)
+                .is_ok();
+        let PgConn {
+            client,
+            statements,
+            broken,
+        } = &mut *conn;
+        let mut tx = PgTx::new(client, statements);
+        let fresh = tx.record_nonce(app_id, nonce, expires_ms, now_ms, sweep);
+        *broken = matches!(fresh, Err(Error::Unavailable(_)));
+        fresh
     }
 }
 
 impl Engine for PgEngine {
     fn write(&self, job: WriteJob) -> BoxFuture<'_, Result<()>> {
-        let inner = Arc::clone(&self.inner);
-        Box::pin(async move {
-            tokio::task::spawn_blocking(move || inner.write_blocking(job))
-                .await
-                .map_err(|e| Error::internal(format!("write task failed: {e}")))?
-        })
+        Box::pin(self.writer.execute(job))
     }
 
     fn write_later(&self, job: WriteJob) -> BoxFuture<'_, ()> {
-        self.inner
-            .later
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(job);
-        // Nobody may write soon: flush on our own, once for everything queued meanwhile.
-        if !self.inner.flush_scheduled.swap(true, Ordering::AcqRel) {
-            let inner = Arc::clone(&self.inner);
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(20)).await;
-                inner.flush_scheduled.store(false, Ordering::Release);
-                let pending = !inner
-                    .later
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_empty();
-                if pending {
-                    let result = tokio::task::spawn_blocking(move || {
-                        inner.write_blocking(Box::new(|_| Ok(())))
-                    })
-                    .await;
-                    if let Ok(Err(e)) = result {
-                        tracing::warn!(error = %e, "queued writes not flushed yet");
-                    }
-                }
-            });
-        }
-        Box::pin(async {})
+        Box::pin(self.writer.enqueue(job))
     }
 
     fn read(&self, job: ReadJob) -> BoxFuture<'_, Result<()>> {
@@ -464,13 +371,7 @@ impl Engine for PgEngine {
     }
 
     fn stats(&self) -> StorageStats {
-        let c = &self.inner.counters;
-        StorageStats {
-            commits: c.commits.load(Ordering::Relaxed),
-            write_jobs: c.jobs.load(Ordering::Relaxed),
-            failed_commits: c.failed_commits.load(Ordering::Relaxed),
-            max_batch: c.max_batch.load(Ordering::Relaxed),
-        }
+        self.writer.stats()
     }
 }
 

@@ -35,44 +35,90 @@ fn db_error_ref(e: &postgres::Error) -> Error {
     }
 }
 
-/// A transaction (or savepoint) and the first statement failure in it.
-pub(crate) struct PgTx<'t, 'c> {
-    tx: &'t mut postgres::Transaction<'c>,
+/// What kind of failure a statement hit; it decides how much the engine rolls back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailureKind {
+    /// A unique violation: another transaction committed the same key first. Rolling back
+    /// the job (to its savepoint) and running it again answers a replay or a conflict.
+    Unique,
+    /// A serialization failure or a deadlock: the whole transaction must be rolled back.
+    Conflict,
+    /// The connection is gone (no SQLSTATE): nothing of the transaction was committed.
+    Connection,
+    /// Any other SQL error: the job's own.
+    Other,
+}
+
+/// The [`FailureKind`] of `e`.
+pub(crate) fn failure_kind(e: &postgres::Error) -> FailureKind {
+    use postgres::error::SqlState;
+    match e.code() {
+        None => FailureKind::Connection,
+        Some(c) if *c == SqlState::UNIQUE_VIOLATION => FailureKind::Unique,
+        Some(c)
+            if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
+            FailureKind::Conflict
+        }
+        Some(_) => FailureKind::Other,
+    }
+}
+
+/// A connection inside a transaction (or a savepoint) that the caller opened, and the first
+/// statement failure in it. Transaction control (`BEGIN`, savepoints, `COMMIT`) belongs to
+/// the caller (`group_commit`, `read_blocking`), which batches it into as few round trips as
+/// it can.
+pub(crate) struct PgTx<'t> {
+    client: &'t mut postgres::Client,
     statements: &'t mut Statements,
-    failure: Option<Error>,
-    retryable: bool,
+    failure: Option<(Error, FailureKind)>,
+    /// Totals rows the enclosing transaction already holds locked (earlier, released jobs of
+    /// the batch): locking them again would only cost a round trip.
+    held: Option<&'t std::collections::HashSet<String>>,
+    /// Totals rows this job locked; they stay held only if its savepoint is released.
+    locked: Vec<String>,
 }
 
 type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
-impl<'t, 'c> PgTx<'t, 'c> {
-    pub(crate) fn new(
-        tx: &'t mut postgres::Transaction<'c>,
-        statements: &'t mut Statements,
-    ) -> Self {
+impl<'t> PgTx<'t> {
+    pub(crate) fn new(client: &'t mut postgres::Client, statements: &'t mut Statements) -> Self {
         PgTx {
-            tx,
+            client,
             statements,
             failure: None,
-            retryable: false,
+            held: None,
+            locked: Vec::new(),
         }
     }
 
-    /// The first statement failure, if any.
-    pub(crate) fn failure(&mut self) -> Option<Error> {
-        self.failure.take()
+    /// A job of a batch, whose transaction holds the locks of `held`.
+    pub(crate) fn in_batch(
+        client: &'t mut postgres::Client,
+        statements: &'t mut Statements,
+        held: &'t std::collections::HashSet<String>,
+    ) -> Self {
+        PgTx {
+            held: Some(held),
+            ..PgTx::new(client, statements)
+        }
     }
 
-    /// The failure was a lost race (unique violation, serialization failure, deadlock).
-    pub(crate) fn retryable(&self) -> bool {
-        self.retryable
+    /// The totals rows this job locked.
+    pub(crate) fn take_locked(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.locked)
+    }
+
+    /// The first statement failure, if any, and its kind.
+    pub(crate) fn failure(&mut self) -> Option<(Error, FailureKind)> {
+        self.failure.take()
     }
 
     fn note(&mut self, e: postgres::Error) -> Error {
         let err = db_error_ref(&e);
         if self.failure.is_none() {
-            self.retryable = is_retryable(&e);
-            self.failure = Some(err.clone());
+            self.failure = Some((err.clone(), failure_kind(&e)));
         }
         err
     }
@@ -82,7 +128,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
         if let Some(s) = self.statements.get(sql) {
             return Ok(s.clone());
         }
-        match self.tx.prepare(sql) {
+        match self.client.prepare(sql) {
             Ok(s) => {
                 self.statements.insert(sql.to_owned(), s.clone());
                 Ok(s)
@@ -93,7 +139,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
 
     fn query(&mut self, sql: &str, params: Params<'_>) -> Result<Vec<Row>> {
         let sql = &self.statement(sql)?;
-        match self.tx.query(sql, params) {
+        match self.client.query(sql, params) {
             Ok(rows) => Ok(rows),
             Err(e) => Err(self.note(e)),
         }
@@ -101,7 +147,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
 
     fn opt(&mut self, sql: &str, params: Params<'_>) -> Result<Option<Row>> {
         let sql = &self.statement(sql)?;
-        match self.tx.query_opt(sql, params) {
+        match self.client.query_opt(sql, params) {
             Ok(row) => Ok(row),
             Err(e) => Err(self.note(e)),
         }
@@ -109,7 +155,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
 
     fn one(&mut self, sql: &str, params: Params<'_>) -> Result<Row> {
         let sql = &self.statement(sql)?;
-        match self.tx.query_one(sql, params) {
+        match self.client.query_one(sql, params) {
             Ok(row) => Ok(row),
             Err(e) => Err(self.note(e)),
         }
@@ -117,7 +163,7 @@ impl<'t, 'c> PgTx<'t, 'c> {
 
     fn exec(&mut self, sql: &str, params: Params<'_>) -> Result<u64> {
         let sql = &self.statement(sql)?;
-        match self.tx.execute(sql, params) {
+        match self.client.execute(sql, params) {
             Ok(n) => Ok(n),
             Err(e) => Err(self.note(e)),
         }
@@ -149,21 +195,11 @@ mod rows;
 /// Statements prepared once per pooled connection, by SQL text.
 pub(crate) type Statements = std::collections::HashMap<String, postgres::Statement>;
 
-/// Unique violation, serialization failure, deadlock: another transaction won a race.
-pub(crate) fn is_retryable(e: &postgres::Error) -> bool {
-    matches!(
-        e.code(),
-        Some(c) if *c == postgres::error::SqlState::UNIQUE_VIOLATION
-            || *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
-            || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
-    )
-}
-
 use self::rows::*;
 
 // ---- shared loads ----
 
-impl PgTx<'_, '_> {
+impl PgTx<'_> {
     fn event_by_key(&mut self, partner_id: &str, out_biz_no: &str) -> Result<Option<LedgerEvent>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM cumulation_events WHERE partner_id = $1 AND out_biz_no = $2"
@@ -184,19 +220,24 @@ impl PgTx<'_, '_> {
         )
     }
 
-    /// Locks the agreement's totals row (creating a zero row first), so that no other
-    /// transaction changes the ledger of this agreement until we commit.
+    /// Locks the agreement's totals row (creating a zero row first if there is none), so that
+    /// no other transaction changes the ledger of this agreement until we commit. The row
+    /// usually exists: one round trip then.
     fn lock_totals(&mut self, agreement_no: &str) -> Result<()> {
-        self.exec(
-            "INSERT INTO agreement_totals (agreement_no, trade_amount, discount_amount, task_count, event_count,
-               paid_count, fully_refunded_count) VALUES ($1, 0, 0, 0, 0, 0, 0)
-             ON CONFLICT (agreement_no) DO NOTHING",
-            &[&agreement_no],
-        )?;
-        self.exec(
-            "SELECT 1 FROM agreement_totals WHERE agreement_no = $1 FOR UPDATE",
-            &[&agreement_no],
-        )?;
+        if self.held.is_some_and(|h| h.contains(agreement_no)) {
+            return Ok(());
+        }
+        self.locked.push(agreement_no.to_owned());
+        const LOCK: &str = "SELECT 1 FROM agreement_totals WHERE agreement_no = $1 FOR UPDATE";
+        if self.exec(LOCK, &[&agreement_no])? == 0 {
+            self.exec(
+                "INSERT INTO agreement_totals (agreement_no, trade_amount, discount_amount, task_count, event_count,
+                   paid_count, fully_refunded_count) VALUES ($1, 0, 0, 0, 0, 0, 0)
+                 ON CONFLICT (agreement_no) DO NOTHING",
+                &[&agreement_no],
+            )?;
+            self.exec(LOCK, &[&agreement_no])?;
+        }
         Ok(())
     }
 
@@ -281,9 +322,36 @@ impl PgTx<'_, '_> {
     }
 }
 
+// ---- v3 nonces (outside any transaction: each statement commits on its own) ----
+
+impl PgTx<'_> {
+    /// Records (`app_id`, `nonce`) unless present and unexpired; `sweep` first deletes the
+    /// expired rows. `Ok(false)` is a replay.
+    pub(crate) fn record_nonce(
+        &mut self,
+        app_id: &str,
+        nonce: &str,
+        expires_ms: i64,
+        now_ms: i64,
+        sweep: bool,
+    ) -> Result<bool> {
+        if sweep {
+            self.exec("DELETE FROM v3_nonces WHERE expires_at_ms < $1", &[&now_ms])?;
+        }
+        // An expired row for the same key counts as absent: it is replaced.
+        let n = self.exec(
+            "INSERT INTO v3_nonces (app_id, nonce, expires_at_ms) VALUES ($1, $2, $3)
+             ON CONFLICT (app_id, nonce) DO UPDATE SET expires_at_ms = excluded.expires_at_ms
+             WHERE v3_nonces.expires_at_ms < $4",
+            &[&app_id, &nonce, &expires_ms, &now_ms],
+        )?;
+        Ok(n == 1)
+    }
+}
+
 // ---- the write contract ----
 
-impl WriteTx for PgTx<'_, '_> {
+impl WriteTx for PgTx<'_> {
     fn load_cumulation(&mut self, cmd: &CumulationCmd) -> Result<CumulationSnapshot> {
         // Lock first, so everything read below stays current until the commit.
         self.lock_totals(&cmd.agreement_no)?;

@@ -18,7 +18,7 @@ use super::PgTx;
 
 // ---- the read contract ----
 
-impl ReadTx for PgTx<'_, '_> {
+impl ReadTx for PgTx<'_> {
     fn app(&mut self, app_id: &str) -> Result<Option<App>> {
         let sql = format!("SELECT {APP_COLUMNS} FROM apps WHERE app_id = $1");
         self.first(&sql, &[&app_id], app_row)
