@@ -41,7 +41,7 @@ async fn three_servers_starting_together_migrate_once_and_share_configuration() 
     );
     assert_eq!(
         db.query_i64("SELECT version FROM zhima_schema_version ORDER BY version"),
-        [1, 2]
+        [1, 2, 3]
     );
     for s in [&a, &b, &c] {
         assert_eq!(readyz(s).await, 200);

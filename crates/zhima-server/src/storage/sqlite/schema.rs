@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_init.sql"),
     include_str!("../../../migrations/sqlite/0002_clock_admin.sql"),
+    include_str!("../../../migrations/sqlite/0003_lifecycle.sql"),
 ];
 
 /// The schema version this build writes.

@@ -10,7 +10,7 @@ use crate::error::Result;
 use super::rows::*;
 use super::PgTx;
 
-impl PgTx<'_, '_> {
+impl PgTx<'_> {
     pub(super) fn lc_clock(&mut self) -> Result<SandboxClock> {
         let offset_ms = match self.opt("SELECT offset_ms FROM sandbox_clock WHERE id = 1", &[])? {
             Some(row) => get(&row, 0)?,
@@ -45,7 +45,7 @@ impl PgTx<'_, '_> {
         let n = self.exec(
             "UPDATE agreements SET status = 'P', withhold_plan_no = $2, quit_type = $3, quit_time_ms = $4
              WHERE agreement_no = $1 AND status = 'Y'",
-            &[&agreement_no, &q.withhold_plan_no, &q.quit_type, &ms(&q.quit_time)],
+            &[&agreement_no, &q.withhold_plan_no.as_str(), &q.quit_type.as_str(), &ms(&q.quit_time)],
         )?;
         Ok(n == 1)
     }
