@@ -188,6 +188,7 @@ impl<'t> PgTx<'t> {
     }
 }
 
+mod agreements;
 mod lifecycle;
 mod read;
 mod rows;
