@@ -21,9 +21,12 @@
 //! | [`template`] | templates' owners and terms; `template.create` / `template.query` |
 //! | [`preorder`] | preorders: `preorder.create`, `bizopt.close`, preorder expiry |
 //! | [`sign`] | signing a preorder into an agreement |
+//! | [`close`] | `bizopt.close`: closing a preorder |
+//! | [`unsign`] | `agreement.unsign`: `Y` → `P` with a `withhold_plan_no` |
 
 pub mod audit;
 pub mod clock;
+pub mod close;
 pub mod cumulation;
 pub mod entities;
 pub mod expiry;
@@ -39,3 +42,4 @@ pub mod settle;
 pub mod sign;
 pub mod state_sync;
 pub mod template;
+pub mod unsign;

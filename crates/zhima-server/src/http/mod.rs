@@ -43,6 +43,7 @@ mod auth;
 mod body;
 mod connections;
 mod dispatch;
+mod dispatch_agreements;
 mod error;
 mod log_safe;
 mod shared;
