@@ -29,6 +29,8 @@ pub const DISABLED_APP_ID: &str = "2021000000000004";
 pub const PARTNER_ID: &str = "2088621805983504";
 pub const TOKEN_PARTNER_ID: &str = "2088621805983999";
 pub const USER_ID: &str = "2088602002015001";
+/// A user `[[zmgo.users]]` marks not admitted (pre.consult, preorder.create).
+pub const BARRED_USER_ID: &str = "2088602002015003";
 pub const AGREEMENT_NO: &str = "20195108518085620000";
 /// An agreement of the token's merchant.
 pub const TOKEN_AGREEMENT_NO: &str = "20195108518085629999";
@@ -176,6 +178,10 @@ obligation_times = 5
 obligation_amount = "100.00"
 settle_check = true
 settle_tolerance = "0.00"
+
+[[zmgo.users]]
+user_id = "{BARRED_USER_ID}"
+admitted = false
 
 [[zmgo.agreements]]
 agreement_no = "{AGREEMENT_NO}"
@@ -626,6 +632,10 @@ impl V3 {
         V3::new("POST", path.to_owned(), body.to_owned())
     }
 
+    pub fn put(path: &str, body: &str) -> V3 {
+        V3::new("PUT", path.to_owned(), body.to_owned())
+    }
+
     pub fn get(path_and_query: &str) -> V3 {
         V3::new("GET", path_and_query.to_owned(), String::new())
     }
@@ -682,6 +692,7 @@ impl V3 {
         );
         let mut req = match self.method {
             "GET" => client().get(&url),
+            "PUT" => client().put(&url),
             _ => client().post(&url),
         };
         if !self.no_authorization {
