@@ -15,6 +15,9 @@
 //! | [`state_sync`] | state machines, `biz_data` schemas, state sync checks 4–9 |
 //! | [`query`] | `cumulate.query` / `agreement.query` access and answers |
 //! | [`settle`] | `settle.apply` rules |
+//! | [`settle_refund`] | `settle.refund`: refunds of a settlement within its `pay_amount` |
+//! | [`settle_unfreeze`] | `settle.unfreeze`: releases within the agreement's frozen amount |
+//! | [`ids`] | platform-generated numbers (`refund_opt_no`) |
 //! | [`audit`] | audit log entries |
 
 pub mod audit;
@@ -23,9 +26,12 @@ pub mod cumulation;
 pub mod entities;
 pub mod expiry;
 pub mod fingerprint;
+pub mod ids;
 pub mod invariants;
 pub mod ledger;
 pub mod query;
 pub mod refund;
 pub mod settle;
+pub mod settle_refund;
+pub mod settle_unfreeze;
 pub mod state_sync;

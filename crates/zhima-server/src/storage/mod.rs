@@ -58,6 +58,7 @@ mod commands;
 pub mod engine;
 mod handle;
 mod lifecycle;
+mod money;
 pub(crate) mod nonce;
 pub mod postgres;
 mod queries;

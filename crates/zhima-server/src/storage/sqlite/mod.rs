@@ -18,6 +18,7 @@ mod audit;
 mod cumulation;
 mod group_commit;
 mod lifecycle;
+mod money;
 mod read_pool;
 mod records;
 mod schema;
