@@ -17,11 +17,13 @@ use super::error::{ApiError, GatewayFault};
 use super::shared::Shared;
 use crate::domain::entities::Caller;
 use crate::domain::query::agreement_response;
+use crate::domain::merchant_sync::merchant_sync_response;
 use crate::domain::settle_refund::refund_response;
 use crate::domain::settle_unfreeze::unfreeze_response;
 use zhima_proto::models::{
     ZhimaCreditPeZmgoSettleRefundModel, ZhimaCreditPeZmgoSettleRefundResponse,
     ZhimaCreditPeZmgoSettleUnfreezeModel, ZhimaCreditPeZmgoSettleUnfreezeResponse,
+    ZhimaMerchantZmgoCumulateSyncModel, ZhimaMerchantZmgoCumulateSyncResponse,
 };
 
 /// Where the business model comes from.
@@ -44,6 +46,7 @@ pub(crate) enum Success {
     Settle(ZhimaCreditPeZmgoSettleApplyResponse),
     SettleRefund(ZhimaCreditPeZmgoSettleRefundResponse),
     SettleUnfreeze(ZhimaCreditPeZmgoSettleUnfreezeResponse),
+    MerchantCumulateSync(ZhimaMerchantZmgoCumulateSyncResponse),
 }
 
 /// Runs `api` for `caller`. The validated request values are the domain commands.
@@ -101,6 +104,12 @@ pub(crate) async fn dispatch(
             let unfreeze = storage.unfreeze(cmd, caller).await?;
             Ok(Success::SettleUnfreeze(unfreeze_response(&unfreeze)))
         }
+        Api::MerchantCumulateSync => {
+            let model: ZhimaMerchantZmgoCumulateSyncModel = parse_model(input)?;
+            let cmd = validate::validate_merchant_cumulate_sync(&model)?;
+            let event = storage.merchant_cumulate_sync(cmd, caller).await?;
+            Ok(Success::MerchantCumulateSync(merchant_sync_response(&event)))
+        }
         // The lifecycle APIs (PRODUCT §11) are routed but not served yet: the gateway's answer
         // for a method it does not know, as for any unknown method.
         Api::TemplateCreate
@@ -110,8 +119,7 @@ pub(crate) async fn dispatch(
         | Api::SignApply
         | Api::AgreementSign
         | Api::BizoptClose
-        | Api::AgreementUnsign
-        | Api::MerchantCumulateSync => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
+        | Api::AgreementUnsign => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
     }
 }
 
