@@ -51,7 +51,7 @@ pub const MERCHANT_DISCOUNT_TYPE: DiscountType = DiscountType::ExclusiveBenefit;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MerchantSyncDecision {
     /// Same request as a stored event: answer it again, write nothing.
-    Replay(LedgerEvent),
+    Replay(Box<LedgerEvent>),
     /// Rejected: write nothing.
     Reject(Rejection),
     /// Append the event and its totals delta.
@@ -116,7 +116,11 @@ pub fn amounts_of(cmd: &MerchantSyncCmd) -> EventAmounts {
 fn task_name_of(cmd: &MerchantSyncCmd) -> Option<String> {
     match &cmd.data {
         MerchantSyncData::Amount { task_desc, .. } | MerchantSyncData::Times { task_desc, .. } => {
-            Some(task_desc.clone().unwrap_or_else(|| DEFAULT_TASK_NAME.into()))
+            Some(
+                task_desc
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_TASK_NAME.into()),
+            )
         }
         MerchantSyncData::Discount { .. } => None,
     }
@@ -145,7 +149,7 @@ pub fn decide(
     let fingerprint = digest(&cmd.business_fingerprint());
     if let Some(prev) = &snap.existing {
         return if prev.fingerprint == fingerprint {
-            MerchantSyncDecision::Replay(prev.clone())
+            MerchantSyncDecision::Replay(Box::new(prev.clone()))
         } else {
             MerchantSyncDecision::Reject(reject(
                 CumulationCode::IdempotentError,
@@ -169,7 +173,7 @@ fn build(
     caller: &Caller,
 ) -> Result<Append, Rejection> {
     let user = (!cmd.user.is_empty())
-        .then(|| (cmd.user.user_id.as_deref(), cmd.user.open_id.as_deref()));
+        .then_some((cmd.user.user_id.as_deref(), cmd.user.open_id.as_deref()));
     check_agreement_of(
         &cmd.agreement_id,
         &cmd.provider_pid,
@@ -290,7 +294,11 @@ fn correction(
             .map(|((kind, name), v)| DiscountLine {
                 discount_type: *kind,
                 name: name.clone(),
-                amount: *v - new_discounts.get(&(*kind, name.clone())).copied().unwrap_or_default(),
+                amount: *v
+                    - new_discounts
+                        .get(&(*kind, name.clone()))
+                        .copied()
+                        .unwrap_or_default(),
             })
             .filter(|d| d.amount > Fen::ZERO)
             .collect(),
