@@ -1,4 +1,5 @@
-//! Numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`): Alipay-looking
+//! Numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `withhold_plan_no`,
+//! `refund_opt_no`): Alipay-looking
 //! digit strings, the business date (UTC+8) followed by random digits, so they sort by day and
 //! never collide in practice (the unique keys in storage catch the rest: a collision is a lost
 //! race and the job runs again with a new number).
@@ -31,6 +32,11 @@ pub fn preorder_no(at: &Time) -> String {
     alipay_no(at, 20, random())
 }
 
+/// A new `refund_opt_no` (28 digits).
+pub fn refund_opt_no(at: &Time) -> String {
+    alipay_no(at, 20, random())
+}
+
 /// A new `agreement_id` (24 digits).
 pub fn agreement_no(at: &Time) -> String {
     alipay_no(at, 16, random())
@@ -49,5 +55,6 @@ mod tests {
         assert_eq!(template_no(&at).len(), 28);
         assert_eq!(agreement_no(&at).len(), 24);
         assert_ne!(preorder_no(&at), preorder_no(&at));
+        assert_eq!(refund_opt_no(&at).len(), 28);
     }
 }

@@ -10,13 +10,17 @@
 //! | [`fingerprint`] | business fingerprints for idempotency |
 //! | [`ledger`] | cumulation events, per-agreement totals and how one event changes them |
 //! | [`cumulation`] | cumulation sync rules 2–6 |
+//! | [`merchant_sync`] | merchant-level `cumulate.sync` into the same ledger |
 //! | [`refund`] | refunds: grouping by payment, refund budgets, rule 6 (no over-refund) |
 //! | [`invariants`] | the ledger invariants recomputed over stored events (totals, over-refund) |
 //! | [`state_sync`] | state machines, `biz_data` schemas, state sync checks 4–9 |
 //! | [`query`] | `cumulate.query` / `agreement.query` access and answers |
 //! | [`settle`] | `settle.apply` rules |
+//! | [`settle_refund`] | `settle.refund`: refunds of a settlement within its `pay_amount` |
+//! | [`settle_unfreeze`] | `settle.unfreeze`: releases within the agreement's frozen amount |
 //! | [`audit`] | audit log entries |
-//! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`) |
+//! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `withhold_plan_no`, `refund_opt_no`) |
+//! | [`merchant_sync`] | `zhima.merchant.zmgo.cumulate.sync` into the shared ledger |
 //! | [`period`] | an agreement's end from its template's period |
 //! | [`template`] | templates' owners and terms; `template.create` / `template.query` |
 //! | [`preorder`] | preorders: `preorder.create`, `bizopt.close`, preorder expiry |
@@ -34,11 +38,14 @@ pub mod fingerprint;
 pub mod ids;
 pub mod invariants;
 pub mod ledger;
+pub mod merchant_sync;
 pub mod period;
 pub mod preorder;
 pub mod query;
 pub mod refund;
 pub mod settle;
+pub mod settle_refund;
+pub mod settle_unfreeze;
 pub mod sign;
 pub mod state_sync;
 pub mod template;

@@ -16,7 +16,15 @@ use zhima_proto::validate::{self, Violation};
 use super::error::{ApiError, GatewayFault};
 use super::shared::Shared;
 use crate::domain::entities::Caller;
+use crate::domain::merchant_sync::merchant_sync_response;
 use crate::domain::query::agreement_response;
+use crate::domain::settle_refund::refund_response;
+use crate::domain::settle_unfreeze::unfreeze_response;
+use zhima_proto::models::{
+    ZhimaCreditPeZmgoSettleRefundModel, ZhimaCreditPeZmgoSettleRefundResponse,
+    ZhimaCreditPeZmgoSettleUnfreezeModel, ZhimaCreditPeZmgoSettleUnfreezeResponse,
+    ZhimaMerchantZmgoCumulateSyncModel, ZhimaMerchantZmgoCumulateSyncResponse,
+};
 
 /// Where the business model comes from.
 pub(crate) enum Input<'a> {
@@ -37,6 +45,9 @@ pub(crate) enum Success {
     AgreementQuery(ZhimaCreditPeZmgoAgreementQueryResponse),
     Settle(ZhimaCreditPeZmgoSettleApplyResponse),
     Agreements(super::dispatch_agreements::AgreementSuccess),
+    SettleRefund(ZhimaCreditPeZmgoSettleRefundResponse),
+    SettleUnfreeze(ZhimaCreditPeZmgoSettleUnfreezeResponse),
+    MerchantCumulateSync(ZhimaMerchantZmgoCumulateSyncResponse),
 }
 
 /// Runs `api` for `caller`. The validated request values are the domain commands.
@@ -46,10 +57,6 @@ pub(crate) async fn dispatch(
     input: Input<'_>,
     caller: Caller,
 ) -> Result<Success, ApiError> {
-    if super::dispatch_agreements::serves(api) {
-        let answer = super::dispatch_agreements::run(shared, api, input, caller).await;
-        return answer.map(Success::Agreements);
-    }
     let storage = &shared.storage;
     match api {
         Api::StateSync => {
@@ -91,19 +98,39 @@ pub(crate) async fn dispatch(
             let receipt = storage.apply_settlement(cmd, caller).await?;
             Ok(Success::Settle(receipt.to_response()))
         }
-        // The lifecycle APIs (PRODUCT §11) not served yet (the agreement half is served above,
-        // by `dispatch_agreements`): the gateway's answer for a method it does not know.
+        Api::SettleRefund => {
+            let model: ZhimaCreditPeZmgoSettleRefundModel = parse_model(input)?;
+            let cmd = validate::validate_settle_refund(&model)?;
+            let refund = storage.refund_settlement(cmd, caller).await?;
+            Ok(Success::SettleRefund(refund_response(&refund)))
+        }
+        Api::SettleUnfreeze => {
+            let model: ZhimaCreditPeZmgoSettleUnfreezeModel = parse_model(input)?;
+            let cmd = validate::validate_settle_unfreeze(&model)?;
+            let unfreeze = storage.unfreeze(cmd, caller).await?;
+            Ok(Success::SettleUnfreeze(unfreeze_response(&unfreeze)))
+        }
+        Api::MerchantCumulateSync => {
+            let model: ZhimaMerchantZmgoCumulateSyncModel = parse_model(input)?;
+            let cmd = validate::validate_merchant_cumulate_sync(&model)?;
+            let event = storage.merchant_cumulate_sync(cmd, caller).await?;
+            Ok(Success::MerchantCumulateSync(merchant_sync_response(
+                &event,
+            )))
+        }
         Api::TemplateCreate
         | Api::TemplateQuery
         | Api::PreConsult
         | Api::PreorderCreate
-        | Api::SignApply
         | Api::AgreementSign
         | Api::BizoptClose
-        | Api::AgreementUnsign
-        | Api::SettleRefund
-        | Api::SettleUnfreeze
-        | Api::MerchantCumulateSync => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
+        | Api::AgreementUnsign => {
+            let answer = super::dispatch_agreements::run(shared, api, input, caller).await;
+            answer.map(Success::Agreements)
+        }
+        // A page method: the v1 gateway answers it with the signing page before dispatch
+        // (`http/pages`), and it has no v3 route; anything else reaching here is unknown.
+        Api::SignApply => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
     }
 }
 

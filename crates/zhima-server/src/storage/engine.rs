@@ -9,9 +9,13 @@ use std::pin::Pin;
 use crate::domain::audit::AuditEntry;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Time};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use crate::domain::state_sync::{CheckedStateSync, StateSnapshot, StateSyncCmd, Transition};
 use crate::error::Result;
+use zhima_proto::money::Fen;
 
 use super::reads::ReadTx;
 
@@ -117,6 +121,35 @@ pub trait WriteTx: super::agreement_tx::AgreementTx {
 
     /// Stores (or replaces) the platform secret `name`.
     fn set_secret(&mut self, name: &str, value: &str) -> Result<()>;
+
+    // ---- lifecycle money: settle.refund, settle.unfreeze ----
+
+    /// The [`RefundSnapshot`] of `cmd`: the refund with the same key, else the settlement of
+    /// (`agreement_id`, `withhold_plan_no`), the agreement and the sum of that settlement's
+    /// refunds. Locks the agreement row where the engine is shared by several processes, so
+    /// concurrent refunds of one settlement see each other's.
+    fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot>;
+
+    /// Records a refund decided by the domain.
+    fn record_refund(&mut self, refund: &SettlementRefund) -> Result<()>;
+
+    /// The [`UnfreezeSnapshot`] of `cmd` (the unfreeze with the same key, else the agreement,
+    /// where its frozen amount comes from and the sum of its unfreezes); locks the agreement
+    /// row like [`WriteTx::load_refund`].
+    fn load_unfreeze(&mut self, cmd: &UnfreezeCmd) -> Result<UnfreezeSnapshot>;
+
+    /// Records an unfreeze decided by the domain.
+    fn record_unfreeze(&mut self, unfreeze: &Unfreeze) -> Result<()>;
+
+    /// The [`CumulationSnapshot`] of a merchant-level `cumulate.sync`: the event under
+    /// (`provider_pid`, `out_biz_no`) — either API's — else the agreement, its template, and
+    /// for a `refer_out_biz_no` that payment and its refunds. Locks the agreement's totals
+    /// like [`WriteTx::load_cumulation`].
+    fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot>;
+
+    /// Sets the amount frozen for an agreement (operators and tests); `false` when there is no
+    /// such agreement.
+    fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool>;
 }
 
 /// Where a state transition was written.

@@ -15,17 +15,22 @@ use crate::domain::entities::{
 use crate::domain::expiry::Expiry;
 use crate::domain::invariants::InvariantReport;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::query::{AgreementQuery, CumulateQuery, CumulateSummary, Page};
 use crate::domain::settle::{SettleCmd, SettleReceipt};
+use crate::domain::settle_refund::{RefundCmd, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd};
 use crate::domain::state_sync::{
     MachineCache, ServiceConfig, StateMachines, StateSyncCmd, StateSyncReceipt,
 };
 use crate::error::{Error, Result};
+use zhima_proto::money::Fen;
 
 use super::agreement_lifecycle;
 use super::commands;
 use super::engine::{Engine, StorageStats, WriteTx};
 use super::lifecycle;
+use super::money;
 use super::postgres::{PgEngine, PgOptions};
 use super::queries;
 use super::reads::{InstanceHistory, InstanceKey, ReadTx};
@@ -224,6 +229,42 @@ impl Storage {
     /// (`partner_id`, `out_request_no`).
     pub async fn apply_settlement(&self, cmd: SettleCmd, caller: Caller) -> Result<SettleReceipt> {
         self.write(move |tx| commands::apply_settlement(tx, &cmd, &caller))
+            .await
+    }
+
+    /// `settle.refund`: a refund within the settlement's remaining `pay_amount`, exactly once
+    /// per (`partner_id`, `out_request_no`).
+    pub async fn refund_settlement(
+        &self,
+        cmd: RefundCmd,
+        caller: Caller,
+    ) -> Result<SettlementRefund> {
+        self.write(move |tx| money::refund_settlement(tx, &cmd, &caller))
+            .await
+    }
+
+    /// `settle.unfreeze`: a release within the agreement's remaining frozen amount, exactly
+    /// once per (`partner_id`, `out_request_no`).
+    pub async fn unfreeze(&self, cmd: UnfreezeCmd, caller: Caller) -> Result<Unfreeze> {
+        self.write(move |tx| money::unfreeze(tx, &cmd, &caller))
+            .await
+    }
+
+    /// `zhima.merchant.zmgo.cumulate.sync`: one event in the ledger `cumulation.sync` writes,
+    /// exactly once per (`provider_pid`, `out_biz_no`) in the same key space.
+    pub async fn merchant_cumulate_sync(
+        &self,
+        cmd: MerchantSyncCmd,
+        caller: Caller,
+    ) -> Result<LedgerEvent> {
+        self.write(move |tx| money::merchant_sync(tx, &cmd, &caller))
+            .await
+    }
+
+    /// Sets the amount frozen for an agreement (operators, tests); `false` when unknown.
+    pub async fn set_freeze_amount(&self, agreement_no: &str, amount: Fen) -> Result<bool> {
+        let no = agreement_no.to_owned();
+        self.write(move |tx| tx.set_freeze_amount(&no, amount))
             .await
     }
 

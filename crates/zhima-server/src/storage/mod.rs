@@ -62,6 +62,7 @@ mod commands;
 pub mod engine;
 mod handle;
 mod lifecycle;
+mod money;
 pub(crate) mod nonce;
 pub mod postgres;
 mod queries;

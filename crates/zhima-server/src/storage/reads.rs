@@ -6,6 +6,7 @@
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::SandboxClock;
 use crate::domain::entities::{Agreement, App, AppAuthToken, Template, Time, Trade};
+pub use crate::domain::invariants::MoneyBalances;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
 use crate::domain::state_sync::ServiceConfig;
@@ -52,6 +53,9 @@ pub trait ReadTx: super::agreement_tx::AgreementReadTx {
     fn clock(&mut self) -> Result<SandboxClock>;
     /// A platform secret (e.g. the admin token's SHA-256).
     fn secret(&mut self, name: &str) -> Result<Option<String>>;
+    /// Every settlement that has refunds and every agreement that has unfreezes, with their
+    /// sums (invariant check only).
+    fn money_balances(&mut self) -> Result<MoneyBalances>;
 }
 
 /// A state-sync instance key (PRODUCT §5).

@@ -58,6 +58,13 @@ pub const V3_TEMPLATE_QUERY: &str = "/v3/zhima/merchant/zmgo/template/query";
 pub const V3_PREORDER_CREATE: &str = "/v3/zhima/credit/pe/zmgo/preorder/create";
 pub const V3_BIZOPT_CLOSE: &str = "/v3/zhima/credit/pe/zmgo/bizopt/close";
 pub const V3_AGREEMENT_UNSIGN: &str = "/v3/zhima/credit/pe/zmgo/agreement/unsign";
+pub const SETTLE_APPLY: &str = "zhima.credit.pe.zmgo.settle.apply";
+pub const SETTLE_REFUND: &str = "zhima.credit.pe.zmgo.settle.refund";
+pub const V3_SETTLE_REFUND: &str = "/v3/zhima/credit/pe/zmgo/settle/refund";
+pub const SETTLE_UNFREEZE: &str = "zhima.credit.pe.zmgo.settle.unfreeze";
+pub const V3_SETTLE_UNFREEZE: &str = "/v3/zhima/credit/pe/zmgo/settle/unfreeze";
+pub const MERCHANT_CUMULATE_SYNC: &str = "zhima.merchant.zmgo.cumulate.sync";
+pub const V3_MERCHANT_CUMULATE_SYNC: &str = "/v3/zhima/merchant/zmgo/cumulate/sync";
 
 // ---------------------------------------------------------------------------------------
 // Keys (shared/spec/vectors/keys.json: fixed throwaway keys, with matching certificates)

@@ -13,7 +13,10 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Template, Time, Trade};
 use crate::domain::ledger::{LedgerEvent, TotalsDelta};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use crate::domain::state_sync::{
     CheckedStateSync, InstanceState, StateSnapshot, StateSyncCmd, StoredStateEvent, Transition,
 };
@@ -21,6 +24,7 @@ use crate::error::{Error, Result};
 use crate::storage::engine::{WriteTx, WrittenTransition};
 use crate::storage::reads::ReadTx;
 use crate::storage::stored_discounts;
+use zhima_proto::money::Fen;
 
 /// A database error as the crate's error: no SQLSTATE means the connection itself failed.
 pub(crate) fn db_error(e: postgres::Error) -> Error {
@@ -190,6 +194,7 @@ impl<'t> PgTx<'t> {
 
 mod agreements;
 mod lifecycle;
+mod money;
 mod read;
 mod rows;
 
@@ -661,5 +666,29 @@ impl WriteTx for PgTx<'_> {
 
     fn set_secret(&mut self, name: &str, value: &str) -> Result<()> {
         self.lc_set_secret(name, value)
+    }
+
+    fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot> {
+        self.money_load_refund(cmd)
+    }
+
+    fn record_refund(&mut self, refund: &SettlementRefund) -> Result<()> {
+        self.money_record_refund(refund)
+    }
+
+    fn load_unfreeze(&mut self, cmd: &UnfreezeCmd) -> Result<UnfreezeSnapshot> {
+        self.money_load_unfreeze(cmd)
+    }
+
+    fn record_unfreeze(&mut self, unfreeze: &Unfreeze) -> Result<()> {
+        self.money_record_unfreeze(unfreeze)
+    }
+
+    fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool> {
+        self.money_set_freeze_amount(agreement_no, amount)
+    }
+
+    fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
+        self.money_load_merchant_sync(cmd)
     }
 }

@@ -19,6 +19,7 @@ mod audit;
 mod cumulation;
 mod group_commit;
 mod lifecycle;
+mod money;
 mod read_pool;
 mod records;
 mod schema;

@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use super::{audit, cumulation, lifecycle, records, settle, state_sync};
+use super::{audit, cumulation, lifecycle, money, records, settle, state_sync};
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::SandboxClock;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
@@ -11,14 +11,18 @@ use crate::domain::entities::{
     Agreement, AgreementQuit, App, AppAuthToken, Caller, Records, Template, Time, Trade,
 };
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::query::Page;
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use crate::domain::state_sync::{
     CheckedStateSync, ServiceConfig, StateSnapshot, StateSyncCmd, Transition,
 };
 use crate::error::Result;
 use crate::storage::engine::{WriteTx, WrittenTransition};
-use crate::storage::reads::{InstanceHistory, InstanceKey, ReadTx};
+use crate::storage::reads::{InstanceHistory, InstanceKey, MoneyBalances, ReadTx};
+use zhima_proto::money::Fen;
 
 /// A connection inside a transaction (the writer's savepoint, or a reader's snapshot).
 pub(crate) struct SqliteTx<'c>(pub(crate) &'c Connection);
@@ -79,6 +83,30 @@ impl WriteTx for SqliteTx<'_> {
 
     fn set_secret(&mut self, name: &str, value: &str) -> Result<()> {
         lifecycle::set_secret(self.0, name, value)
+    }
+
+    fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot> {
+        money::load_refund(self.0, cmd)
+    }
+
+    fn record_refund(&mut self, refund: &SettlementRefund) -> Result<()> {
+        money::record_refund(self.0, refund)
+    }
+
+    fn load_unfreeze(&mut self, cmd: &UnfreezeCmd) -> Result<UnfreezeSnapshot> {
+        money::load_unfreeze(self.0, cmd)
+    }
+
+    fn record_unfreeze(&mut self, unfreeze: &Unfreeze) -> Result<()> {
+        money::record_unfreeze(self.0, unfreeze)
+    }
+
+    fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool> {
+        money::set_freeze_amount(self.0, agreement_no, amount)
+    }
+
+    fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
+        cumulation::load_merchant_snapshot(self.0, cmd)
     }
 }
 
@@ -153,5 +181,9 @@ impl ReadTx for SqliteTx<'_> {
 
     fn secret(&mut self, name: &str) -> Result<Option<String>> {
         lifecycle::secret(self.0, name)
+    }
+
+    fn money_balances(&mut self) -> Result<MoneyBalances> {
+        money::money_balances(self.0)
     }
 }

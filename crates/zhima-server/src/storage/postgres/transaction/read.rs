@@ -202,4 +202,8 @@ impl ReadTx for PgTx<'_> {
     fn secret(&mut self, name: &str) -> Result<Option<String>> {
         self.lc_secret(name)
     }
+
+    fn money_balances(&mut self) -> Result<crate::storage::reads::MoneyBalances> {
+        self.money_sums()
+    }
 }
