@@ -100,7 +100,12 @@ async fn submit(server: &TestServer, token: &str) -> reqwest::Response {
 async fn the_python_sdk_page_execute_url_opens_the_signing_page() {
     let server = TestServer::start().await;
     let biz = json!({"partner_id": PARTNER_ID, "template_id": "ZMGO_T1", "freeze_amount": "9.90"});
-    let url = py_page_execute(&server, SIGN_APPLY, &biz, Some("https://m.example/back?b=流"));
+    let url = py_page_execute(
+        &server,
+        SIGN_APPLY,
+        &biz,
+        Some("https://m.example/back?b=流"),
+    );
     let p = open(&url).await;
     assert_eq!(p.status, 200);
     assert_eq!(p.content_type, "text/html; charset=utf-8");
@@ -139,7 +144,10 @@ async fn the_python_sdk_page_execute_url_opens_the_signing_page() {
         .contains("max-age"));
     // A second rendering mints a different token.
     let again = open(&url).await;
-    assert_ne!(again.attr("form input[name=token]", "value").unwrap(), token);
+    assert_ne!(
+        again.attr("form input[name=token]", "value").unwrap(),
+        token
+    );
     server.stop().await.unwrap();
 }
 
@@ -150,7 +158,10 @@ async fn post_page_execute_form_and_head_requests() {
     let (query, body) = sign_apply(&template_biz()).wire();
     let resp = client()
         .post(format!("{}/gateway.do", server.base))
-        .header("content-type", "application/x-www-form-urlencoded;charset=utf-8")
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded;charset=utf-8",
+        )
         .body(format!("{query}&{body}"))
         .send()
         .await
@@ -175,7 +186,9 @@ async fn failures_are_error_pages_with_codes_and_no_form() {
         (
             sign_apply(&template_biz()).after_sign(
                 "biz_content",
-                Some(&format!(r#"{{"partner_id":"{PARTNER_ID}","template_id":"OTHER"}}"#)),
+                Some(&format!(
+                    r#"{{"partner_id":"{PARTNER_ID}","template_id":"OTHER"}}"#
+                )),
             ),
             401,
             "40002",
@@ -194,7 +207,9 @@ async fn failures_are_error_pages_with_codes_and_no_form() {
             "REQUEST_PARAM_ILLEGAL",
         ),
         (
-            sign_apply(&format!(r#"{{"partner_id":"{PARTNER_ID}","template_id":"NOPE"}}"#)),
+            sign_apply(&format!(
+                r#"{{"partner_id":"{PARTNER_ID}","template_id":"NOPE"}}"#
+            )),
             400,
             "40004",
             "TEMPLATE_NOT_EXIST",
