@@ -2,7 +2,8 @@
 //! consent token its 同意 form carries.
 //!
 //! Rendering the page is a display check ([`subject`]): the preorder or template it names must
-//! exist for the merchant and be signable now. The binding decision is taken again when the
+//! exist for the merchant and be signable now (a template only with an `out_request_no`, which
+//! keys the preorder created at consent). The binding decision is taken again when the
 //! form comes back, inside the write transaction that signs (the signing rules' own home).
 //! The token is a bearer secret: only its SHA-256 is stored ([`token_hash`]); it expires on
 //! the real clock ([`CONSENT_TTL_MS`]) and is used at most once ([`decide_use`]).
@@ -181,6 +182,9 @@ pub fn subject(
             ),
         ));
     }
+    if cmd.preorder_no.is_none() && cmd.out_request_no.is_none() {
+        return Err(missing_out_request_no());
+    }
     let mut freeze = cmd.freeze_amount;
     if let Some(no) = &cmd.preorder_no {
         let p = preorder
@@ -226,6 +230,15 @@ pub fn subject(
         freeze_amount: freeze.unwrap_or(t.freeze_amount),
         partner_id: cmd.partner_id.clone(),
     })
+}
+
+/// Signing a template directly creates a preorder, keyed like preorder.create on
+/// (`partner_id`, `out_request_no`): without one there is nothing to key it on **[ours]**.
+pub fn missing_out_request_no() -> Rejection {
+    Rejection::new(
+        CumulationCode::RequestParamIllegal,
+        "未传preorder_no时out_request_no不能为空",
+    )
 }
 
 fn obligation_text(t: &TemplateView) -> Option<String> {
