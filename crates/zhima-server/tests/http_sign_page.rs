@@ -83,7 +83,9 @@ fn template_biz() -> String {
 
 /// A user id no configured agreement uses.
 fn fresh_user() -> String {
-    let n: u64 = unique("").bytes().fold(7, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    let n: u64 = unique("")
+        .bytes()
+        .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
     format!("2088{:012}", n % 1_000_000_000_000)
 }
 
@@ -359,5 +361,50 @@ async fn unknown_expired_and_used_tokens_get_pages_without_a_form() {
         assert!(p.headers.get("location").is_none());
         p.has_no_form();
     }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_preorder_page_shows_its_freeze_amount_and_signs_it() {
+    let server = TestServer::start().await;
+    let user = fresh_user();
+    let model = zhima_proto::models::from_json(&format!(
+        r#"{{"partner_id":"{PARTNER_ID}","template_id":"ZMGO_T1","out_request_no":"{}","alipay_user_id":"{user}","freeze_amount":"3.05"}}"#,
+        unique("PO")
+    ))
+    .unwrap();
+    let cmd = zhima_proto::validate::validate_preorder_create(&model).unwrap();
+    let now = zhima_proto::time::now_alipay();
+    let caller = zhima_server::domain::entities::Caller {
+        app_id: APP_ID.into(),
+        partner_id: PARTNER_ID.into(),
+        now,
+        business_now: server.storage.business_now(),
+    };
+    let preorder_no = server
+        .storage
+        .create_preorder(cmd, caller)
+        .await
+        .unwrap()
+        .preorder_no;
+    let url = sign_apply(&format!(
+        r#"{{"partner_id":"{PARTNER_ID}","preorder_no":"{preorder_no}"}}"#
+    ))
+    .set("return_url", "http://127.0.0.1:9/done")
+    .page_url(&server);
+    let p = open(&url).await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.one("dd.freeze"), "¥3.05");
+    let token = p.attr("form input[name=token]", "value").unwrap();
+    let resp = submit(&server, &token).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "http://127.0.0.1:9/done");
+    let node = agreement_of(&server, &user).await;
+    assert_eq!(node["code"], "10000", "{node}");
+    // Signed: the preorder is no longer signable, so its page is an error page.
+    let p = open(&url).await;
+    assert_eq!(p.status, 400);
+    assert_eq!(p.one("code.sub-code"), "PREORDER_STATUS_ILLEGAL");
+    p.has_no_form();
     server.stop().await.unwrap();
 }
