@@ -260,12 +260,23 @@ async fn post_page_execute_form_and_head_requests() {
     let p = page(resp).await;
     assert_eq!(p.status, 200);
     assert_eq!(p.one("form button"), "同意");
-    // HEAD renders nothing (and mints no token).
+    // HEAD renders nothing and mints no token.
+    let consents = || {
+        let db = rusqlite::Connection::open(server.sqlite_path()).unwrap();
+        db.query_row("SELECT count(*) FROM sign_consents", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(consents(), 1);
     let url = sign_apply(&template_biz()).page_url(&server);
     let resp = client().head(&url).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
     assert!(resp.bytes().await.unwrap().is_empty());
+    assert_eq!(consents(), 1);
+    open(&url).await;
+    assert_eq!(consents(), 2);
     server.stop().await.unwrap();
 }
 
