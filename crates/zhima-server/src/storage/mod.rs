@@ -59,6 +59,7 @@
 pub(crate) mod agreement_lifecycle;
 pub mod agreement_tx;
 mod commands;
+mod consent;
 pub mod engine;
 mod handle;
 mod lifecycle;
@@ -70,6 +71,7 @@ pub mod reads;
 pub mod sqlite;
 mod stored_discounts;
 
+pub use self::consent::Confirmed;
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };

@@ -10,6 +10,7 @@ use postgres::Row;
 use zhima_proto::models::BizAction;
 
 use crate::domain::audit::AuditEntry;
+use crate::domain::consent::SignConsent;
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Template, Time, Trade};
 use crate::domain::ledger::{LedgerEvent, TotalsDelta};
@@ -193,6 +194,7 @@ impl<'t> PgTx<'t> {
 }
 
 mod agreements;
+mod consent;
 mod lifecycle;
 mod money;
 mod read;
@@ -690,5 +692,17 @@ impl WriteTx for PgTx<'_> {
 
     fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
         self.money_load_merchant_sync(cmd)
+    }
+
+    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
+        self.cs_insert(c)
+    }
+
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
+        self.cs_load(token_hash)
+    }
+
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
+        self.cs_use(token_hash, now_ms)
     }
 }

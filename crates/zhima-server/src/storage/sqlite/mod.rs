@@ -16,6 +16,7 @@
 
 mod agreements;
 mod audit;
+mod consent;
 mod cumulation;
 mod group_commit;
 mod lifecycle;

@@ -3,9 +3,10 @@
 
 use rusqlite::Connection;
 
-use super::{audit, cumulation, lifecycle, money, records, settle, state_sync};
+use super::{audit, consent, cumulation, lifecycle, money, records, settle, state_sync};
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::SandboxClock;
+use crate::domain::consent::{PreorderView, SignConsent, TemplateView};
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{
     Agreement, AgreementQuit, App, AppAuthToken, Caller, Records, Template, Time, Trade,
@@ -108,6 +109,18 @@ impl WriteTx for SqliteTx<'_> {
     fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
         cumulation::load_merchant_snapshot(self.0, cmd)
     }
+
+    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
+        consent::insert(self.0, c)
+    }
+
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
+        consent::load(self.0, token_hash)
+    }
+
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
+        consent::mark_used(self.0, token_hash, now_ms)
+    }
 }
 
 impl ReadTx for SqliteTx<'_> {
@@ -185,5 +198,13 @@ impl ReadTx for SqliteTx<'_> {
 
     fn money_balances(&mut self) -> Result<MoneyBalances> {
         money::money_balances(self.0)
+    }
+
+    fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>> {
+        consent::preorder(self.0, preorder_no)
+    }
+
+    fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>> {
+        consent::template(self.0, template_no)
     }
 }
