@@ -42,6 +42,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod storage;
 
 pub use error::{Error, Result};

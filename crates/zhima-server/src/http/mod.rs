@@ -5,6 +5,7 @@
 //! | `POST`/`GET /gateway.do` (absolute-form request lines too; other methods get a signed error) | `v1` — always HTTP 200, signed envelope |
 //! | `POST /v3/zhima/credit/pe/zmgo/cumulation/sync`, `GET /v3/zhima/merchant/zmgo/cumulate/query`, `GET /v3/zhima/credit/pe/zmgo/agreement/query`, `POST /v3/zhima/credit/pe/zmgo/settle/apply` | `v3` — signed headers, JSON errors |
 //! | `GET /healthz` | 200 while the process serves |
+//! | `GET /metrics` | Prometheus text format, unauthenticated, no request values (`metrics`) |
 //! | `GET /readyz` | 200 when storage answers and no shutdown is under way, else 503 |
 //! | `/admin/api/v1/…` | `admin` — JSON admin API, bearer admin token, one JSON error shape |
 //!
@@ -25,6 +26,7 @@
 //! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
 //! | `audit.rs` | one log line and one audit-log entry per request |
 //! | `log_safe.rs` | request values bounded, validated and masked before they are logged |
+//! | `metrics.rs` | `GET /metrics`, the in-flight gauge, one count per audited request |
 //! | `admin/` | the admin API: auth, error shape, one file per resource (`clock.rs`) |
 //! | `shared.rs` | what every handler shares: storage, platform key, [`Settings`] |
 //!
@@ -45,6 +47,7 @@ mod connections;
 mod dispatch;
 mod error;
 mod log_safe;
+mod metrics;
 mod shared;
 mod v1;
 mod v3;
@@ -109,6 +112,12 @@ impl Server {
             .merge(admin::router(self.shared.clone()))
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                self.shared.clone(),
+                metrics::track_in_flight,
+            ))
+            // After the layer: a scrape is not a request in flight.
+            .route("/metrics", get(metrics::metrics))
             .with_state(self.shared.clone())
     }
 

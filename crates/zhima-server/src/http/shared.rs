@@ -113,6 +113,8 @@ pub(crate) struct Shared {
     pub(crate) storage: Arc<Storage>,
     pub(crate) platform: Platform,
     pub(crate) settings: Settings,
+    /// This server's Prometheus registry (`/metrics`).
+    pub(crate) metrics: crate::metrics::Metrics,
     keys: RwLock<HashMap<String, Arc<AppKeys>>>,
     shutting_down: AtomicBool,
 }
@@ -123,6 +125,7 @@ impl Shared {
             storage,
             platform,
             settings,
+            metrics: crate::metrics::Metrics::new(),
             keys: RwLock::new(HashMap::new()),
             shutting_down: AtomicBool::new(false),
         }

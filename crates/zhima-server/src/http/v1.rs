@@ -243,6 +243,7 @@ fn respond(
     record(
         shared,
         ctx,
+        crate::metrics::Channel::V1,
         env.app_id.clone(),
         label,
         &outcome,

@@ -12,6 +12,7 @@ use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Time};
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
 use crate::domain::state_sync::{CheckedStateSync, StateSnapshot, StateSyncCmd, Transition};
 use crate::error::Result;
+use crate::metrics::HistogramSnapshot;
 
 use super::reads::ReadTx;
 
@@ -129,7 +130,7 @@ pub struct WrittenTransition {
 }
 
 /// Write counters (for `/metrics` and tests).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StorageStats {
     /// Write transactions committed (with SQLite's group commit, each one fsync).
     pub commits: u64,
@@ -139,4 +140,10 @@ pub struct StorageStats {
     pub failed_commits: u64,
     /// Largest number of jobs in one commit.
     pub max_batch: u64,
+    /// Jobs per batch (committed or not).
+    pub batch_sizes: HistogramSnapshot,
+    /// How long each successful `COMMIT` took, fsync / WAL flush included, in microseconds.
+    pub commit_latency_us: HistogramSnapshot,
+    /// Write jobs queued for the group-commit writer now.
+    pub queue_depth: u64,
 }

@@ -64,6 +64,7 @@ mod queries;
 pub mod reads;
 pub mod sqlite;
 mod stored_discounts;
+mod writer_stats;
 
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
