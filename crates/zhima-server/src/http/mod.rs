@@ -10,7 +10,9 @@
 //! | `/admin/api/v1/…` | `admin` — JSON admin API, bearer admin token, one JSON error shape |
 //!
 //! While serving, an expiry sweep runs every second ([`Settings::expiry_sweep_every`]): `Y`
-//! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11).
+//! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11); and an
+//! audit retention sweep every hour ([`Settings::audit_sweep_every`]) deletes audit entries
+//! older than `[server] audit_retention_days`.
 //!
 //! Handlers are thin: read the body (bounded by [`Settings::body_limit`]) → authenticate
 //! (`auth`) → validate and call the domain through storage (`dispatch`) → render. Errors
@@ -64,7 +66,7 @@ use tokio::net::TcpListener;
 use zhima_proto::models::{Api, HttpMethod};
 
 pub use shared::{
-    Platform, Settings, DEFAULT_BODY_LIMIT, DEFAULT_EXPIRY_SWEEP_EVERY,
+    Platform, Settings, DEFAULT_AUDIT_SWEEP_EVERY, DEFAULT_BODY_LIMIT, DEFAULT_EXPIRY_SWEEP_EVERY,
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE,
 };
@@ -143,8 +145,14 @@ impl Server {
         let sweeper = shared
             .storage
             .spawn_expiry_sweeper(settings.expiry_sweep_every);
+        let audit_pruner = shared
+            .storage
+            .spawn_audit_pruner(settings.audit_retention_days, settings.audit_sweep_every);
         let served = connections::serve(listener, self.router(), limits, signal).await;
         sweeper.abort();
+        if let Some(pruner) = audit_pruner {
+            pruner.abort();
+        }
         served
     }
 }

@@ -97,6 +97,10 @@ pub trait WriteTx {
     /// Appends one audit entry.
     fn append_audit(&mut self, entry: &AuditEntry) -> Result<()>;
 
+    /// Deletes up to `limit` audit entries received before `before`, oldest first; how many
+    /// it deleted (fewer than `limit`: none older are left).
+    fn delete_audit_before(&mut self, before: &Time, limit: i64) -> Result<u64>;
+
     // ---- sandbox clock, lifecycle, platform secrets ----
 
     /// Adds `by_ms` to the sandbox clock's offset in one statement (so processes advancing

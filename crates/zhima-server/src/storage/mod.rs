@@ -61,6 +61,7 @@ mod lifecycle;
 pub(crate) mod nonce;
 pub mod postgres;
 mod queries;
+mod retention;
 pub mod reads;
 pub mod sqlite;
 mod stored_discounts;
