@@ -97,7 +97,11 @@ async fn metrics_count_requests_by_api_channel_and_outcome_and_leak_nothing() {
         )
     };
     assert_eq!(count(sync, "v1", "success"), Some(1.0), "{text}");
-    assert_eq!(count(state, "v1", "ZMDATA.BIZ_DATA_ERROR"), Some(1.0), "{text}");
+    assert_eq!(
+        count(state, "v1", "ZMDATA.BIZ_DATA_ERROR"),
+        Some(1.0),
+        "{text}"
+    );
     assert_eq!(
         count("unknown", "v1", GatewaySubCode::IsvInvalidMethod.as_str()),
         Some(1.0),
@@ -131,15 +135,28 @@ async fn metrics_count_requests_by_api_channel_and_outcome_and_leak_nothing() {
         "{text}"
     );
     // The scrape itself is not counted in flight; nothing else is running.
-    assert_eq!(sample(&text, "zhima_requests_in_flight"), Some(0.0), "{text}");
+    assert_eq!(
+        sample(&text, "zhima_requests_in_flight"),
+        Some(0.0),
+        "{text}"
+    );
     // Storage: the records upsert and the writes above committed, in batches.
-    assert!(sample(&text, "zhima_storage_commits_total").unwrap() >= 1.0, "{text}");
-    assert!(sample(&text, "zhima_storage_write_jobs_total").unwrap() >= 3.0, "{text}");
+    assert!(
+        sample(&text, "zhima_storage_commits_total").unwrap() >= 1.0,
+        "{text}"
+    );
+    assert!(
+        sample(&text, "zhima_storage_write_jobs_total").unwrap() >= 3.0,
+        "{text}"
+    );
     assert!(sample(&text, "zhima_storage_commit_batch_size_count").unwrap() >= 1.0);
     assert!(sample(&text, "zhima_storage_commit_batch_size_max").unwrap() >= 1.0);
     assert!(sample(&text, "zhima_storage_commit_duration_seconds_count").unwrap() >= 1.0);
     assert!(text.contains("zhima_storage_commit_duration_seconds_bucket{le=\"0.001\"}"));
-    assert!(sample(&text, "zhima_storage_queue_depth").is_some(), "{text}");
+    assert!(
+        sample(&text, "zhima_storage_queue_depth").is_some(),
+        "{text}"
+    );
 
     // Every label value is from a fixed vocabulary.
     let apis: Vec<&str> = Api::ALL.iter().map(|a| a.v1_method()).collect();
@@ -156,7 +173,10 @@ async fn metrics_count_requests_by_api_channel_and_outcome_and_leak_nothing() {
             "le" => value == "+Inf" || value.parse::<f64>().is_ok(),
             other => panic!("unexpected label {other}"),
         };
-        assert!(known, "label {key}={value:?} is not from a fixed vocabulary");
+        assert!(
+            known,
+            "label {key}={value:?} is not from a fixed vocabulary"
+        );
     }
 
     // Nothing the callers sent, nor any secret.
@@ -183,7 +203,10 @@ async fn metrics_count_requests_by_api_channel_and_outcome_and_leak_nothing() {
         platform_key_line,
         &k.aes_b64,
     ] {
-        assert!(!text.contains(needle), "/metrics contains {needle:?}:\n{text}");
+        assert!(
+            !text.contains(needle),
+            "/metrics contains {needle:?}:\n{text}"
+        );
     }
 }
 

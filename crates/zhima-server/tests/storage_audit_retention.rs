@@ -120,7 +120,10 @@ async fn group_commit_counters_feed_the_metrics(backend: Backend) {
     let after = storage.stats();
     assert!(after.commits > before.commits);
     assert_eq!(after.write_jobs - before.write_jobs, 21, "{after:?}");
-    assert_eq!(after.batch_sizes.count, after.commits + after.failed_commits);
+    assert_eq!(
+        after.batch_sizes.count,
+        after.commits + after.failed_commits
+    );
     assert_eq!(after.batch_sizes.sum, after.write_jobs);
     assert_eq!(after.commit_latency_us.count, after.commits);
     assert!(after.commit_latency_us.sum > 0, "{after:?}");

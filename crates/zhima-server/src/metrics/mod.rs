@@ -88,11 +88,8 @@ impl Metrics {
             &["api", "channel"],
         )
         .expect("valid metric");
-        let in_flight = IntGauge::new(
-            "zhima_requests_in_flight",
-            "HTTP requests being served now",
-        )
-        .expect("valid metric");
+        let in_flight = IntGauge::new("zhima_requests_in_flight", "HTTP requests being served now")
+            .expect("valid metric");
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
@@ -174,7 +171,12 @@ mod tests {
     #[test]
     fn labels_come_from_fixed_vocabularies() {
         let m = Metrics::new();
-        m.request(None, Channel::V1, Some("isv.invalid-signature"), Duration::ZERO);
+        m.request(
+            None,
+            Channel::V1,
+            Some("isv.invalid-signature"),
+            Duration::ZERO,
+        );
         m.request(Some(Api::CumulationSync), Channel::V3, None, Duration::ZERO);
         m.request(None, Channel::V1, Some("a b\"}{"), Duration::ZERO);
         let text = m.render(&StorageStats::default());
