@@ -13,6 +13,7 @@
 //! | [`storage`] | the [`storage::Storage`] handle; the engine contract ([`storage::Engine`], [`storage::WriteTx`], [`storage::ReadTx`]); load → decide → write once for every engine; the SQLite engine (WAL, fsync, group commit) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
 //! | [`http`] | the HTTP surfaces on top of [`storage::Storage`] |
+//! | [`metrics`] | the per-server Prometheus registry behind `GET /metrics` and the storage writers' histograms |
 //! | [`logging`] | the stderr log, escaped so that no request can forge a line |
 //!
 //! ## How a write flows
@@ -42,6 +43,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod logging;
+pub mod metrics;
 pub mod storage;
 
 pub use error::{Error, Result};

@@ -43,6 +43,7 @@ pub(super) struct ServerSection {
     pub(super) header_read_timeout_secs: Option<std::num::NonZeroU32>,
     pub(super) max_connections: Option<std::num::NonZeroU32>,
     pub(super) admin_token_file: Option<Spanned<String>>,
+    pub(super) audit_retention_days: Option<u32>,
 }
 
 #[derive(Deserialize)]

@@ -36,6 +36,8 @@ pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 900;
 pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
 /// Default `[server] max_connections`.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default `[server] audit_retention_days` (0 keeps the audit log forever).
+pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 30;
 
 /// A fully resolved configuration: keys loaded, amounts in fen, times as instants.
 #[derive(Debug, Clone)]
@@ -68,6 +70,8 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// File holding the admin bearer token, if the admin API is enabled.
     pub admin_token_file: Option<PathBuf>,
+    /// Days audit entries are kept; 0 keeps them forever.
+    pub audit_retention_days: u32,
 }
 
 /// `[platform]`, resolved: the response-signing key and, in cert mode, its certificates.

@@ -15,8 +15,9 @@ use super::file::{
     AgreementSection, AppSection, FileConfig, PlatformSection, ServerSection, TemplateSection,
 };
 use super::{
-    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_CLOCK_SKEW_SECS,
-    DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
+    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS,
+    DEFAULT_CLOCK_SKEW_SECS, DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN,
+    DEFAULT_MAX_CONNECTIONS,
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
 use crate::domain::preorder::ZmgoUser;
@@ -128,6 +129,9 @@ fn resolve_server(src: &Source<'_>, s: &ServerSection) -> ServerConfig {
             .admin_token_file
             .as_ref()
             .map(|f| src.resolve(f.get_ref())),
+        audit_retention_days: s
+            .audit_retention_days
+            .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS),
     }
 }
 

@@ -125,6 +125,37 @@ fn connection_limits_are_read() {
 }
 
 #[test]
+fn audit_retention_is_read_with_its_default() {
+    let (_dir, path) = sandbox();
+    let line = "audit_retention_days = 30";
+    assert!(DEMO_CONFIG.contains(line));
+    let without: String = DEMO_CONFIG
+        .lines()
+        .filter(|l| !l.starts_with("audit_retention_days"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let c = Config::from_toml(&path, &without).unwrap();
+    assert_eq!(
+        c.server.audit_retention_days,
+        crate::config::DEFAULT_AUDIT_RETENTION_DAYS
+    );
+    assert_eq!(crate::config::DEFAULT_AUDIT_RETENTION_DAYS, 30);
+    for (value, days) in [("7", 7), ("0", 0)] {
+        let text = DEMO_CONFIG.replace(line, &format!("audit_retention_days = {value}"));
+        let c = Config::from_toml(&path, &text).unwrap();
+        assert_eq!(c.server.audit_retention_days, days);
+        let settings = crate::http::Settings::from_config(&c);
+        assert_eq!(settings.audit_retention_days, days);
+    }
+    for bad in ["-1", "\"30\"", "1.5"] {
+        let text = DEMO_CONFIG.replace(line, &format!("audit_retention_days = {bad}"));
+        let msg = config_error(&path, &text);
+        let at = format!("line {}", line_of(&text, "audit_retention_days"));
+        assert!(msg.contains(&at), "{msg}");
+    }
+}
+
+#[test]
 fn references_and_files_are_checked() {
     let (_dir, path) = sandbox();
     let text = DEMO_CONFIG.replacen(

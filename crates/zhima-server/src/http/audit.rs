@@ -5,20 +5,30 @@ use super::error::{ApiError, Fault};
 use super::log_safe;
 use super::shared::Shared;
 use crate::domain::audit::AuditEntry;
+use crate::metrics::Channel;
 
-/// Logs a finished request and queues its audit entry (never keys, signatures or bodies).
+/// Logs a finished request, counts it in `/metrics` and queues its audit entry (never keys,
+/// signatures or bodies).
 ///
 /// `app_id` and `label` must already be validated or bounded (see `log_safe`); every value
 /// is logged as a `?` field so that it cannot break the line.
 pub(crate) fn record(
     shared: &Shared,
     ctx: &RequestCtx,
+    channel: Channel,
     app_id: Option<String>,
     label: String,
     outcome: &str,
     error: Option<&ApiError>,
 ) {
     let latency_us = ctx.latency_us();
+    super::metrics::observe(
+        shared,
+        channel,
+        &label,
+        error.map(|_| outcome),
+        ctx.started.elapsed(),
+    );
     let detail = error
         .and_then(|e| e.log.as_deref())
         .map(|d| log_safe::bounded(d, log_safe::MAX_DETAIL_CHARS));

@@ -5,12 +5,15 @@
 //! | `POST`/`GET /gateway.do` (absolute-form request lines too; other methods get a signed error) | `v1` — always HTTP 200, signed envelope |
 //! | `POST /v3/zhima/credit/pe/zmgo/cumulation/sync`, `GET /v3/zhima/merchant/zmgo/cumulate/query`, `GET /v3/zhima/credit/pe/zmgo/agreement/query`, `POST /v3/zhima/credit/pe/zmgo/settle/apply` | `v3` — signed headers, JSON errors |
 //! | `GET /healthz` | 200 while the process serves |
+//! | `GET /metrics` | Prometheus text format, unauthenticated, no request values (`metrics`) |
 //! | `GET /readyz` | 200 when storage answers and no shutdown is under way, else 503 |
 //! | `/admin/api/v1/…` | `admin` — JSON admin API, bearer admin token, one JSON error shape |
 //! | `GET /c/static/zhima.css`, `POST /c/sign/confirm` (and sign.apply via `/gateway.do`) | `pages` — the consumer pages (HTML) |
 //!
 //! While serving, an expiry sweep runs every second ([`Settings::expiry_sweep_every`]): `Y`
-//! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11).
+//! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11); and an
+//! audit retention sweep every hour ([`Settings::audit_sweep_every`]) deletes audit entries
+//! older than `[server] audit_retention_days`.
 //!
 //! Handlers are thin: read the body (bounded by [`Settings::body_limit`]) → authenticate
 //! (`auth`) → validate and call the domain through storage (`dispatch`) → render. Errors
@@ -26,6 +29,7 @@
 //! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
 //! | `audit.rs` | one log line and one audit-log entry per request |
 //! | `log_safe.rs` | request values bounded, validated and masked before they are logged |
+//! | `metrics.rs` | `GET /metrics`, the in-flight gauge, one count per audited request |
 //! | `admin/` | the admin API: auth, error shape, one file per resource (`clock.rs`) |
 //! | `pages/` | consumer HTML pages (askama templates in `templates/`): sign.apply's signing page |
 //! | `shared.rs` | what every handler shares: storage, platform key, [`Settings`] |
@@ -49,6 +53,8 @@ mod dispatch_agreements;
 mod error;
 mod log_safe;
 mod pages;
+
+mod metrics;
 mod shared;
 mod v1;
 mod v3;
@@ -65,7 +71,7 @@ use tokio::net::TcpListener;
 use zhima_proto::models::{Api, HttpMethod};
 
 pub use shared::{
-    Platform, Settings, DEFAULT_BODY_LIMIT, DEFAULT_EXPIRY_SWEEP_EVERY,
+    Platform, Settings, DEFAULT_AUDIT_SWEEP_EVERY, DEFAULT_BODY_LIMIT, DEFAULT_EXPIRY_SWEEP_EVERY,
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT,
     DEFAULT_SHUTDOWN_GRACE,
 };
@@ -114,6 +120,12 @@ impl Server {
             .merge(pages::router())
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                self.shared.clone(),
+                metrics::track_in_flight,
+            ))
+            // After the layer: a scrape is not a request in flight.
+            .route("/metrics", get(metrics::metrics))
             .with_state(self.shared.clone())
     }
 
@@ -139,8 +151,14 @@ impl Server {
         let sweeper = shared
             .storage
             .spawn_expiry_sweeper(settings.expiry_sweep_every);
+        let audit_pruner = shared
+            .storage
+            .spawn_audit_pruner(settings.audit_retention_days, settings.audit_sweep_every);
         let served = connections::serve(listener, self.router(), limits, signal).await;
         sweeper.abort();
+        if let Some(pruner) = audit_pruner {
+            pruner.abort();
+        }
         served
     }
 }

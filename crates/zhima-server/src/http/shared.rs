@@ -26,6 +26,8 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
 pub const DEFAULT_MAX_CONNECTIONS: usize = crate::config::DEFAULT_MAX_CONNECTIONS;
 /// Default period of the agreement expiry sweep (PRODUCT §11).
 pub const DEFAULT_EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// Default period of the audit retention sweep.
+pub const DEFAULT_AUDIT_SWEEP_EVERY: Duration = Duration::from_secs(3600);
 /// How long shutdown waits for in-flight requests (PRODUCT §10).
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
@@ -47,6 +49,10 @@ pub struct Settings {
     pub max_connections: usize,
     /// How often the agreement expiry sweep runs while serving.
     pub expiry_sweep_every: Duration,
+    /// Days audit entries are kept (`[server] audit_retention_days`); 0 keeps them forever.
+    pub audit_retention_days: u32,
+    /// How often the audit retention sweep runs while serving (first run at start).
+    pub audit_sweep_every: Duration,
 }
 
 impl Settings {
@@ -56,6 +62,7 @@ impl Settings {
             clock_skew: config.server.clock_skew,
             header_read_timeout: config.server.header_read_timeout,
             max_connections: config.server.max_connections,
+            audit_retention_days: config.server.audit_retention_days,
             ..Settings::default()
         }
     }
@@ -71,6 +78,8 @@ impl Default for Settings {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             expiry_sweep_every: DEFAULT_EXPIRY_SWEEP_EVERY,
+            audit_retention_days: crate::config::DEFAULT_AUDIT_RETENTION_DAYS,
+            audit_sweep_every: DEFAULT_AUDIT_SWEEP_EVERY,
         }
     }
 }
@@ -113,6 +122,8 @@ pub(crate) struct Shared {
     pub(crate) storage: Arc<Storage>,
     pub(crate) platform: Platform,
     pub(crate) settings: Settings,
+    /// This server's Prometheus registry (`/metrics`).
+    pub(crate) metrics: crate::metrics::Metrics,
     keys: RwLock<HashMap<String, Arc<AppKeys>>>,
     shutting_down: AtomicBool,
 }
@@ -123,6 +134,7 @@ impl Shared {
             storage,
             platform,
             settings,
+            metrics: crate::metrics::Metrics::new(),
             keys: RwLock::new(HashMap::new()),
             shutting_down: AtomicBool::new(false),
         }

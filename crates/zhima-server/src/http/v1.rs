@@ -274,6 +274,7 @@ fn respond(
     record(
         shared,
         ctx,
+        crate::metrics::Channel::V1,
         env.app_id.clone(),
         label,
         &outcome,

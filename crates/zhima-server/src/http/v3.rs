@@ -282,6 +282,7 @@ fn respond(
     record(
         shared,
         ctx,
+        crate::metrics::Channel::V3,
         answer.app_id.clone(),
         label,
         &outcome,

@@ -18,6 +18,8 @@ use crate::domain::state_sync::{CheckedStateSync, StateSnapshot, StateSyncCmd, T
 use crate::error::Result;
 use zhima_proto::money::Fen;
 
+use crate::metrics::HistogramSnapshot;
+
 use super::reads::ReadTx;
 
 /// A boxed future, so the traits stay object-safe.
@@ -101,6 +103,10 @@ pub trait WriteTx: super::agreement_tx::AgreementTx {
     /// Appends one audit entry.
     fn append_audit(&mut self, entry: &AuditEntry) -> Result<()>;
 
+    /// Deletes up to `limit` audit entries received before `before`, oldest first; how many
+    /// it deleted (fewer than `limit`: none older are left).
+    fn delete_audit_before(&mut self, before: &Time, limit: i64) -> Result<u64>;
+
     // ---- sandbox clock, lifecycle, platform secrets ----
 
     /// Adds `by_ms` to the sandbox clock's offset in one statement (so processes advancing
@@ -175,7 +181,7 @@ pub struct WrittenTransition {
 }
 
 /// Write counters (for `/metrics` and tests).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StorageStats {
     /// Write transactions committed (with SQLite's group commit, each one fsync).
     pub commits: u64,
@@ -185,4 +191,10 @@ pub struct StorageStats {
     pub failed_commits: u64,
     /// Largest number of jobs in one commit.
     pub max_batch: u64,
+    /// Jobs per batch (committed or not).
+    pub batch_sizes: HistogramSnapshot,
+    /// How long each successful `COMMIT` took, fsync / WAL flush included, in microseconds.
+    pub commit_latency_us: HistogramSnapshot,
+    /// Write jobs queued for the group-commit writer now.
+    pub queue_depth: u64,
 }

@@ -68,8 +68,10 @@ pub(crate) mod nonce;
 pub mod postgres;
 mod queries;
 pub mod reads;
+mod retention;
 pub mod sqlite;
 mod stored_discounts;
+mod writer_stats;
 
 pub use self::consent::Confirmed;
 pub use self::engine::{

@@ -62,6 +62,7 @@ pub(crate) async fn v1_page(
     record(
         shared,
         ctx,
+        crate::metrics::Channel::V1,
         req.app_id,
         req.label,
         &outcome,

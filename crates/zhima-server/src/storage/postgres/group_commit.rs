@@ -34,8 +34,8 @@
 
 use std::collections::HashSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -43,6 +43,7 @@ use super::transaction::{db_error, failure_kind, FailureKind, PgTx};
 use super::PgConn;
 use crate::error::{Error, Result};
 use crate::storage::engine::{StorageStats, WriteJob, WriteTx};
+use crate::storage::writer_stats::{queue_depth, WriterCounters};
 
 /// Upper bound of jobs per transaction (see the module comment: subtransaction cache).
 const MAX_BATCH: usize = 64;
@@ -60,26 +61,17 @@ struct Queued {
     reply: Option<oneshot::Sender<Result<()>>>,
 }
 
-/// Counters describing group-commit behaviour, read as [`StorageStats`].
-#[derive(Debug, Default)]
-struct Counters {
-    commits: AtomicU64,
-    jobs: AtomicU64,
-    failed_commits: AtomicU64,
-    max_batch: AtomicU64,
-}
-
 /// Handle to the writer thread. Dropping every handle stops the thread after it drains.
 pub(crate) struct Writer {
     tx: mpsc::Sender<Queued>,
-    counters: Arc<Counters>,
+    counters: Arc<WriterCounters>,
 }
 
 impl Writer {
     /// Starts the writer thread. It connects with `connect` when it needs a connection.
     pub(crate) fn spawn(connect: Connect) -> Result<Writer> {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
-        let counters = Arc::new(Counters::default());
+        let counters = Arc::new(WriterCounters::default());
         let thread_counters = Arc::clone(&counters);
         // A plain thread: the sync `postgres` client runs its own runtime and must not block
         // a tokio worker.
@@ -116,13 +108,7 @@ impl Writer {
 
     /// Group-commit counters so far.
     pub(crate) fn stats(&self) -> StorageStats {
-        let c = &self.counters;
-        StorageStats {
-            commits: c.commits.load(Ordering::Relaxed),
-            write_jobs: c.jobs.load(Ordering::Relaxed),
-            failed_commits: c.failed_commits.load(Ordering::Relaxed),
-            max_batch: c.max_batch.load(Ordering::Relaxed),
-        }
+        self.counters.snapshot(queue_depth(&self.tx))
     }
 }
 
@@ -135,7 +121,7 @@ enum BatchFailure {
 }
 
 /// The writer thread's loop: gather a batch, run it in one transaction, commit, answer.
-fn run(connect: Connect, mut rx: mpsc::Receiver<Queued>, counters: &Counters) {
+fn run(connect: Connect, mut rx: mpsc::Receiver<Queued>, counters: &WriterCounters) {
     let mut conn: Option<PgConn> = None;
     while let Some(first) = rx.blocking_recv() {
         let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -150,8 +136,13 @@ fn run(connect: Connect, mut rx: mpsc::Receiver<Queued>, counters: &Counters) {
     }
 }
 
-fn run_batch(connect: &Connect, conn: &mut Option<PgConn>, mut batch: Vec<Queued>, c: &Counters) {
-    let size = batch.len() as u64;
+fn run_batch(
+    connect: &Connect,
+    conn: &mut Option<PgConn>,
+    mut batch: Vec<Queued>,
+    c: &WriterCounters,
+) {
+    let size = batch.len();
     let mut attempt = 0;
     let outcome = loop {
         attempt += 1;
@@ -163,17 +154,15 @@ fn run_batch(connect: &Connect, conn: &mut Option<PgConn>, mut batch: Vec<Queued
             Err(BatchFailure::Retry(e) | BatchFailure::Fail(e)) => break Err(e),
         }
     };
-    c.jobs.fetch_add(size, Ordering::Relaxed);
-    c.max_batch.fetch_max(size, Ordering::Relaxed);
     match outcome {
-        Ok(answers) => {
-            c.commits.fetch_add(1, Ordering::Relaxed);
+        Ok((answers, commit_took)) => {
+            c.batch(size, Some(commit_took));
             for (queued, answer) in batch.into_iter().zip(answers) {
                 answer_job(queued, answer);
             }
         }
         Err(e) => {
-            c.failed_commits.fetch_add(1, Ordering::Relaxed);
+            c.batch(size, None);
             tracing::warn!(jobs = size, error = %e, "write batch not committed");
             for queued in batch {
                 answer_job(queued, Err(e.clone()));
@@ -196,18 +185,20 @@ fn answer_job(queued: Queued, answer: Result<()>) {
     }
 }
 
-/// One transaction over the whole batch; the answers of its jobs once `COMMIT` returned.
+/// One transaction over the whole batch; the answers of its jobs once `COMMIT` returned, and
+/// how long the `COMMIT` took (the WAL flush).
 fn attempt_batch(
     connect: &Connect,
     slot: &mut Option<PgConn>,
     batch: &mut [Queued],
-) -> Result<Vec<Result<()>>, BatchFailure> {
+) -> Result<(Vec<Result<()>>, Duration), BatchFailure> {
     let conn = begin(connect, slot)?;
     let outcome = run_jobs(conn, batch).and_then(|answers| {
+        let started = Instant::now();
         conn.client
             .batch_execute("COMMIT")
             .map_err(|e| classify(db_error_kind(e)))?;
-        Ok(answers)
+        Ok((answers, started.elapsed()))
     });
     if let Err(failure) = &outcome {
         let lost = matches!(failure, BatchFailure::Fail(Error::Unavailable(_)));

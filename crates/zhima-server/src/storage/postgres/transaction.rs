@@ -650,6 +650,14 @@ impl WriteTx for PgTx<'_> {
         )?;
         Ok(())
     }
+
+    fn delete_audit_before(&mut self, before: &Time, limit: i64) -> Result<u64> {
+        self.exec(
+            "DELETE FROM audit_log WHERE id IN
+             (SELECT id FROM audit_log WHERE at_ms < $1 ORDER BY at_ms LIMIT $2)",
+            &[&ms(before), &limit],
+        )
+    }
     fn advance_clock(&mut self, by_ms: i64, max_offset_ms: i64) -> Result<Option<i64>> {
         self.lc_advance_clock(by_ms, max_offset_ms)
     }

@@ -1,9 +1,10 @@
-//! SQL of the audit log (PRODUCT §6): append one entry, read the newest.
+//! SQL of the audit log (PRODUCT §6): append one entry, read the newest, delete the expired.
 
 use rusqlite::{params, Connection};
 
 use super::records::{collect, ms, time};
 use crate::domain::audit::AuditEntry;
+use crate::domain::entities::Time;
 use crate::error::Result;
 
 /// Appends one audit entry.
@@ -11,6 +12,17 @@ pub(crate) fn append(conn: &Connection, e: &AuditEntry) -> Result<()> {
     conn.prepare_cached("INSERT INTO audit_log (at_ms, app_id, method, outcome, latency_us) VALUES (?1, ?2, ?3, ?4, ?5)")?
         .execute(params![ms(&e.at), e.app_id, e.method, e.outcome, e.latency_us])?;
     Ok(())
+}
+
+/// Deletes up to `limit` entries received before `before`, oldest first (`audit_log_by_time`).
+pub(crate) fn delete_before(conn: &Connection, before: &Time, limit: i64) -> Result<u64> {
+    let n = conn
+        .prepare_cached(
+            "DELETE FROM audit_log WHERE id IN
+             (SELECT id FROM audit_log WHERE at_ms < ?1 ORDER BY at_ms LIMIT ?2)",
+        )?
+        .execute(params![ms(before), limit])?;
+    Ok(n as u64)
 }
 
 /// The newest audit entries, newest first.

@@ -16,7 +16,6 @@
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use rusqlite::Connection;
@@ -24,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::storage::engine::StorageStats;
+use crate::storage::writer_stats::{queue_depth, WriterCounters};
 
 /// What a job leaves behind to run once the batch's fate is known (`None` = committed).
 type Completion = Box<dyn FnOnce(Option<&str>) + Send>;
@@ -34,26 +34,6 @@ type Job = Box<dyn FnOnce(&Connection, &Cell<bool>) -> Completion + Send>;
 const MAX_BATCH: usize = 512;
 /// Queue capacity; senders wait (async) when it is full, which is our backpressure.
 const QUEUE_CAPACITY: usize = 8192;
-
-/// Counters describing group-commit behaviour, read as [`StorageStats`].
-#[derive(Debug, Default)]
-pub(crate) struct WriterCounters {
-    commits: AtomicU64,
-    jobs: AtomicU64,
-    failed_commits: AtomicU64,
-    max_batch: AtomicU64,
-}
-
-impl WriterCounters {
-    fn snapshot(&self) -> StorageStats {
-        StorageStats {
-            commits: self.commits.load(Ordering::Relaxed),
-            write_jobs: self.jobs.load(Ordering::Relaxed),
-            failed_commits: self.failed_commits.load(Ordering::Relaxed),
-            max_batch: self.max_batch.load(Ordering::Relaxed),
-        }
-    }
-}
 
 /// Handle to the writer thread. Dropping every handle stops the thread after it drains.
 #[derive(Clone)]
@@ -126,7 +106,7 @@ impl Writer {
 
     /// Group-commit counters so far.
     pub(crate) fn stats(&self) -> StorageStats {
-        self.counters.snapshot()
+        self.counters.snapshot(queue_depth(&self.tx))
     }
 }
 
@@ -174,9 +154,9 @@ fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, counters: &WriterCounters)
 }
 
 fn run_batch(conn: &Connection, batch: Vec<Job>, counters: &WriterCounters) {
-    let size = batch.len() as u64;
+    let size = batch.len();
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
-        counters.failed_commits.fetch_add(1, Ordering::Relaxed);
+        counters.failed_to_begin();
         tracing::error!(error = %e, "cannot begin a write transaction");
         // The jobs never ran: dropping them drops their reply channels, so every caller gets
         // an internal error ("dropped a job") and nothing was written. A transaction left open
@@ -187,6 +167,7 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, counters: &WriterCounters) {
     }
     let poisoned = Cell::new(false);
     let completions: Vec<Completion> = batch.into_iter().map(|job| job(conn, &poisoned)).collect();
+    let started = std::time::Instant::now();
     let commit = if poisoned.get() {
         Err("a job left the transaction in an unknown state; the batch was rolled back".to_owned())
     } else {
@@ -194,12 +175,10 @@ fn run_batch(conn: &Connection, batch: Vec<Job>, counters: &WriterCounters) {
     };
     if commit.is_err() {
         let _ = conn.execute_batch("ROLLBACK");
-        counters.failed_commits.fetch_add(1, Ordering::Relaxed);
+        counters.batch(size, None);
     } else {
-        counters.commits.fetch_add(1, Ordering::Relaxed);
+        counters.batch(size, Some(started.elapsed()));
     }
-    counters.jobs.fetch_add(size, Ordering::Relaxed);
-    counters.max_batch.fetch_max(size, Ordering::Relaxed);
     let commit_error = commit.err();
     for complete in completions {
         complete(commit_error.as_deref());

@@ -66,6 +66,10 @@ impl WriteTx for SqliteTx<'_> {
         audit::append(self.0, entry)
     }
 
+    fn delete_audit_before(&mut self, before: &Time, limit: i64) -> Result<u64> {
+        audit::delete_before(self.0, before, limit)
+    }
+
     fn advance_clock(&mut self, by_ms: i64, max_offset_ms: i64) -> Result<Option<i64>> {
         lifecycle::advance_clock(self.0, by_ms, max_offset_ms)
     }
