@@ -250,7 +250,11 @@ fn interop_run(driver: &str, op: &str, input: &serde_json::Value) -> serde_json:
         "node" => std::process::Command::new("node"),
         _ => std::process::Command::new(interop.join(".venv/bin/python")),
     };
-    let script = if driver == "node" { "node_sdk.mjs" } else { "py_sdk.py" };
+    let script = if driver == "node" {
+        "node_sdk.mjs"
+    } else {
+        "py_sdk.py"
+    };
     let mut child = cmd
         .arg(interop.join(script))
         .arg(op)
@@ -281,7 +285,13 @@ fn unsigned_url(url: &str) -> String {
     let pairs: Vec<String> = query
         .split('&')
         .filter(|p| !p.starts_with("alipay_sdk="))
-        .map(|p| if p.starts_with("sign=") { "sign=…".into() } else { p.to_string() })
+        .map(|p| {
+            if p.starts_with("sign=") {
+                "sign=…".into()
+            } else {
+                p.to_string()
+            }
+        })
         .collect();
     format!("{base}?{}", pairs.join("&"))
 }
@@ -317,9 +327,19 @@ fn sign_apply_url_in_the_node_layout_matches_the_node_sdk_page_execute_get() {
         .build()
         .unwrap();
     let model: ZhimaCreditPeZmgoSignApplyModel = serde_json::from_value(biz).unwrap();
-    let ours = client.v1().sign_apply_url(&model, Some(return_url)).unwrap();
-    assert_eq!(unsigned_url(node_url), unsigned_url(&ours), "node: {node_url}\nours: {ours}");
-    assert!(node_url.contains("&alipay_sdk=alipay-sdk-nodejs-"), "{node_url}");
+    let ours = client
+        .v1()
+        .sign_apply_url(&model, Some(return_url))
+        .unwrap();
+    assert_eq!(
+        unsigned_url(node_url),
+        unsigned_url(&ours),
+        "node: {node_url}\nours: {ours}"
+    );
+    assert!(
+        node_url.contains("&alipay_sdk=alipay-sdk-nodejs-"),
+        "{node_url}"
+    );
     for url in [node_url, ours.as_str()] {
         let query = url.split_once('?').unwrap().1;
         let params = GatewayParams::parse(query.as_bytes(), b"", Some("utf-8")).unwrap();
