@@ -5,6 +5,7 @@
 //! | module | concern |
 //! |---|---|
 //! | [`clock`] | the sandbox clock: business time = real time + offset; advance durations |
+//! | [`consent`] | the sign.apply page: what it shows, its one-time consent token |
 //! | [`expiry`] | agreement expiry: `Y` → `P` with a `withhold_plan_no` once the end has passed |
 //! | [`entities`] | apps, tokens, templates, agreements, trades, the caller |
 //! | [`fingerprint`] | business fingerprints for idempotency |
@@ -19,6 +20,7 @@
 
 pub mod audit;
 pub mod clock;
+pub mod consent;
 pub mod cumulation;
 pub mod entities;
 pub mod expiry;

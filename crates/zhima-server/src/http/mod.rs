@@ -7,6 +7,7 @@
 //! | `GET /healthz` | 200 while the process serves |
 //! | `GET /readyz` | 200 when storage answers and no shutdown is under way, else 503 |
 //! | `/admin/api/v1/…` | `admin` — JSON admin API, bearer admin token, one JSON error shape |
+//! | `GET /c/static/zhima.css`, `POST /c/sign/confirm` (and sign.apply via `/gateway.do`) | `pages` — the consumer pages (HTML) |
 //!
 //! While serving, an expiry sweep runs every second ([`Settings::expiry_sweep_every`]): `Y`
 //! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11).
@@ -26,6 +27,7 @@
 //! | `audit.rs` | one log line and one audit-log entry per request |
 //! | `log_safe.rs` | request values bounded, validated and masked before they are logged |
 //! | `admin/` | the admin API: auth, error shape, one file per resource (`clock.rs`) |
+//! | `pages/` | consumer HTML pages (askama templates in `templates/`): sign.apply's signing page |
 //! | `shared.rs` | what every handler shares: storage, platform key, [`Settings`] |
 //!
 //! ```no_run
@@ -45,6 +47,7 @@ mod connections;
 mod dispatch;
 mod error;
 mod log_safe;
+mod pages;
 mod shared;
 mod v1;
 mod v3;
@@ -107,6 +110,7 @@ impl Server {
         }
         router
             .merge(admin::router(self.shared.clone()))
+            .merge(pages::router())
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
             .with_state(self.shared.clone())

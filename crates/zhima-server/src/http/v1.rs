@@ -3,7 +3,8 @@
 //! Always HTTP 200, other HTTP methods included (they get a signed `isv.invalid-parameter`). Every answer is signed with the request's `sign_type` (RSA2 when it named
 //! none we know) in the request's `charset`; errors sit in the `<method>_response` node, and
 //! the method-less `error_response` is used only when `method` is missing. The checks run in
-//! the order of [`check_and_dispatch`]; the first failure decides the answer.
+//! the order of [`check`]; the first failure decides the answer. Page methods (sign.apply) pass
+//! the same checks and are answered with HTML by `pages`, their failures included.
 
 use std::sync::Arc;
 
@@ -27,7 +28,9 @@ use super::body::with_body;
 use super::dispatch::{dispatch, Input, Success};
 use super::error::{ApiError, Fault, GatewayFault};
 use super::log_safe::{self, is_echoable_method, is_plausible_app_id};
+use super::pages;
 use super::shared::Shared;
+use crate::domain::entities::Caller;
 use crate::error::{BizCode, Rejection};
 
 /// The only `version` the gateway knows.
@@ -85,10 +88,24 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
     let query = parts.uri.query().unwrap_or("").to_owned();
     let mut env = Envelope::default();
     env.refine(&lossy_params(query.as_bytes(), b""));
-    let result = with_body(&shared, body, |body| {
+    let checked = with_body(&shared, body, |body| {
         handle(&shared, &ctx, &parts, &query, body, &mut env)
     })
     .await;
+    // A page method answers with HTML, its failures too (after the same checks).
+    if let Some(api) = env.api().filter(|a| a.is_page_method()) {
+        let page = pages::PageRequest {
+            api,
+            http_method: &parts.method,
+            app_id: env.app_id.clone(),
+            label: env.method.clone().unwrap_or_default(),
+        };
+        return pages::v1_page(&shared, &ctx, page, checked).await;
+    }
+    let result = match checked {
+        Ok(c) => dispatch(&shared, c.api, Input::Json(&c.biz_content), c.caller).await,
+        Err(e) => Err(e),
+    };
     if let Err(ApiError {
         fault:
             Fault::Gateway {
@@ -113,7 +130,7 @@ async fn handle(
     query: &str,
     body: Bytes,
     env: &mut Envelope,
-) -> Result<Success, ApiError> {
+) -> Result<Checked, ApiError> {
     let (params, charset_error) = match GatewayParams::parse(
         query.as_bytes(),
         &body,
@@ -142,17 +159,27 @@ async fn handle(
             "不支持Content-Type multipart/form-data，请使用application/x-www-form-urlencoded",
         ));
     }
-    check_and_dispatch(shared, ctx, &params, charset_error, env).await
+    check(shared, ctx, &params, charset_error, env).await
 }
 
-/// The checks of PRODUCT §3 in order, then the business call.
-async fn check_and_dispatch(
+/// A request that passed every gateway check: what the business call (or the page) needs.
+pub(crate) struct Checked {
+    pub(crate) api: Api,
+    /// `biz_content`, decrypted.
+    pub(crate) biz_content: String,
+    pub(crate) caller: Caller,
+    /// The `return_url` public parameter (page methods), as sent.
+    pub(crate) return_url: Option<String>,
+}
+
+/// The checks of PRODUCT §3 in order.
+async fn check(
     shared: &Shared,
     ctx: &RequestCtx,
     p: &GatewayParams,
     charset_error: Option<String>,
     env: &mut Envelope,
-) -> Result<Success, ApiError> {
+) -> Result<Checked, ApiError> {
     use GatewayFault as F;
     let require =
         |key: &str, fault: F| p.get_non_empty(key).ok_or_else(|| ApiError::gateway(fault));
@@ -221,8 +248,12 @@ async fn check_and_dispatch(
         }
     };
     let api = Api::from_v1_method(method).ok_or_else(|| ApiError::gateway(F::InvalidMethod))?;
-    let caller = auth::caller(&app.app, partner_id, ctx);
-    dispatch(shared, api, Input::Json(&biz_content), caller).await
+    Ok(Checked {
+        api,
+        biz_content,
+        caller: auth::caller(&app.app, partner_id, ctx),
+        return_url: p.get_non_empty("return_url").map(str::to_owned),
+    })
 }
 
 /// Writes the signed answer, logs and audits it.
@@ -339,25 +370,72 @@ fn node_json(
                 fields: Some(success),
             })
         }
-        Err(e) => match (&e.fault, api) {
-            (Fault::Gateway { kind, msg }, _) => {
-                let sub = kind.v1();
-                gateway_node(sub, msg.as_deref().unwrap_or(sub.default_message()))
-            }
-            (Fault::Unavailable, _) => {
-                let sub = GatewaySubCode::IspUnknowError;
-                gateway_node(sub, sub.default_message())
-            }
-            (Fault::Business(r), Some(api)) => business_node(api, r),
-            (Fault::System, Some(api)) => business_node(api, &system_rejection(api)),
-            // No business API to speak for: the gateway's own "unknown error".
-            (Fault::Business(_) | Fault::System, None) => {
-                let sub = GatewaySubCode::AopUnknowError;
-                gateway_node(sub, sub.default_message())
-            }
+        Err(e) => match failure(api, e) {
+            Failure::Gateway { sub, sub_msg } => gateway_node(sub, &sub_msg),
+            Failure::Business { api, rejection } => business_node(api, &rejection),
         },
     };
     text.map_err(|e| zhima_proto::Error::GatewayResponse(e.to_string()))
+}
+
+/// What a failed v1 call tells the caller: the JSON node's codes, and the page methods'
+/// error page.
+pub(crate) enum Failure {
+    /// A gateway `sub_code` under its `code` group.
+    Gateway {
+        sub: GatewaySubCode,
+        sub_msg: String,
+    },
+    /// `40004 Business Failed` with the API's own `sub_code`.
+    Business { api: Api, rejection: Rejection },
+}
+
+impl Failure {
+    /// The gateway `code`.
+    pub(crate) fn code(&self) -> GatewayCode {
+        match self {
+            Failure::Gateway { sub, .. } => sub.gateway_code(),
+            Failure::Business { .. } => GatewayCode::BusinessFailed,
+        }
+    }
+
+    pub(crate) fn sub_code(&self) -> &'static str {
+        match self {
+            Failure::Gateway { sub, .. } => sub.as_str(),
+            Failure::Business { rejection, .. } => rejection.code.as_str(),
+        }
+    }
+
+    pub(crate) fn sub_msg(&self) -> &str {
+        match self {
+            Failure::Gateway { sub_msg, .. } => sub_msg,
+            Failure::Business { rejection, .. } => &rejection.sub_msg,
+        }
+    }
+}
+
+/// The failure `e` of a call to `api` (`None`: no known method), as v1 answers it.
+pub(crate) fn failure(api: Option<Api>, e: &ApiError) -> Failure {
+    let gateway = |sub: GatewaySubCode, msg: Option<&str>| Failure::Gateway {
+        sub,
+        sub_msg: msg.unwrap_or(sub.default_message()).to_owned(),
+    };
+    match (&e.fault, api) {
+        (Fault::Gateway { kind, msg }, _) => gateway(kind.v1(), msg.as_deref()),
+        (Fault::Unavailable, _) => gateway(GatewaySubCode::IspUnknowError, None),
+        (Fault::Business(r), Some(api)) => Failure::Business {
+            api,
+            rejection: r.clone(),
+        },
+        (Fault::System, Some(api)) => Failure::Business {
+            api,
+            rejection: system_rejection(api),
+        },
+        // No business API to speak for: the gateway's own "unknown error".
+        (Fault::Business(_) | Fault::System, None) => {
+            gateway(GatewaySubCode::AopUnknowError, None)
+        }
+    }
 }
 
 fn gateway_node(sub: GatewaySubCode, sub_msg: &str) -> serde_json::Result<String> {

@@ -7,6 +7,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use crate::domain::audit::AuditEntry;
+use crate::domain::consent::SignConsent;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Time};
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
@@ -117,6 +118,18 @@ pub trait WriteTx {
 
     /// Stores (or replaces) the platform secret `name`.
     fn set_secret(&mut self, name: &str, value: &str) -> Result<()>;
+
+    // ---- sign.apply consent tokens (storage/consent.rs) ----
+
+    /// Stores a rendered signing page's consent.
+    fn insert_consent(&mut self, consent: &SignConsent) -> Result<()>;
+
+    /// The consent stored under `token_hash`. A multi-process engine locks the row until
+    /// commit, so two submits of one token are decided one after the other.
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>>;
+
+    /// Marks the consent used at `now_ms`; `false` (nothing written) when it already was.
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool>;
 }
 
 /// Where a state transition was written.

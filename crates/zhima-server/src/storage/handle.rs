@@ -87,7 +87,7 @@ impl Storage {
     }
 
     /// Runs `f` as a write job and returns its value once committed.
-    async fn write<T, F>(&self, mut f: F) -> Result<T>
+    pub(super) async fn write<T, F>(&self, mut f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnMut(&mut dyn WriteTx) -> Result<T> + Send + 'static,
@@ -106,7 +106,7 @@ impl Storage {
     }
 
     /// Runs `f` as a read job.
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    pub(super) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut dyn ReadTx) -> Result<T> + Send + 'static,

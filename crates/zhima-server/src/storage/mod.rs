@@ -55,6 +55,7 @@
 //! Queries never sum over events: `cumulate_query` reads the totals row plus at most one page.
 
 mod commands;
+mod consent;
 pub mod engine;
 mod handle;
 mod lifecycle;
@@ -68,6 +69,7 @@ mod stored_discounts;
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
+pub use self::consent::Confirmed;
 pub use self::handle::{ClockAdvanced, Storage};
 pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};

@@ -5,6 +5,7 @@
 
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::SandboxClock;
+use crate::domain::consent::{PreorderView, TemplateView};
 use crate::domain::entities::{Agreement, App, AppAuthToken, Template, Time, Trade};
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
@@ -52,6 +53,10 @@ pub trait ReadTx {
     fn clock(&mut self) -> Result<SandboxClock>;
     /// A platform secret (e.g. the admin token's SHA-256).
     fn secret(&mut self, name: &str) -> Result<Option<String>>;
+    /// A preorder, as the signing page shows it.
+    fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>>;
+    /// A template with its config blocks, as the signing page shows it.
+    fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>>;
 }
 
 /// A state-sync instance key (PRODUCT §5).

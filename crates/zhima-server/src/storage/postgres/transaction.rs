@@ -10,6 +10,7 @@ use postgres::Row;
 use zhima_proto::models::BizAction;
 
 use crate::domain::audit::AuditEntry;
+use crate::domain::consent::SignConsent;
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Template, Time, Trade};
 use crate::domain::ledger::{LedgerEvent, TotalsDelta};
@@ -188,6 +189,7 @@ impl<'t> PgTx<'t> {
     }
 }
 
+mod consent;
 mod lifecycle;
 mod read;
 mod rows;
@@ -657,5 +659,17 @@ impl WriteTx for PgTx<'_> {
 
     fn set_secret(&mut self, name: &str, value: &str) -> Result<()> {
         self.lc_set_secret(name, value)
+    }
+
+    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
+        self.cs_insert(c)
+    }
+
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
+        self.cs_load(token_hash)
+    }
+
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
+        self.cs_use(token_hash, now_ms)
     }
 }

@@ -15,6 +15,7 @@
 //! `lifecycle` (sandbox clock, agreement expiry, platform secrets).
 
 mod audit;
+mod consent;
 mod cumulation;
 mod group_commit;
 mod lifecycle;

@@ -3,9 +3,10 @@
 
 use rusqlite::Connection;
 
-use super::{audit, cumulation, lifecycle, records, settle, state_sync};
+use super::{audit, consent, cumulation, lifecycle, records, settle, state_sync};
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::SandboxClock;
+use crate::domain::consent::{PreorderView, SignConsent, TemplateView};
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{
     Agreement, AgreementQuit, App, AppAuthToken, Caller, Records, Template, Time, Trade,
@@ -80,6 +81,18 @@ impl WriteTx for SqliteTx<'_> {
     fn set_secret(&mut self, name: &str, value: &str) -> Result<()> {
         lifecycle::set_secret(self.0, name, value)
     }
+
+    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
+        consent::insert(self.0, c)
+    }
+
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
+        consent::load(self.0, token_hash)
+    }
+
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
+        consent::mark_used(self.0, token_hash, now_ms)
+    }
 }
 
 impl ReadTx for SqliteTx<'_> {
@@ -153,5 +166,13 @@ impl ReadTx for SqliteTx<'_> {
 
     fn secret(&mut self, name: &str) -> Result<Option<String>> {
         lifecycle::secret(self.0, name)
+    }
+
+    fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>> {
+        consent::preorder(self.0, preorder_no)
+    }
+
+    fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>> {
+        consent::template(self.0, template_no)
     }
 }

@@ -6,6 +6,7 @@ use zhima_proto::models::DiscountType;
 use zhima_proto::money::Fen;
 
 use crate::domain::audit::AuditEntry;
+use crate::domain::consent::{PreorderView, TemplateView};
 use crate::domain::entities::{Agreement, App, AppAuthToken, Template, Trade};
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
@@ -201,5 +202,13 @@ impl ReadTx for PgTx<'_> {
 
     fn secret(&mut self, name: &str) -> Result<Option<String>> {
         self.lc_secret(name)
+    }
+
+    fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>> {
+        self.cs_preorder(preorder_no)
+    }
+
+    fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>> {
+        self.cs_template(template_no)
     }
 }

@@ -1,0 +1,69 @@
+//! Consumer pages (PRODUCT §13): server-rendered HTML in Chinese, mobile-first, readable
+//! without JavaScript, from askama templates (`crates/zhima-server/templates/`, escaping on).
+//! One stylesheet, served by us at [`CSS_PATH`]; nothing is loaded from elsewhere, and the
+//! Content-Security-Policy says so.
+//!
+//! | file | what it owns |
+//! |---|---|
+//! | `views.rs` | the template structs (one per page) and the error page |
+//! | `sign.rs` | sign.apply: the signing page (from the v1 gateway) and `POST /c/sign/confirm` |
+
+mod sign;
+mod views;
+
+use std::sync::{Arc, LazyLock};
+
+use axum::http::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE, X_CONTENT_TYPE_OPTIONS};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use sha2::{Digest, Sha256};
+
+pub(crate) use self::sign::{v1_page, PageRequest};
+
+use super::shared::Shared;
+
+/// Where the stylesheet is served.
+pub(crate) const CSS_PATH: &str = "/c/static/zhima.css";
+
+/// The stylesheet, embedded in the binary.
+const CSS: &str = include_str!("../../../static/zhima.css");
+
+/// `CSS_PATH?v=<content hash>`: pages link this, so a new build's CSS is never served stale
+/// from a cache that keeps it a day.
+static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
+    let hash = hex::encode(Sha256::digest(CSS.as_bytes()));
+    format!("{CSS_PATH}?v={}", &hash[..12])
+});
+
+/// No scripts, frames or foreign origins; styles from us only.
+const CSP: &str =
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'";
+
+/// The pages' routes (the signing page itself is answered by the v1 gateway).
+pub(crate) fn router() -> Router<Arc<Shared>> {
+    Router::new()
+        .route(CSS_PATH, get(css))
+        .route(sign::CONFIRM_PATH, post(sign::confirm))
+}
+
+async fn css() -> Response {
+    let mut resp = CSS.into_response();
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    resp
+}
+
+/// An HTML answer. Pages carry one-time tokens or personal data: never cached.
+fn html(status: StatusCode, body: String) -> Response {
+    let mut resp = (status, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    resp
+}

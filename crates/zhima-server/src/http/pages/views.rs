@@ -1,0 +1,92 @@
+//! The page templates (askama, HTML-escaped) and how a failure becomes a page.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::{html, CSS_HREF};
+use crate::domain::consent::SignSubject;
+use crate::error::BizCode;
+use crate::http::error::{ApiError, Fault};
+use crate::http::v1::Failure;
+
+/// The signing page: what the user agrees to, and the 同意 form.
+#[derive(Template)]
+#[template(path = "sign.html")]
+pub(super) struct SignPage<'a> {
+    pub(super) css: &'a str,
+    pub(super) subject: &'a SignSubject,
+    /// `¥` amount, from fen.
+    pub(super) freeze: String,
+    pub(super) confirm_path: &'a str,
+    pub(super) token: &'a str,
+}
+
+/// A page that only tells something (errors, used or expired links, success).
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(super) struct MessagePage<'a> {
+    pub(super) css: &'a str,
+    pub(super) title: &'a str,
+    pub(super) message: &'a str,
+    /// The gateway `code` of a failure.
+    pub(super) code: Option<&'a str>,
+    /// Its `sub_code`.
+    pub(super) sub_code: Option<&'a str>,
+    pub(super) ok: bool,
+}
+
+/// Renders a template; a template that fails to render is our fault (500, logged).
+pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(body) => html(status, body),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot render a page");
+            html(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "<!doctype html><title>系统繁忙</title><p>系统繁忙，请稍后再试".to_owned(),
+            )
+        }
+    }
+}
+
+/// A message page.
+pub(super) fn message(status: StatusCode, title: &str, message: &str, ok: bool) -> Response {
+    render(
+        status,
+        &MessagePage {
+            css: &CSS_HREF,
+            title,
+            message,
+            code: None,
+            sub_code: None,
+            ok,
+        },
+    )
+}
+
+/// The error page of a failed page request: the gateway's `code`/`sub_code` and message, no
+/// form. The HTTP status follows the failure (the v3 status of the same fault).
+pub(super) fn failure_page(e: &ApiError, failure: &Failure) -> Response {
+    let status = match &e.fault {
+        Fault::Gateway { kind, .. } => kind.v3().http_status(),
+        Fault::Business(r) => match r.code {
+            BizCode::Cumulation(c) => c.http_status(),
+            BizCode::Zmdata(_) => 400,
+        },
+        Fault::System => 500,
+        Fault::Unavailable => 503,
+    };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
+    render(
+        status,
+        &MessagePage {
+            css: &CSS_HREF,
+            title: "无法打开签约页面",
+            message: failure.sub_msg(),
+            code: Some(failure.code().as_str()),
+            sub_code: Some(failure.sub_code()),
+            ok: false,
+        },
+    )
+}
