@@ -307,5 +307,10 @@ async fn sign_apply_pages_built_by_the_official_sdks_answer_the_signing_page() {
             html.contains("<form") && html.contains("/c/sign/confirm") && html.contains("同意"),
             "{page:?}: no consent form (POST /c/sign/confirm, 同意) in the signing page: {html}"
         );
+        // The page presents the template the preorder names.
+        assert!(
+            html.contains("芝麻GO月卡") && html.contains(&yuan(lc::FREEZE)),
+            "{page:?}: the signing page does not show the template's name and freeze amount: {html}"
+        );
     }
 }

@@ -53,14 +53,18 @@ async fn page_subject_follows_the_template_and_hides_other_merchants(backend: Ba
 
     let missing = storage
         .sign_subject(
-            sign_cmd(&format!(r#"{{"partner_id":"{PARTNER}","template_id":"NOPE"}}"#)),
+            sign_cmd(&format!(
+                r#"{{"partner_id":"{PARTNER}","template_id":"NOPE"}}"#
+            )),
             caller(),
         )
         .await;
     assert_eq!(code_of(missing), "TEMPLATE_NOT_EXIST");
     let no_preorder = storage
         .sign_subject(
-            sign_cmd(&format!(r#"{{"partner_id":"{PARTNER}","preorder_no":"PO_NONE"}}"#)),
+            sign_cmd(&format!(
+                r#"{{"partner_id":"{PARTNER}","preorder_no":"PO_NONE"}}"#
+            )),
             caller(),
         )
         .await;

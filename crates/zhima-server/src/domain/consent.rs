@@ -241,7 +241,9 @@ fn obligation_text(t: &TemplateView) -> Option<String> {
 fn period_text(t: &TemplateView, appoint_date: Option<&str>) -> String {
     let time = t.period_time.as_deref().unwrap_or_default();
     match (t.period_mode.as_deref(), appoint_date) {
-        (Some("RELATIVE_DATE" | "ABSOLATE_DATE" | "ABSOLUTE_PLUS_1_DATE"), _) if !time.is_empty() => {
+        (Some("RELATIVE_DATE" | "ABSOLATE_DATE" | "ABSOLUTE_PLUS_1_DATE"), _)
+            if !time.is_empty() =>
+        {
             format!("{time}天")
         }
         (Some("FIX_DATE"), _) if !time.is_empty() => format!("{time}个月"),

@@ -432,9 +432,7 @@ pub(crate) fn failure(api: Option<Api>, e: &ApiError) -> Failure {
             rejection: system_rejection(api),
         },
         // No business API to speak for: the gateway's own "unknown error".
-        (Fault::Business(_) | Fault::System, None) => {
-            gateway(GatewaySubCode::AopUnknowError, None)
-        }
+        (Fault::Business(_) | Fault::System, None) => gateway(GatewaySubCode::AopUnknowError, None),
     }
 }
 

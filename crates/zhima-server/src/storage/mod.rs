@@ -66,10 +66,10 @@ pub mod reads;
 pub mod sqlite;
 mod stored_discounts;
 
+pub use self::consent::Confirmed;
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
-pub use self::consent::Confirmed;
 pub use self::handle::{ClockAdvanced, Storage};
 pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};

@@ -59,7 +59,14 @@ pub(crate) async fn v1_page(
         Ok(_) => GatewayCode::Success.as_str().to_owned(),
         Err(e) => e.outcome(),
     };
-    record(shared, ctx, req.app_id, req.label, &outcome, result.as_ref().err());
+    record(
+        shared,
+        ctx,
+        req.app_id,
+        req.label,
+        &outcome,
+        result.as_ref().err(),
+    );
     result.unwrap_or_else(|e| failure_page(&e, &failure(Some(req.api), &e)))
 }
 
@@ -132,8 +139,7 @@ fn check_return_url(url: &str) -> Result<String, ApiError> {
             .next()
             .is_some_and(|h| !h.is_empty())
     });
-    if !host_ok || url.len() > MAX_RETURN_URL || url.chars().any(|c| c.is_control() || c == ' ')
-    {
+    if !host_ok || url.len() > MAX_RETURN_URL || url.chars().any(|c| c.is_control() || c == ' ') {
         return Err(ApiError::gateway_msg(
             GatewayFault::InvalidParameter,
             "return_url参数不合法：只支持http或https地址",
