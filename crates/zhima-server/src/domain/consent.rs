@@ -2,7 +2,8 @@
 //! consent token its 同意 form carries.
 //!
 //! Rendering the page is a display check ([`subject`]): the preorder or template it names must
-//! exist for the merchant and be signable now. The binding decision is taken again when the
+//! exist for the merchant and be signable now (a template only with an `out_request_no`, which
+//! keys the preorder created at consent). The binding decision is taken again when the
 //! form comes back, inside the write transaction that signs (the signing rules' own home).
 //! The token is a bearer secret: only its SHA-256 is stored ([`token_hash`]); it expires on
 //! the real clock ([`CONSENT_TTL_MS`]) and is used at most once ([`decide_use`]).
@@ -181,6 +182,9 @@ pub fn subject(
             ),
         ));
     }
+    if cmd.preorder_no.is_none() && cmd.out_request_no.is_none() {
+        return Err(missing_out_request_no());
+    }
     let mut freeze = cmd.freeze_amount;
     if let Some(no) = &cmd.preorder_no {
         let p = preorder
@@ -226,6 +230,15 @@ pub fn subject(
         freeze_amount: freeze.unwrap_or(t.freeze_amount),
         partner_id: cmd.partner_id.clone(),
     })
+}
+
+/// Signing a template directly creates a preorder, keyed like preorder.create on
+/// (`partner_id`, `out_request_no`): without one there is nothing to key it on **[ours]**.
+pub fn missing_out_request_no() -> Rejection {
+    Rejection::new(
+        CumulationCode::RequestParamIllegal,
+        "未传preorder_no时out_request_no不能为空",
+    )
 }
 
 fn obligation_text(t: &TemplateView) -> Option<String> {
@@ -287,5 +300,110 @@ mod tests {
         );
         assert_eq!(token_hash("t").len(), 64);
         assert_ne!(token_hash("t"), token_hash("u"));
+    }
+
+    fn template(owner: Option<&str>, blocks: Option<&str>) -> TemplateView {
+        TemplateView {
+            template_no: "T1".into(),
+            owner: owner.map(Into::into),
+            blocks: blocks.map(Into::into),
+            freeze_amount: Fen(500),
+            obligation_times: Some(3),
+            obligation_amount: None,
+            period_days: None,
+            period_mode: Some("FIX_DATE".into()),
+            period_time: Some("3".into()),
+        }
+    }
+
+    fn cmd(json: &str) -> ValidSignApply {
+        let m: zhima_proto::models::ZhimaCreditPeZmgoSignApplyModel =
+            zhima_proto::models::from_json(json).unwrap();
+        zhima_proto::validate::validate_sign_apply(&m).unwrap()
+    }
+
+    fn caller() -> Caller {
+        let now = zhima_proto::time::parse_alipay_datetime("2026-01-01 00:00:00").unwrap();
+        Caller {
+            app_id: "app".into(),
+            partner_id: "P1".into(),
+            now,
+            business_now: now,
+        }
+    }
+
+    #[test]
+    fn the_subject_reads_the_blocks_and_hides_other_merchants() {
+        let blocks = r#"{"basic_config":{"template_name":"<script>x</script>"},
+            "right_config":{"custom_benefit_desc":"每单减5元"}}"#;
+        let t = template(Some("P1"), Some(blocks));
+        let s = subject(
+            &cmd(r#"{"partner_id":"P1","template_id":"T1"}"#),
+            &caller(),
+            None,
+            Some(&t),
+        )
+        .unwrap();
+        assert_eq!(s.name, "<script>x</script>");
+        assert_eq!(s.benefit.as_deref(), Some("每单减5元"));
+        assert_eq!(s.obligation.as_deref(), Some("完成3次任务"));
+        assert_eq!(s.period, "3个月");
+        assert_eq!(s.freeze_amount, Fen(500));
+        let foreign = template(Some("P2"), Some(blocks));
+        let e = subject(
+            &cmd(r#"{"partner_id":"P1","template_id":"T1"}"#),
+            &caller(),
+            None,
+            Some(&foreign),
+        )
+        .unwrap_err();
+        let missing = subject(
+            &cmd(r#"{"partner_id":"P1","template_id":"T1"}"#),
+            &caller(),
+            None,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(e, missing);
+        assert_eq!(e.code.as_str(), "TEMPLATE_NOT_EXIST");
+    }
+
+    #[test]
+    fn only_a_waiting_unexpired_preorder_of_the_merchant_is_shown() {
+        let t = template(None, None);
+        let now_ms = caller().business_now.timestamp_millis();
+        let p = |partner: &str, status: &str, expires_ms: i64| PreorderView {
+            preorder_no: "PO".into(),
+            partner_id: partner.into(),
+            template_no: "T1".into(),
+            status: status.into(),
+            expires_ms,
+            freeze_amount: Some(Fen(700)),
+        };
+        let c = cmd(r#"{"partner_id":"P1","preorder_no":"PO"}"#);
+        let ok = subject(
+            &c,
+            &caller(),
+            Some(&p("P1", "WAIT_SIGN", now_ms + 1)),
+            Some(&t),
+        )
+        .unwrap();
+        assert_eq!(ok.freeze_amount, Fen(700));
+        assert_eq!(ok.name, "芝麻GO");
+        let code = |pre: PreorderView| {
+            subject(&c, &caller(), Some(&pre), Some(&t))
+                .unwrap_err()
+                .code
+                .as_str()
+        };
+        assert_eq!(code(p("P2", "WAIT_SIGN", now_ms + 1)), "PREORDER_NOT_EXIST");
+        assert_eq!(
+            code(p("P1", "SIGNED", now_ms + 1)),
+            "PREORDER_STATUS_ILLEGAL"
+        );
+        assert_eq!(
+            code(p("P1", "WAIT_SIGN", now_ms)),
+            "PREORDER_STATUS_ILLEGAL"
+        );
     }
 }

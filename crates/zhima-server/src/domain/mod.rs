@@ -17,6 +17,11 @@
 //! | [`query`] | `cumulate.query` / `agreement.query` access and answers |
 //! | [`settle`] | `settle.apply` rules |
 //! | [`audit`] | audit log entries |
+//! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`) |
+//! | [`period`] | an agreement's end from its template's period |
+//! | [`template`] | templates' owners and terms; `template.create` / `template.query` |
+//! | [`preorder`] | preorders: `preorder.create`, `bizopt.close`, preorder expiry |
+//! | [`sign`] | signing a preorder into an agreement |
 
 pub mod audit;
 pub mod clock;
@@ -25,9 +30,14 @@ pub mod cumulation;
 pub mod entities;
 pub mod expiry;
 pub mod fingerprint;
+pub mod ids;
 pub mod invariants;
 pub mod ledger;
+pub mod period;
+pub mod preorder;
 pub mod query;
 pub mod refund;
 pub mod settle;
+pub mod sign;
 pub mod state_sync;
+pub mod template;

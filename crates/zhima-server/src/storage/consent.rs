@@ -8,8 +8,11 @@ use zhima_proto::validate::{validate_sign_apply, ValidSignApply};
 
 use crate::domain::consent::{self, ConsentRefusal, SignConsent, SignSubject};
 use crate::domain::entities::{Caller, Time};
+use crate::domain::preorder::PreorderCmd;
+use crate::domain::sign::SignCmd;
 use crate::error::{Error, Result};
 
+use super::agreement_lifecycle;
 use super::engine::WriteTx;
 use super::handle::Storage;
 
@@ -101,7 +104,36 @@ fn stored_request(c: &SignConsent) -> Result<ValidSignApply> {
     validate_sign_apply(&model).map_err(Error::from)
 }
 
-/// Signing the consented request: provided by the signing core (lc-agreements).
-fn sign(_tx: &mut dyn WriteTx, _cmd: &ValidSignApply, _caller: &Caller) -> Result<String> {
-    Err(Error::internal("signing is not available yet"))
+/// Signs what the page showed with the signing core's own jobs (their rules, their order):
+/// the named preorder; or, for a template + `out_request_no`, the preorder created (or found
+/// again, idempotently) for them first.
+fn sign(tx: &mut dyn WriteTx, cmd: &ValidSignApply, caller: &Caller) -> Result<String> {
+    let preorder_no = match (&cmd.preorder_no, &cmd.template_id, &cmd.out_request_no) {
+        (Some(no), _, _) => no.clone(),
+        (None, Some(template_id), Some(out_request_no)) => {
+            let create = PreorderCmd {
+                partner_id: cmd.partner_id.clone(),
+                template_id: template_id.clone(),
+                out_request_no: out_request_no.clone(),
+                user: cmd.user.clone(),
+                biz_time: None,
+                freeze_amount: cmd.freeze_amount,
+                timeout_secs: cmd.timeout_secs,
+                partner_user_identifier: None,
+                isv_pid: None,
+            };
+            agreement_lifecycle::create_preorder(tx, &create, caller)?.preorder_no
+        }
+        // (validation guarantees a preorder_no or a template_id)
+        (None, _, None) | (None, None, _) => {
+            return Err(Error::Rejected(consent::missing_out_request_no()))
+        }
+    };
+    let sign = SignCmd {
+        partner_id: cmd.partner_id.clone(),
+        preorder_no,
+        user: cmd.user.clone(),
+    };
+    let receipt = agreement_lifecycle::sign_preorder(tx, &sign, caller)?;
+    Ok(receipt.signed.agreement.agreement_no)
 }

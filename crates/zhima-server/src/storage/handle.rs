@@ -22,6 +22,7 @@ use crate::domain::state_sync::{
 };
 use crate::error::{Error, Result};
 
+use super::agreement_lifecycle;
 use super::commands;
 use super::engine::{Engine, StorageStats, WriteTx};
 use super::lifecycle;
@@ -29,6 +30,8 @@ use super::postgres::{PgEngine, PgOptions};
 use super::queries;
 use super::reads::{InstanceHistory, InstanceKey, ReadTx};
 use super::sqlite::{SqliteEngine, SqliteOptions};
+use crate::domain::preorder::{PreorderCmd, PreorderReceipt};
+use crate::domain::sign::{SignCmd, SignReceipt};
 
 /// Everything the platform persists, on one engine. A command's outcome does not depend on
 /// whether its caller is still waiting (cancel-safe).
@@ -250,6 +253,24 @@ impl Storage {
     pub async fn state_instance(&self, key: &InstanceKey) -> Result<Option<InstanceHistory>> {
         let key = key.clone();
         self.read(move |tx| tx.state_instance(&key)).await
+    }
+
+    // ---- agreement lifecycle (PRODUCT §11) ----
+
+    /// `preorder.create`: a `WAIT_SIGN` preorder, or the stored one again.
+    pub async fn create_preorder(
+        &self,
+        cmd: PreorderCmd,
+        caller: Caller,
+    ) -> Result<PreorderReceipt> {
+        self.write(move |tx| agreement_lifecycle::create_preorder(tx, &cmd, &caller))
+            .await
+    }
+
+    /// `agreement.sign`: the preorder's agreement, signed now or before (one per preorder).
+    pub async fn sign_preorder(&self, cmd: SignCmd, caller: Caller) -> Result<SignReceipt> {
+        self.write(move |tx| agreement_lifecycle::sign_preorder(tx, &cmd, &caller))
+            .await
     }
 
     // ---- sandbox clock and lifecycle (PRODUCT §11) ----

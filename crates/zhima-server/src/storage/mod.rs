@@ -9,6 +9,8 @@
 //! | `engine.rs` | the write contract: [`Engine`] (transactions, counters) and [`WriteTx`] |
 //! | `reads.rs` | the read contract: [`ReadTx`] and the views it returns ([`InstanceHistory`]) |
 //! | `commands.rs` | load → `decide` → write, once for every engine |
+//! | `agreement_tx.rs` | the agreement lifecycle's part of the write contract ([`agreement_tx::AgreementTx`], a supertrait of [`WriteTx`]) |
+//! | `agreement_lifecycle.rs` | templates, preorders, signing, unsign: load → `decide` → write, callable inside any write job |
 //! | `lifecycle.rs` | the sandbox clock and agreement expiry (advance → sweep), once for every engine |
 //! | `queries.rs` | the read side (`cumulate.query`, `agreement.query`, ledger, invariants) |
 //! | `sqlite/` | the SQLite engine (WAL, fsync, group commit) |
@@ -54,6 +56,8 @@
 //! ## Reads
 //! Queries never sum over events: `cumulate_query` reads the totals row plus at most one page.
 
+pub(crate) mod agreement_lifecycle;
+pub mod agreement_tx;
 mod commands;
 mod consent;
 pub mod engine;

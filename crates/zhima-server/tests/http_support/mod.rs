@@ -50,6 +50,7 @@ pub const V3_SETTLE: &str = "/v3/zhima/credit/pe/zmgo/settle/apply";
 
 pub struct Keys {
     pub app: PrivateKey,
+    pub app_private_pem: String,
     pub app_public_pem: String,
     pub platform: PrivateKey,
     pub platform_private_pem: String,
@@ -95,6 +96,7 @@ pub fn keys() -> &'static Keys {
         );
         Keys {
             app: PrivateKey::from_text(&s("/app/private_key_pkcs1_pem")).unwrap(),
+            app_private_pem: s("/app/private_key_pkcs1_pem"),
             app_public_pem: s("/app/public_key_spki_pem"),
             platform_public: platform.public_key(),
             platform,
@@ -475,6 +477,13 @@ impl V1 {
         (query, body)
     }
 
+    /// A page method's GET URL (`page_execute(…, http_method="GET")` layout: every
+    /// parameter in the query, `biz_content` last).
+    pub fn page_url(&self, server: &TestServer) -> String {
+        let (query, body) = self.wire();
+        format!("{}/gateway.do?{query}&{body}", server.base)
+    }
+
     pub async fn send(&self, server: &TestServer) -> V1Reply {
         let (query, body) = self.wire();
         let resp = client()
@@ -822,4 +831,55 @@ pub fn state_sync_body(out_biz_no: &str, biz_data: &str) -> String {
         "biz_data": biz_data,
     })
     .to_string()
+}
+
+/// The official Python SDK's `page_execute(request, http_method="GET")` for `method` against
+/// `server` (interop/py_sdk.py `page-execute`; runs interop/setup.sh first, a no-op once set up).
+pub fn py_page_execute(
+    server: &TestServer,
+    method: &str,
+    biz_content: &Value,
+    return_url: Option<&str>,
+) -> String {
+    let interop = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop");
+    let setup = std::process::Command::new("bash")
+        .arg(interop.join("setup.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "interop/setup.sh failed: {}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let input = serde_json::json!({
+        "private_key": keys().app_private_pem,
+        "app_id": APP_ID,
+        "server_url": format!("{}/gateway.do", server.base),
+        "method": method,
+        "biz_content": biz_content,
+        "return_url": return_url,
+    });
+    let mut child = std::process::Command::new(interop.join(".venv/bin/python"))
+        .arg(interop.join("py_sdk.py"))
+        .arg("page-execute")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "py_sdk.py page-execute: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["url"].as_str().expect("url").to_owned()
 }

@@ -90,3 +90,71 @@ pub(super) fn failure_page(e: &ApiError, failure: &Failure) -> Response {
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use scraper::{Html, Selector};
+    use zhima_proto::money::Fen;
+
+    use super::*;
+
+    fn subject(name: &str) -> SignSubject {
+        SignSubject {
+            template_no: "T".into(),
+            name: name.into(),
+            benefit: Some("每单立减<b>5元</b>".into()),
+            sub_benefit: None,
+            obligation: Some("完成3次任务".into()),
+            period: "30天".into(),
+            freeze_amount: Fen(12_345),
+            partner_id: "2088\"><img src=x>".into(),
+        }
+    }
+
+    fn texts(doc: &Html, css: &str) -> Vec<String> {
+        let sel = Selector::parse(css).unwrap();
+        doc.select(&sel).map(|e| e.text().collect()).collect()
+    }
+
+    #[test]
+    fn hostile_template_text_is_escaped_not_markup() {
+        let hostile = "<script>alert(1)</script>";
+        let s = subject(hostile);
+        let page = SignPage {
+            css: "/c/static/zhima.css",
+            subject: &s,
+            freeze: s.freeze_amount.to_yuan_string(),
+            confirm_path: "/c/sign/confirm",
+            token: "t\"><x",
+        };
+        let html = page.render().unwrap();
+        assert!(!html.contains(hostile), "{html}");
+        let doc = Html::parse_document(&html);
+        assert!(texts(&doc, "script").is_empty());
+        assert!(texts(&doc, "img").is_empty());
+        assert!(texts(&doc, ".benefit b").is_empty());
+        assert_eq!(texts(&doc, "h1.name"), [hostile]);
+        assert_eq!(texts(&doc, ".benefit"), ["每单立减<b>5元</b>"]);
+        assert_eq!(texts(&doc, "dd.freeze"), ["¥123.45"]);
+        let input = Selector::parse("input[name=token]").unwrap();
+        let value = doc.select(&input).next().unwrap().value().attr("value");
+        assert_eq!(value, Some("t\"><x"));
+        assert_eq!(texts(&doc, "form button"), ["同意"]);
+    }
+
+    #[test]
+    fn a_message_page_has_no_form() {
+        let page = MessagePage {
+            css: "/c/static/zhima.css",
+            title: "无法打开签约页面",
+            message: "<i>x</i>",
+            code: Some("40002"),
+            sub_code: Some("isv.invalid-signature"),
+            ok: false,
+        };
+        let doc = Html::parse_document(&page.render().unwrap());
+        assert!(texts(&doc, "form").is_empty() && texts(&doc, "button").is_empty());
+        assert!(texts(&doc, "i").is_empty());
+        assert_eq!(texts(&doc, "code.sub-code"), ["isv.invalid-signature"]);
+    }
+}

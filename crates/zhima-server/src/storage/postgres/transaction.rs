@@ -189,6 +189,7 @@ impl<'t> PgTx<'t> {
     }
 }
 
+mod agreements;
 mod consent;
 mod lifecycle;
 mod read;

@@ -1,0 +1,274 @@
+//! sign.apply's signing page through a real server (PRODUCT §11, §13): the official Python
+//! SDK's page_execute URL renders the page with its 同意 form; every failure (signature,
+//! app, biz_content, unknown template) is an HTML error page naming the gateway code and
+//! sub_code without any form; consent tokens are refused when unknown, expired or used.
+
+mod http_support;
+
+use http_support::*;
+use scraper::{Html, Selector};
+use serde_json::json;
+use zhima_server::domain::consent::{token_hash, SignConsent};
+
+const SIGN_APPLY: &str = "zhima.credit.pe.zmgo.sign.apply";
+
+struct Page {
+    status: u16,
+    content_type: String,
+    headers: reqwest::header::HeaderMap,
+    dom: Html,
+}
+
+impl Page {
+    fn all(&self, css: &str) -> Vec<String> {
+        let sel = Selector::parse(css).unwrap();
+        self.dom
+            .select(&sel)
+            .map(|e| e.text().collect::<String>())
+            .collect()
+    }
+
+    fn one(&self, css: &str) -> String {
+        let found = self.all(css);
+        assert_eq!(found.len(), 1, "{css}: {found:?}");
+        found.into_iter().next().unwrap()
+    }
+
+    fn attr(&self, css: &str, attr: &str) -> Option<String> {
+        let sel = Selector::parse(css).unwrap();
+        self.dom
+            .select(&sel)
+            .next()
+            .and_then(|e| e.value().attr(attr).map(str::to_owned))
+    }
+
+    fn has_no_form(&self) {
+        assert!(self.all("form").is_empty(), "a form on an error page");
+        assert!(self.all("button").is_empty(), "a button on an error page");
+        assert!(self.all("input").is_empty(), "an input on an error page");
+    }
+}
+
+async fn open(url: &str) -> Page {
+    let resp = client().get(url).send().await.unwrap();
+    page(resp).await
+}
+
+async fn page(resp: reqwest::Response) -> Page {
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let content_type = headers
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = resp.text().await.unwrap();
+    Page {
+        status,
+        content_type,
+        headers,
+        dom: Html::parse_document(&text),
+    }
+}
+
+fn sign_apply(biz: &str) -> V1 {
+    V1::new(SIGN_APPLY, biz)
+}
+
+fn template_biz() -> String {
+    format!(r#"{{"partner_id":"{PARTNER_ID}","template_id":"ZMGO_T1","freeze_amount":"9.90"}}"#)
+}
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn submit(server: &TestServer, token: &str) -> reqwest::Response {
+    no_redirects()
+        .post(format!("{}/c/sign/confirm", server.base))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_python_sdk_page_execute_url_opens_the_signing_page() {
+    let server = TestServer::start().await;
+    let biz = json!({"partner_id": PARTNER_ID, "template_id": "ZMGO_T1", "freeze_amount": "9.90"});
+    let url = py_page_execute(
+        &server,
+        SIGN_APPLY,
+        &biz,
+        Some("https://m.example/back?b=流"),
+    );
+    let p = open(&url).await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.content_type, "text/html; charset=utf-8");
+    assert_eq!(p.headers["cache-control"], "no-store");
+    assert!(p.headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("default-src 'none'"));
+    // The consent form: posts a 64-hex token to the confirm path, with a 同意 button.
+    assert_eq!(p.attr("form", "method").as_deref(), Some("post"));
+    assert_eq!(p.attr("form", "action").as_deref(), Some("/c/sign/confirm"));
+    let token = p.attr("form input[name=token]", "value").unwrap();
+    assert_eq!(token.len(), 64);
+    assert_eq!(p.one("form button[type=submit]"), "同意");
+    // What is agreed to: the configured template (no blocks: the generic name), its
+    // obligation, the default period, the freeze amount in yuan, the merchant.
+    assert_eq!(p.one("h1.name"), "芝麻GO");
+    assert_eq!(p.one("dd.obligation"), "完成5次任务，且累计消费满¥100.00");
+    assert_eq!(p.one("dd.period"), "30天");
+    assert_eq!(p.one("dd.freeze"), "¥9.90");
+    assert_eq!(p.one("dd.merchant"), PARTNER_ID);
+    // Nothing external: one stylesheet, ours, and no scripts.
+    let css = p.attr("link[rel=stylesheet]", "href").unwrap();
+    assert!(css.starts_with("/c/static/zhima.css?v="), "{css}");
+    assert!(p.all("script").is_empty());
+    let resp = client()
+        .get(format!("{}{css}", server.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/css; charset=utf-8");
+    assert!(resp.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+    // A second rendering mints a different token.
+    let again = open(&url).await;
+    assert_ne!(
+        again.attr("form input[name=token]", "value").unwrap(),
+        token
+    );
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn post_page_execute_form_and_head_requests() {
+    let server = TestServer::start().await;
+    // The SDKs' POST form posts the same parameters as a form body.
+    let (query, body) = sign_apply(&template_biz()).wire();
+    let resp = client()
+        .post(format!("{}/gateway.do", server.base))
+        .header(
+            "content-type",
+            "application/x-www-form-urlencoded;charset=utf-8",
+        )
+        .body(format!("{query}&{body}"))
+        .send()
+        .await
+        .unwrap();
+    let p = page(resp).await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.one("form button"), "同意");
+    // HEAD renders nothing (and mints no token).
+    let url = sign_apply(&template_biz()).page_url(&server);
+    let resp = client().head(&url).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(resp.bytes().await.unwrap().is_empty());
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn failures_are_error_pages_with_codes_and_no_form() {
+    let server = TestServer::start().await;
+    let cases = [
+        // tampered after signing
+        (
+            sign_apply(&template_biz()).after_sign(
+                "biz_content",
+                Some(&format!(
+                    r#"{{"partner_id":"{PARTNER_ID}","template_id":"OTHER"}}"#
+                )),
+            ),
+            401,
+            "40002",
+            "isv.invalid-signature",
+        ),
+        (
+            sign_apply(&template_biz()).set("app_id", "2021000000009999"),
+            401,
+            "40002",
+            "isv.invalid-app-id",
+        ),
+        (
+            sign_apply(r#"{"template_id":"ZMGO_T1"}"#),
+            400,
+            "40004",
+            "REQUEST_PARAM_ILLEGAL",
+        ),
+        (
+            sign_apply(&format!(
+                r#"{{"partner_id":"{PARTNER_ID}","template_id":"NOPE"}}"#
+            )),
+            400,
+            "40004",
+            "TEMPLATE_NOT_EXIST",
+        ),
+        (
+            sign_apply(&template_biz()).set("return_url", "javascript:alert(1)"),
+            400,
+            "40002",
+            "isv.invalid-parameter",
+        ),
+    ];
+    for (call, status, code, sub_code) in cases {
+        let p = open(&call.page_url(&server)).await;
+        assert_eq!(p.status, status, "{sub_code}");
+        assert_eq!(p.content_type, "text/html; charset=utf-8");
+        assert_eq!(p.one("code.code"), code);
+        assert_eq!(p.one("code.sub-code"), sub_code);
+        assert!(!p.one("p.detail").is_empty());
+        p.has_no_form();
+    }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_expired_and_used_tokens_get_pages_without_a_form() {
+    let server = TestServer::start().await;
+    let now_ms = zhima_proto::time::now_alipay().timestamp_millis();
+    let mint = |token: &str, expires_ms: i64, used_ms: Option<i64>| SignConsent {
+        token_hash: token_hash(token),
+        app_id: APP_ID.into(),
+        partner_id: PARTNER_ID.into(),
+        request: template_biz(),
+        return_url: Some("https://m.example/back".into()),
+        expires_ms,
+        used_ms,
+    };
+    let expired = "e".repeat(64);
+    let used = "a".repeat(64);
+    server
+        .storage
+        .mint_consent(mint(&expired, now_ms - 1, None))
+        .await
+        .unwrap();
+    server
+        .storage
+        .mint_consent(mint(&used, now_ms + 60_000, Some(now_ms)))
+        .await
+        .unwrap();
+    for (token, status) in [
+        ("f".repeat(64), 404),
+        ("not-hex".to_owned(), 404),
+        (String::new(), 404),
+        (expired, 410),
+        (used, 409),
+    ] {
+        let p = page(submit(&server, &token).await).await;
+        assert_eq!(p.status, status, "{token}");
+        assert!(p.headers.get("location").is_none());
+        p.has_no_form();
+    }
+    server.stop().await.unwrap();
+}
