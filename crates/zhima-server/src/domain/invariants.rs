@@ -9,6 +9,7 @@ use zhima_proto::money::Fen;
 
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::refund::{refunds_by_payment, RefundBudget};
+use crate::domain::settle_unfreeze::{frozen_amount, FreezeSource};
 
 /// Result of an invariant check.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -66,6 +67,40 @@ pub fn verify(
         }
     }
     report
+}
+
+/// The refunded and unfrozen sums the money invariants check (loaded by storage).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MoneyBalances {
+    /// Per (agreement, `withhold_plan_no`) with refunds: the settlement's `pay_amount` (`None`
+    /// when no settlement matches) and the sum of its refunds.
+    pub refunds: Vec<((String, String), Option<Fen>, Fen)>,
+    /// Per agreement with unfreezes: where its frozen amount comes from and the sum released.
+    pub unfreezes: Vec<(String, FreezeSource, Fen)>,
+}
+
+/// The money invariants (PRODUCT §11): refunds never exceed their settlement's `pay_amount`;
+/// unfreezes never exceed the agreement's frozen amount. Adds one line per violation.
+pub fn verify_money(money: &MoneyBalances, report: &mut InvariantReport) {
+    for ((agreement_no, plan), paid, refunded) in &money.refunds {
+        match paid {
+            Some(paid) if refunded <= paid => {}
+            Some(paid) => report.violations.push(format!(
+                "settlement {plan} of agreement {agreement_no}: refunds {refunded} > pay_amount {paid}"
+            )),
+            None => report.violations.push(format!(
+                "refunds {refunded} of agreement {agreement_no} name no settlement {plan}"
+            )),
+        }
+    }
+    for (agreement_no, src, unfrozen) in &money.unfreezes {
+        let frozen = frozen_amount(*src);
+        if *unfrozen > frozen {
+            report.violations.push(format!(
+                "agreement {agreement_no}: unfreezes {unfrozen} > frozen {frozen}"
+            ));
+        }
+    }
 }
 
 /// Recomputes every agreement's totals from its events alone (for the invariant check).

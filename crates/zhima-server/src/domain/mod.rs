@@ -16,8 +16,10 @@
 //! | [`state_sync`] | state machines, `biz_data` schemas, state sync checks 4–9 |
 //! | [`query`] | `cumulate.query` / `agreement.query` access and answers |
 //! | [`settle`] | `settle.apply` rules |
+//! | [`settle_refund`] | `settle.refund`: refunds of a settlement within its `pay_amount` |
+//! | [`settle_unfreeze`] | `settle.unfreeze`: releases within the agreement's frozen amount |
 //! | [`audit`] | audit log entries |
-//! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`) |
+//! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `refund_opt_no`) |
 //! | [`period`] | an agreement's end from its template's period |
 //! | [`template`] | templates' owners and terms; `template.create` / `template.query` |
 //! | [`preorder`] | preorders: `preorder.create`, `bizopt.close`, preorder expiry |
@@ -39,5 +41,7 @@ pub mod query;
 pub mod refund;
 pub mod settle;
 pub mod sign;
+pub mod settle_refund;
+pub mod settle_unfreeze;
 pub mod state_sync;
 pub mod template;

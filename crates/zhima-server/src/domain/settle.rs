@@ -5,9 +5,10 @@
 //! `out_request_no`) — same fingerprint → the original success, different →
 //! `IDEMPOTENT_ERROR`; the agreement exists,
 //! belongs to the partner (and user, when sent) and is not already `N` →
-//! `EASY_MEMBER_CONSULT_FAIL`; with the template's `settle_check`, the totals the merchant sent
-//! must be within tolerance of the ledger → `SETTLE_AMOUNT_CHECK_FAIL` (**ours**), whose
-//! sub_msg names each field, claimed vs ledger (zhima-proto `check_settle_totals`). Success
+//! `EASY_MEMBER_CONSULT_FAIL`; an agreement that left `Y` by unsign or expiry carries a
+//! `withhold_plan_no` the request must name → `WITHHOLD_PLAN_NO_ILLEGAL` (**ours**);
+//! with the template's `settle_check`, the totals the merchant sent must be within tolerance
+//! of the ledger → `SETTLE_AMOUNT_CHECK_FAIL` (**ours**), whose sub_msg names each field, claimed vs ledger (zhima-proto `check_settle_totals`). Success
 //! records the settlement and moves the agreement to `N`.
 
 use zhima_proto::catalog::CumulationCode;
@@ -161,6 +162,21 @@ fn check_access(cmd: &SettleCmd, caller: &Caller) -> Result<(), Rejection> {
     ))
 }
 
+/// After unsign or expiry the agreement carries the plan to settle: the request must name it
+/// (**ours**). A `Y` agreement without one settles under the merchant's own plan number.
+fn check_withhold_plan(cmd: &SettleCmd, a: &Agreement) -> Result<(), Rejection> {
+    match &a.quit {
+        Some(q) if q.withhold_plan_no != cmd.withhold_plan_no => Err(Rejection::new(
+            CumulationCode::WithholdPlanNoIllegal,
+            format_args!(
+                "协议{}的扣款计划号为{}，不是{}",
+                a.agreement_no, q.withhold_plan_no, cmd.withhold_plan_no
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 fn check(cmd: &SettleCmd, snap: &SettleSnapshot) -> Result<(), Rejection> {
     let fail = |detail: String| Rejection::new(CumulationCode::EasyMemberConsultFail, detail);
     let a = snap
@@ -181,6 +197,7 @@ fn check(cmd: &SettleCmd, snap: &SettleSnapshot) -> Result<(), Rejection> {
     if a.status == AgreementStatus::Invalid {
         return Err(fail(format!("协议{}已失效(N)", a.agreement_no)));
     }
+    check_withhold_plan(cmd, a)?;
     match &snap.template {
         Some(t) if t.settle_check => {
             zhima_proto::validate::check_settle_totals(cmd, &snap.totals, t.settle_tolerance)

@@ -17,6 +17,12 @@ use super::error::{ApiError, GatewayFault};
 use super::shared::Shared;
 use crate::domain::entities::Caller;
 use crate::domain::query::agreement_response;
+use crate::domain::settle_refund::refund_response;
+use crate::domain::settle_unfreeze::unfreeze_response;
+use zhima_proto::models::{
+    ZhimaCreditPeZmgoSettleRefundModel, ZhimaCreditPeZmgoSettleRefundResponse,
+    ZhimaCreditPeZmgoSettleUnfreezeModel, ZhimaCreditPeZmgoSettleUnfreezeResponse,
+};
 
 /// Where the business model comes from.
 pub(crate) enum Input<'a> {
@@ -36,6 +42,8 @@ pub(crate) enum Success {
     CumulateQuery(ZhimaMerchantZmgoCumulateQueryResponse),
     AgreementQuery(ZhimaCreditPeZmgoAgreementQueryResponse),
     Settle(ZhimaCreditPeZmgoSettleApplyResponse),
+    SettleRefund(ZhimaCreditPeZmgoSettleRefundResponse),
+    SettleUnfreeze(ZhimaCreditPeZmgoSettleUnfreezeResponse),
 }
 
 /// Runs `api` for `caller`. The validated request values are the domain commands.
@@ -81,6 +89,18 @@ pub(crate) async fn dispatch(
             let receipt = storage.apply_settlement(cmd, caller).await?;
             Ok(Success::Settle(receipt.to_response()))
         }
+        Api::SettleRefund => {
+            let model: ZhimaCreditPeZmgoSettleRefundModel = parse_model(input)?;
+            let cmd = validate::validate_settle_refund(&model)?;
+            let refund = storage.refund_settlement(cmd, caller).await?;
+            Ok(Success::SettleRefund(refund_response(&refund)))
+        }
+        Api::SettleUnfreeze => {
+            let model: ZhimaCreditPeZmgoSettleUnfreezeModel = parse_model(input)?;
+            let cmd = validate::validate_settle_unfreeze(&model)?;
+            let unfreeze = storage.unfreeze(cmd, caller).await?;
+            Ok(Success::SettleUnfreeze(unfreeze_response(&unfreeze)))
+        }
         // The lifecycle APIs (PRODUCT §11) are routed but not served yet: the gateway's answer
         // for a method it does not know, as for any unknown method.
         Api::TemplateCreate
@@ -91,8 +111,6 @@ pub(crate) async fn dispatch(
         | Api::AgreementSign
         | Api::BizoptClose
         | Api::AgreementUnsign
-        | Api::SettleRefund
-        | Api::SettleUnfreeze
         | Api::MerchantCumulateSync => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
     }
 }

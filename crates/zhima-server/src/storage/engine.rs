@@ -11,6 +11,9 @@ use crate::domain::consent::SignConsent;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Time};
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
+use zhima_proto::money::Fen;
 use crate::domain::state_sync::{CheckedStateSync, StateSnapshot, StateSyncCmd, Transition};
 use crate::error::Result;
 
@@ -130,6 +133,29 @@ pub trait WriteTx: super::agreement_tx::AgreementTx {
 
     /// Marks the consent used at `now_ms`; `false` (nothing written) when it already was.
     fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool>;
+
+    // ---- lifecycle money: settle.refund, settle.unfreeze ----
+
+    /// The [`RefundSnapshot`] of `cmd`: the refund with the same key, else the settlement of
+    /// (`agreement_id`, `withhold_plan_no`), the agreement and the sum of that settlement's
+    /// refunds. Locks the agreement row where the engine is shared by several processes, so
+    /// concurrent refunds of one settlement see each other's.
+    fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot>;
+
+    /// Records a refund decided by the domain.
+    fn record_refund(&mut self, refund: &SettlementRefund) -> Result<()>;
+
+    /// The [`UnfreezeSnapshot`] of `cmd` (the unfreeze with the same key, else the agreement,
+    /// where its frozen amount comes from and the sum of its unfreezes); locks the agreement
+    /// row like [`WriteTx::load_refund`].
+    fn load_unfreeze(&mut self, cmd: &UnfreezeCmd) -> Result<UnfreezeSnapshot>;
+
+    /// Records an unfreeze decided by the domain.
+    fn record_unfreeze(&mut self, unfreeze: &Unfreeze) -> Result<()>;
+
+    /// Sets the amount frozen for an agreement (operators and tests); `false` when there is no
+    /// such agreement.
+    fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool>;
 }
 
 /// Where a state transition was written.

@@ -17,6 +17,9 @@ use crate::domain::invariants::InvariantReport;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::{AgreementQuery, CumulateQuery, CumulateSummary, Page};
 use crate::domain::settle::{SettleCmd, SettleReceipt};
+use crate::domain::settle_refund::{RefundCmd, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd};
+use zhima_proto::money::Fen;
 use crate::domain::state_sync::{
     MachineCache, ServiceConfig, StateMachines, StateSyncCmd, StateSyncReceipt,
 };
@@ -26,6 +29,7 @@ use super::agreement_lifecycle;
 use super::commands;
 use super::engine::{Engine, StorageStats, WriteTx};
 use super::lifecycle;
+use super::money;
 use super::postgres::{PgEngine, PgOptions};
 use super::queries;
 use super::reads::{InstanceHistory, InstanceKey, ReadTx};
@@ -218,6 +222,29 @@ impl Storage {
     pub async fn apply_settlement(&self, cmd: SettleCmd, caller: Caller) -> Result<SettleReceipt> {
         self.write(move |tx| commands::apply_settlement(tx, &cmd, &caller))
             .await
+    }
+
+    /// `settle.refund`: a refund within the settlement's remaining `pay_amount`, exactly once
+    /// per (`partner_id`, `out_request_no`).
+    pub async fn refund_settlement(
+        &self,
+        cmd: RefundCmd,
+        caller: Caller,
+    ) -> Result<SettlementRefund> {
+        self.write(move |tx| money::refund_settlement(tx, &cmd, &caller))
+            .await
+    }
+
+    /// `settle.unfreeze`: a release within the agreement's remaining frozen amount, exactly
+    /// once per (`partner_id`, `out_request_no`).
+    pub async fn unfreeze(&self, cmd: UnfreezeCmd, caller: Caller) -> Result<Unfreeze> {
+        self.write(move |tx| money::unfreeze(tx, &cmd, &caller)).await
+    }
+
+    /// Sets the amount frozen for an agreement (operators, tests); `false` when unknown.
+    pub async fn set_freeze_amount(&self, agreement_no: &str, amount: Fen) -> Result<bool> {
+        let no = agreement_no.to_owned();
+        self.write(move |tx| tx.set_freeze_amount(&no, amount)).await
     }
 
     // ---- queries ----

@@ -63,6 +63,7 @@ mod consent;
 pub mod engine;
 mod handle;
 mod lifecycle;
+mod money;
 pub(crate) mod nonce;
 pub mod postgres;
 mod queries;

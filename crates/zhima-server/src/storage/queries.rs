@@ -75,5 +75,7 @@ pub(crate) fn verify_invariants(tx: &mut dyn ReadTx) -> Result<InvariantReport> 
         let totals = tx.totals(&agreement_no, true)?;
         stored.insert(agreement_no, totals);
     }
-    Ok(invariants::verify(&events, &stored))
+    let mut report = invariants::verify(&events, &stored);
+    invariants::verify_money(&tx.money_balances()?, &mut report);
+    Ok(report)
 }

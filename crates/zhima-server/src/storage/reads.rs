@@ -7,6 +7,7 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::clock::SandboxClock;
 use crate::domain::consent::{PreorderView, TemplateView};
 use crate::domain::entities::{Agreement, App, AppAuthToken, Template, Time, Trade};
+pub use crate::domain::invariants::MoneyBalances;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
 use crate::domain::state_sync::ServiceConfig;
@@ -57,6 +58,10 @@ pub trait ReadTx {
     fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>>;
     /// A template with its config blocks, as the signing page shows it.
     fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>>;
+
+    /// Every settlement that has refunds and every agreement that has unfreezes, with their
+    /// sums (invariant check only).
+    fn money_balances(&mut self) -> Result<MoneyBalances>;
 }
 
 /// A state-sync instance key (PRODUCT §5).

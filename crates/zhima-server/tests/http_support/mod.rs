@@ -43,6 +43,11 @@ pub const V3_SYNC: &str = "/v3/zhima/credit/pe/zmgo/cumulation/sync";
 pub const V3_CUMULATE_QUERY: &str = "/v3/zhima/merchant/zmgo/cumulate/query";
 pub const V3_AGREEMENT_QUERY: &str = "/v3/zhima/credit/pe/zmgo/agreement/query";
 pub const V3_SETTLE: &str = "/v3/zhima/credit/pe/zmgo/settle/apply";
+pub const SETTLE_APPLY: &str = "zhima.credit.pe.zmgo.settle.apply";
+pub const SETTLE_REFUND: &str = "zhima.credit.pe.zmgo.settle.refund";
+pub const V3_SETTLE_REFUND: &str = "/v3/zhima/credit/pe/zmgo/settle/refund";
+pub const SETTLE_UNFREEZE: &str = "zhima.credit.pe.zmgo.settle.unfreeze";
+pub const V3_SETTLE_UNFREEZE: &str = "/v3/zhima/credit/pe/zmgo/settle/unfreeze";
 
 // ---------------------------------------------------------------------------------------
 // Keys (shared/spec/vectors/keys.json: fixed throwaway keys, with matching certificates)
@@ -639,6 +644,10 @@ impl V3 {
         V3::new("GET", path_and_query.to_owned(), String::new())
     }
 
+    pub fn put(path: &str, body: &str) -> V3 {
+        V3::new("PUT", path.to_owned(), body.to_owned())
+    }
+
     fn new(method: &'static str, target: String, body: String) -> V3 {
         V3 {
             method,
@@ -691,6 +700,7 @@ impl V3 {
         );
         let mut req = match self.method {
             "GET" => client().get(&url),
+            "PUT" => client().put(&url),
             _ => client().post(&url),
         };
         if !self.no_authorization {

@@ -348,3 +348,32 @@ pub fn rejection_of<T: std::fmt::Debug>(
         other => panic!("expected a rejection, got {other:?}"),
     }
 }
+
+/// A `settle.refund` request body, parsed and validated as the HTTP layer does.
+pub fn refund_cmd(body: Value) -> zhima_server::domain::settle_refund::RefundCmd {
+    let model = zhima_proto::models::from_json(&body.to_string()).expect("refund body parses");
+    validate::validate_settle_refund(&model).expect("refund body validates")
+}
+
+/// A `settle.unfreeze` request body, parsed and validated as the HTTP layer does.
+pub fn unfreeze_cmd(body: Value) -> zhima_server::domain::settle_unfreeze::UnfreezeCmd {
+    let model = zhima_proto::models::from_json(&body.to_string()).expect("unfreeze body parses");
+    validate::validate_settle_unfreeze(&model).expect("unfreeze body validates")
+}
+
+/// Settles `agreement` (empty ledger: zero totals) under `plan` for `pay` yuan, as `caller`.
+pub async fn settle_empty(
+    storage: &Storage,
+    caller: Caller,
+    agreement: &str,
+    out_request_no: &str,
+    plan: &str,
+    pay: &str,
+) -> zhima_server::Result<zhima_server::domain::settle::SettleReceipt> {
+    let cmd = settle_cmd(json!({
+        "agreement_id": agreement, "partner_id": caller.partner_id, "out_request_no": out_request_no,
+        "withhold_plan_no": plan, "pay_amount": pay,
+        "total_real_pay_amount": "0.00", "total_discount_amount": "0.00", "total_task_count": "0"
+    }));
+    storage.apply_settlement(cmd, caller).await
+}

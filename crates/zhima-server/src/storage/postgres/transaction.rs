@@ -15,6 +15,9 @@ use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSn
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Template, Time, Trade};
 use crate::domain::ledger::{LedgerEvent, TotalsDelta};
 use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
+use zhima_proto::money::Fen;
 use crate::domain::state_sync::{
     CheckedStateSync, InstanceState, StateSnapshot, StateSyncCmd, StoredStateEvent, Transition,
 };
@@ -192,6 +195,7 @@ impl<'t> PgTx<'t> {
 mod agreements;
 mod consent;
 mod lifecycle;
+mod money;
 mod read;
 mod rows;
 
@@ -672,5 +676,25 @@ impl WriteTx for PgTx<'_> {
 
     fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
         self.cs_use(token_hash, now_ms)
+    }
+
+    fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot> {
+        self.money_load_refund(cmd)
+    }
+
+    fn record_refund(&mut self, refund: &SettlementRefund) -> Result<()> {
+        self.money_record_refund(refund)
+    }
+
+    fn load_unfreeze(&mut self, cmd: &UnfreezeCmd) -> Result<UnfreezeSnapshot> {
+        self.money_load_unfreeze(cmd)
+    }
+
+    fn record_unfreeze(&mut self, unfreeze: &Unfreeze) -> Result<()> {
+        self.money_record_unfreeze(unfreeze)
+    }
+
+    fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool> {
+        self.money_set_freeze_amount(agreement_no, amount)
     }
 }

@@ -20,6 +20,7 @@ mod consent;
 mod cumulation;
 mod group_commit;
 mod lifecycle;
+mod money;
 mod read_pool;
 mod records;
 mod schema;

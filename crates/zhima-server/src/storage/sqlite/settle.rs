@@ -35,39 +35,60 @@ pub(crate) fn load_snapshot(conn: &Connection, cmd: &SettleCmd) -> Result<Settle
     })
 }
 
+/// Columns [`settlement_row`] reads.
+const SETTLEMENT_COLUMNS: &str = "seq, partner_id, out_request_no, agreement_no, withhold_plan_no,
+   pay_amount, action_type, request, fingerprint, ledger_trade_amount, ledger_discount_amount,
+   ledger_task_count, settled_at_ms";
+
+fn settlement_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Settlement> {
+    let action: String = r.get(6)?;
+    Ok(Settlement {
+        seq: r.get(0)?,
+        partner_id: r.get(1)?,
+        out_request_no: r.get(2)?,
+        agreement_no: r.get(3)?,
+        withhold_plan_no: r.get(4)?,
+        pay_amount: Fen(r.get(5)?),
+        action_type: parse(&action)?,
+        request_json: r.get(7)?,
+        fingerprint: r.get(8)?,
+        ledger: LedgerTotals {
+            trade_amount: Fen(r.get(9)?),
+            discount_amount: Fen(r.get(10)?),
+            task_count: r.get(11)?,
+        },
+        settled_at: time(r.get(12)?)?,
+    })
+}
+
 fn settlement(
     conn: &Connection,
     partner_id: &str,
     out_request_no: &str,
 ) -> Result<Option<Settlement>> {
-    let row = conn
-        .prepare_cached(
-            "SELECT seq, agreement_no, withhold_plan_no, pay_amount, action_type, request, fingerprint,
-               ledger_trade_amount, ledger_discount_amount, ledger_task_count, settled_at_ms
-             FROM settlements WHERE partner_id = ?1 AND out_request_no = ?2",
-        )?
-        .query_row([partner_id, out_request_no], |r| {
-            let action: String = r.get(4)?;
-            Ok(Settlement {
-                seq: r.get(0)?,
-                partner_id: partner_id.to_owned(),
-                out_request_no: out_request_no.to_owned(),
-                agreement_no: r.get(1)?,
-                withhold_plan_no: r.get(2)?,
-                pay_amount: Fen(r.get(3)?),
-                action_type: parse(&action)?,
-                request_json: r.get(5)?,
-                fingerprint: r.get(6)?,
-                ledger: LedgerTotals {
-                    trade_amount: Fen(r.get(7)?),
-                    discount_amount: Fen(r.get(8)?),
-                    task_count: r.get(9)?,
-                },
-                settled_at: time(r.get(10)?)?,
-            })
-        })
-        .optional()?;
-    Ok(row)
+    let sql = format!(
+        "SELECT {SETTLEMENT_COLUMNS} FROM settlements WHERE partner_id = ?1 AND out_request_no = ?2"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([partner_id, out_request_no], settlement_row)
+        .optional()?)
+}
+
+/// The settlement of `agreement_no` under `withhold_plan_no`, if any.
+pub(crate) fn settlement_of_plan(
+    conn: &Connection,
+    agreement_no: &str,
+    withhold_plan_no: &str,
+) -> Result<Option<Settlement>> {
+    let sql = format!(
+        "SELECT {SETTLEMENT_COLUMNS} FROM settlements WHERE agreement_no = ?1 AND withhold_plan_no = ?2
+         ORDER BY seq LIMIT 1"
+    );
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([agreement_no, withhold_plan_no], settlement_row)
+        .optional()?)
 }
 
 /// Records the settlement and moves the agreement to `N`.

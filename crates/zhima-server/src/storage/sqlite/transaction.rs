@@ -3,7 +3,7 @@
 
 use rusqlite::Connection;
 
-use super::{audit, consent, cumulation, lifecycle, records, settle, state_sync};
+use super::{audit, consent, cumulation, lifecycle, money, records, settle, state_sync};
 use crate::domain::audit::AuditEntry;
 use crate::domain::clock::SandboxClock;
 use crate::domain::consent::{PreorderView, SignConsent, TemplateView};
@@ -14,12 +14,15 @@ use crate::domain::entities::{
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
+use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
+use zhima_proto::money::Fen;
 use crate::domain::state_sync::{
     CheckedStateSync, ServiceConfig, StateSnapshot, StateSyncCmd, Transition,
 };
 use crate::error::Result;
 use crate::storage::engine::{WriteTx, WrittenTransition};
-use crate::storage::reads::{InstanceHistory, InstanceKey, ReadTx};
+use crate::storage::reads::{InstanceHistory, InstanceKey, MoneyBalances, ReadTx};
 
 /// A connection inside a transaction (the writer's savepoint, or a reader's snapshot).
 pub(crate) struct SqliteTx<'c>(pub(crate) &'c Connection);
@@ -92,6 +95,26 @@ impl WriteTx for SqliteTx<'_> {
 
     fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
         consent::mark_used(self.0, token_hash, now_ms)
+    }
+
+    fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot> {
+        money::load_refund(self.0, cmd)
+    }
+
+    fn record_refund(&mut self, refund: &SettlementRefund) -> Result<()> {
+        money::record_refund(self.0, refund)
+    }
+
+    fn load_unfreeze(&mut self, cmd: &UnfreezeCmd) -> Result<UnfreezeSnapshot> {
+        money::load_unfreeze(self.0, cmd)
+    }
+
+    fn record_unfreeze(&mut self, unfreeze: &Unfreeze) -> Result<()> {
+        money::record_unfreeze(self.0, unfreeze)
+    }
+
+    fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool> {
+        money::set_freeze_amount(self.0, agreement_no, amount)
     }
 }
 
@@ -174,5 +197,9 @@ impl ReadTx for SqliteTx<'_> {
 
     fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>> {
         consent::template(self.0, template_no)
+    }
+
+    fn money_balances(&mut self) -> Result<MoneyBalances> {
+        money::money_balances(self.0)
     }
 }

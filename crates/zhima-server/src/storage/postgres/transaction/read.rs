@@ -211,4 +211,8 @@ impl ReadTx for PgTx<'_> {
     fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>> {
         self.cs_template(template_no)
     }
+
+    fn money_balances(&mut self) -> Result<crate::storage::reads::MoneyBalances> {
+        self.money_sums()
+    }
 }

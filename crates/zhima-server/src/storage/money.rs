@@ -1,0 +1,42 @@
+//! The lifecycle's money commands, once for every engine (like `commands`): load → the
+//! domain's pure `decide` → write. Run as write jobs, so they may run more than once per
+//! request and only read their arguments.
+
+use crate::domain::entities::Caller;
+use crate::domain::ids;
+use crate::domain::settle_refund::{self, RefundCmd, RefundDecision, SettlementRefund};
+use crate::domain::settle_unfreeze::{self, Unfreeze, UnfreezeCmd, UnfreezeDecision};
+use crate::error::Result;
+
+use super::engine::WriteTx;
+
+/// `settle.refund`: record a refund within the settlement's remaining `pay_amount`.
+pub(crate) fn refund_settlement(
+    tx: &mut dyn WriteTx,
+    cmd: &RefundCmd,
+    caller: &Caller,
+) -> Result<SettlementRefund> {
+    let snap = tx.load_refund(cmd)?;
+    let opt_no = ids::refund_opt_no(&caller.business_now);
+    match settle_refund::decide(cmd, caller, &snap, &opt_no) {
+        RefundDecision::Replay(r) => Ok(r),
+        RefundDecision::Reject(r) => Err(r.into()),
+        RefundDecision::Refund(r) => {
+            tx.record_refund(&r)?;
+            Ok(*r)
+        }
+    }
+}
+
+/// `settle.unfreeze`: record a release within the agreement's remaining frozen amount.
+pub(crate) fn unfreeze(tx: &mut dyn WriteTx, cmd: &UnfreezeCmd, caller: &Caller) -> Result<Unfreeze> {
+    let snap = tx.load_unfreeze(cmd)?;
+    match settle_unfreeze::decide(cmd, caller, &snap) {
+        UnfreezeDecision::Replay(u) => Ok(u),
+        UnfreezeDecision::Reject(r) => Err(r.into()),
+        UnfreezeDecision::Unfreeze(u) => {
+            tx.record_unfreeze(&u)?;
+            Ok(*u)
+        }
+    }
+}
