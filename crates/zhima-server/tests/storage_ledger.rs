@@ -416,7 +416,7 @@ async fn agreement_query_by_number_or_user(backend: Backend) {
         .unwrap()
     };
     let a = s.agreement_query(by_no(AGREEMENT), caller()).await.unwrap();
-    let response = query::agreement_response(&a);
+    let response = query::agreement_response(&a, None);
     assert_eq!(response.agreement_status.as_deref(), Some("Y"));
     assert_eq!(response.start_time.as_deref(), Some("2024-01-01 00:00:00"));
     assert_eq!(

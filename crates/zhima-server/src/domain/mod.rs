@@ -24,9 +24,12 @@
 //! | [`template`] | templates' owners and terms; `template.create` / `template.query` |
 //! | [`preorder`] | preorders: `preorder.create`, `bizopt.close`, preorder expiry |
 //! | [`sign`] | signing a preorder into an agreement |
+//! | [`close`] | `bizopt.close`: closing a preorder |
+//! | [`unsign`] | `agreement.unsign`: `Y` → `P` with a `withhold_plan_no` |
 
 pub mod audit;
 pub mod clock;
+pub mod close;
 pub mod consent;
 pub mod cumulation;
 pub mod entities;
@@ -45,3 +48,4 @@ pub mod settle_refund;
 pub mod settle_unfreeze;
 pub mod state_sync;
 pub mod template;
+pub mod unsign;

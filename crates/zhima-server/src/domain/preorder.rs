@@ -9,9 +9,11 @@
 
 use chrono::Duration;
 use zhima_proto::catalog::CumulationCode;
-use zhima_proto::models::ZhimaCreditPeZmgoPreorderCreateResponse;
+use zhima_proto::models::{
+    ZhimaCreditPeZmgoPreConsultResponse, ZhimaCreditPeZmgoPreorderCreateResponse,
+};
 use zhima_proto::money::Fen;
-pub use zhima_proto::validate::{UserRef, ValidPreorderCreate};
+pub use zhima_proto::validate::{UserRef, ValidPreConsult, ValidPreorderCreate};
 
 use crate::domain::entities::{Caller, Time};
 use crate::domain::fingerprint::digest;
@@ -236,4 +238,22 @@ pub fn decide(
         biz_opt_no: None,
         closed: None,
     }))
+}
+
+/// `pre.consult`: `REQUEST_ACCESS_ILLEGAL` unless the caller acts for `partner_id`; the
+/// template visible → `TEMPLATE_NOT_EXIST`; then the user's admittance (`[[zmgo.users]]`;
+/// not listed: admitted).
+pub fn consult(
+    cmd: &ValidPreConsult,
+    caller: &Caller,
+    template: Option<&TemplateTerms>,
+    admitted: Option<bool>,
+) -> Result<ZhimaCreditPeZmgoPreConsultResponse, Rejection> {
+    check_access(&cmd.partner_id, caller)?;
+    template::visible(template, &cmd.template_id, &cmd.partner_id)?;
+    Ok(ZhimaCreditPeZmgoPreConsultResponse {
+        admittance: Some(admitted != Some(false)),
+        alipay_user_id: cmd.user.user_id.clone(),
+        open_id: cmd.user.open_id.clone(),
+    })
 }

@@ -208,9 +208,13 @@ pub fn pick_agreement<'a>(
         })
 }
 
-/// The wire answer of an `agreement.query`. We keep no agreement names or signing times, so
-/// the name is the template number, the biz type `ZMGO` and the sign time the period start.
-pub fn agreement_response(a: &Agreement) -> ZhimaCreditPeZmgoAgreementQueryResponse {
+/// The wire answer of an `agreement.query`. We keep no agreement names, so the name is the
+/// template number and the biz type `ZMGO`; the sign time is the signing's (business time),
+/// or for a configured agreement its period start.
+pub fn agreement_response(
+    a: &Agreement,
+    sign_time: Option<&crate::domain::entities::Time>,
+) -> ZhimaCreditPeZmgoAgreementQueryResponse {
     ZhimaCreditPeZmgoAgreementQueryResponse {
         agreement_id: Some(a.agreement_no.clone()),
         agreement_name: Some(a.template_no.clone()),
@@ -218,7 +222,7 @@ pub fn agreement_response(a: &Agreement) -> ZhimaCreditPeZmgoAgreementQueryRespo
         alipay_user_id: a.user_id.clone(),
         open_id: a.open_id.clone(),
         biz_type: Some("ZMGO".to_owned()),
-        sign_time: Some(format_alipay_datetime(&a.start_time)),
+        sign_time: Some(format_alipay_datetime(sign_time.unwrap_or(&a.start_time))),
         start_time: Some(format_alipay_datetime(&a.start_time)),
     }
 }

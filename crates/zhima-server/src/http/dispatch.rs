@@ -44,6 +44,7 @@ pub(crate) enum Success {
     Settle(ZhimaCreditPeZmgoSettleApplyResponse),
     SettleRefund(ZhimaCreditPeZmgoSettleRefundResponse),
     SettleUnfreeze(ZhimaCreditPeZmgoSettleUnfreezeResponse),
+    Agreements(super::dispatch_agreements::AgreementSuccess),
 }
 
 /// Runs `api` for `caller`. The validated request values are the domain commands.
@@ -53,6 +54,10 @@ pub(crate) async fn dispatch(
     input: Input<'_>,
     caller: Caller,
 ) -> Result<Success, ApiError> {
+    if super::dispatch_agreements::serves(api) {
+        let answer = super::dispatch_agreements::run(shared, api, input, caller).await;
+        return answer.map(Success::Agreements);
+    }
     let storage = &shared.storage;
     match api {
         Api::StateSync => {
@@ -81,7 +86,12 @@ pub(crate) async fn dispatch(
             let model: ZhimaCreditPeZmgoAgreementQueryModel = parse_model(input)?;
             let query = validate::validate_agreement_query(&model)?;
             let agreement = storage.agreement_query(query, caller).await?;
-            Ok(Success::AgreementQuery(agreement_response(&agreement)))
+            let signed = storage.signed_agreement(&agreement.agreement_no).await?;
+            let sign_time = signed.map(|s| s.sign_time);
+            Ok(Success::AgreementQuery(agreement_response(
+                &agreement,
+                sign_time.as_ref(),
+            )))
         }
         Api::SettleApply => {
             let model: ZhimaCreditPeZmgoSettleApplyModel = parse_model(input)?;
@@ -101,8 +111,8 @@ pub(crate) async fn dispatch(
             let unfreeze = storage.unfreeze(cmd, caller).await?;
             Ok(Success::SettleUnfreeze(unfreeze_response(&unfreeze)))
         }
-        // The lifecycle APIs (PRODUCT §11) are routed but not served yet: the gateway's answer
-        // for a method it does not know, as for any unknown method.
+        // The lifecycle APIs (PRODUCT §11) not served yet (the agreement half is served above,
+        // by `dispatch_agreements`): the gateway's answer for a method it does not know.
         Api::TemplateCreate
         | Api::TemplateQuery
         | Api::PreConsult
@@ -125,7 +135,7 @@ fn json_text<'a>(input: &'a Input<'_>) -> &'a str {
 }
 
 /// Parses a query/settlement model; a shape error is `REQUEST_PARAM_ILLEGAL` naming the field.
-fn parse_model<T: DeserializeOwned>(input: Input<'_>) -> Result<T, ApiError> {
+pub(crate) fn parse_model<T: DeserializeOwned>(input: Input<'_>) -> Result<T, ApiError> {
     let parsed = match &input {
         Input::Json(_) => models::from_json(json_text(&input)),
         Input::Query(pairs) => {

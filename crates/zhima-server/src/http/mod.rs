@@ -45,6 +45,7 @@ mod auth;
 mod body;
 mod connections;
 mod dispatch;
+mod dispatch_agreements;
 mod error;
 mod log_safe;
 mod pages;

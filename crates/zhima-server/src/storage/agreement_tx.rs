@@ -3,19 +3,44 @@
 //! so a job's `&mut dyn WriteTx` reaches these directly; each engine implements it in its own
 //! file (`sqlite/agreements.rs`, `postgres/transaction/agreements.rs`).
 
-use crate::domain::entities::Time;
+use crate::domain::entities::{Agreement, Time};
 use crate::domain::preorder::Preorder;
 use crate::domain::sign::SignedAgreement;
-use crate::domain::template::TemplateTerms;
+use crate::domain::template::{NewTemplate, TemplateRecord, TemplateTerms};
 use crate::error::Result;
 
-/// Loads and writes of the agreement lifecycle, inside one write transaction.
-pub trait AgreementTx {
+/// Reads of the agreement lifecycle, in a read or a write transaction (a supertrait of
+/// [`ReadTx`](super::ReadTx) and of [`AgreementTx`]).
+pub trait AgreementReadTx {
     /// The template's terms, owned or configured.
     fn template_terms(&mut self, template_no: &str) -> Result<Option<TemplateTerms>>;
 
+    /// The template with its stored blocks (`None` for a configured template).
+    fn template_record(&mut self, template_no: &str) -> Result<Option<TemplateRecord>>;
+
     /// The user's admittance from `[[zmgo.users]]` (`None`: not listed).
     fn user_admitted(&mut self, user_id: &str) -> Result<Option<bool>>;
+
+    /// The agreement with its signing details (configured agreements: empty preorder,
+    /// signing time = start).
+    fn signed_agreement(&mut self, agreement_no: &str) -> Result<Option<SignedAgreement>>;
+}
+
+/// Loads and writes of the agreement lifecycle, inside one write transaction.
+pub trait AgreementTx: AgreementReadTx {
+    /// The template created under (`partner_id`, `out_biz_no`): its number and fingerprint.
+    fn template_by_key(
+        &mut self,
+        partner_id: &str,
+        out_biz_no: &str,
+    ) -> Result<Option<(String, String)>>;
+
+    /// Stores a template created through `template.create`.
+    fn insert_template(&mut self, t: &NewTemplate) -> Result<()>;
+
+    /// The agreement, locked until commit where several processes write (its totals row too,
+    /// so `settle.apply` and `agreement.unsign` of one agreement run one after the other).
+    fn lock_agreement(&mut self, agreement_no: &str) -> Result<Option<Agreement>>;
 
     /// The preorder stored under (`partner_id`, `out_request_no`).
     fn preorder_by_key(

@@ -34,8 +34,15 @@ use super::postgres::{PgEngine, PgOptions};
 use super::queries;
 use super::reads::{InstanceHistory, InstanceKey, ReadTx};
 use super::sqlite::{SqliteEngine, SqliteOptions};
+use crate::domain::close::{CloseCmd, CloseReceipt};
+use crate::domain::preorder::{self, ValidPreConsult};
 use crate::domain::preorder::{PreorderCmd, PreorderReceipt};
-use crate::domain::sign::{SignCmd, SignReceipt};
+use crate::domain::sign::{SignCmd, SignReceipt, SignedAgreement};
+use crate::domain::template::{self, TemplateCreateCmd, TemplateCreated, ValidTemplateQuery};
+use crate::domain::unsign::{UnsignCmd, UnsignReceipt};
+use zhima_proto::models::{
+    ZhimaCreditPeZmgoPreConsultResponse, ZhimaMerchantZmgoTemplateQueryResponse,
+};
 
 /// Everything the platform persists, on one engine. A command's outcome does not depend on
 /// whether its caller is still waiting (cancel-safe).
@@ -298,6 +305,67 @@ impl Storage {
     pub async fn sign_preorder(&self, cmd: SignCmd, caller: Caller) -> Result<SignReceipt> {
         self.write(move |tx| agreement_lifecycle::sign_preorder(tx, &cmd, &caller))
             .await
+    }
+
+    /// `template.create`: a template owned by the caller's partner, or the stored one again.
+    pub async fn create_template(
+        &self,
+        cmd: TemplateCreateCmd,
+        caller: Caller,
+    ) -> Result<TemplateCreated> {
+        self.write(move |tx| agreement_lifecycle::create_template(tx, &cmd, &caller))
+            .await
+    }
+
+    /// `template.query`: the template's blocks, if the caller's partner may see it.
+    pub async fn template_query(
+        &self,
+        q: ValidTemplateQuery,
+        caller: Caller,
+    ) -> Result<ZhimaMerchantZmgoTemplateQueryResponse> {
+        let record = {
+            let no = q.template_no.clone();
+            self.read(move |tx| tx.template_record(&no)).await?
+        };
+        Ok(template::query_response(&q, &caller, record.as_ref())?)
+    }
+
+    /// `pre.consult`: whether the user is admitted, for a template the partner may use.
+    pub async fn pre_consult(
+        &self,
+        cmd: ValidPreConsult,
+        caller: Caller,
+    ) -> Result<ZhimaCreditPeZmgoPreConsultResponse> {
+        let (no, user) = (cmd.template_id.clone(), cmd.user.user_id.clone());
+        let (terms, admitted) = self
+            .read(move |tx| {
+                let terms = tx.template_terms(&no)?;
+                let admitted = match &user {
+                    Some(u) => tx.user_admitted(u)?,
+                    None => None,
+                };
+                Ok((terms, admitted))
+            })
+            .await?;
+        Ok(preorder::consult(&cmd, &caller, terms.as_ref(), admitted)?)
+    }
+
+    /// `bizopt.close`: closes a waiting preorder (again: the same answer).
+    pub async fn close_preorder(&self, cmd: CloseCmd, caller: Caller) -> Result<CloseReceipt> {
+        self.write(move |tx| agreement_lifecycle::close_preorder(tx, &cmd, &caller))
+            .await
+    }
+
+    /// `agreement.unsign`: `Y` → `P` with a new `withhold_plan_no` (again: the same answer).
+    pub async fn unsign_agreement(&self, cmd: UnsignCmd, caller: Caller) -> Result<UnsignReceipt> {
+        self.write(move |tx| agreement_lifecycle::unsign(tx, &cmd, &caller))
+            .await
+    }
+
+    /// The agreement with its signing details.
+    pub async fn signed_agreement(&self, agreement_no: &str) -> Result<Option<SignedAgreement>> {
+        let no = agreement_no.to_owned();
+        self.read(move |tx| tx.signed_agreement(&no)).await
     }
 
     // ---- sandbox clock and lifecycle (PRODUCT §11) ----

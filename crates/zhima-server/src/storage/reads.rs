@@ -14,7 +14,7 @@ use crate::domain::state_sync::ServiceConfig;
 use crate::error::Result;
 
 /// Row reads, each answering from the transaction's snapshot.
-pub trait ReadTx {
+pub trait ReadTx: super::agreement_tx::AgreementReadTx {
     /// One app.
     fn app(&mut self, app_id: &str) -> Result<Option<App>>;
     /// Every app, by `app_id`.

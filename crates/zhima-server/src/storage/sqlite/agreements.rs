@@ -5,15 +5,15 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 use zhima_proto::money::Fen;
 use zhima_proto::validate::UserRef;
 
-use super::records::{agreement_row, conversion, ms, time, AGREEMENT_COLUMNS};
+use super::records::{self, agreement_row, conversion, ms, time, AGREEMENT_COLUMNS};
 use super::transaction::SqliteTx;
-use crate::domain::entities::Time;
+use crate::domain::entities::{Agreement, Time};
 use crate::domain::period;
 use crate::domain::preorder::{Preorder, PreorderStatus};
 use crate::domain::sign::SignedAgreement;
-use crate::domain::template::TemplateTerms;
+use crate::domain::template::{NewTemplate, TemplateRecord, TemplateTerms};
 use crate::error::Result;
-use crate::storage::agreement_tx::AgreementTx;
+use crate::storage::agreement_tx::{AgreementReadTx, AgreementTx};
 
 pub(crate) const TERMS_COLUMNS: &str =
     "template_no, partner_id, freeze_amount, period_mode, period_time, period_days";
@@ -81,7 +81,7 @@ pub(crate) fn signed_row(r: &Row<'_>) -> rusqlite::Result<SignedAgreement> {
     })
 }
 
-impl AgreementTx for SqliteTx<'_> {
+impl AgreementReadTx for SqliteTx<'_> {
     fn template_terms(&mut self, template_no: &str) -> Result<Option<TemplateTerms>> {
         let sql = format!("SELECT {TERMS_COLUMNS} FROM templates WHERE template_no = ?1");
         Ok(self
@@ -91,8 +91,93 @@ impl AgreementTx for SqliteTx<'_> {
             .optional()?)
     }
 
+    fn template_record(&mut self, template_no: &str) -> Result<Option<TemplateRecord>> {
+        let Some(template) = records::template(self.0, template_no)? else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT {TERMS_COLUMNS}, blocks FROM templates WHERE template_no = ?1");
+        let row = self
+            .0
+            .prepare_cached(&sql)?
+            .query_row([template_no], |r| Ok((terms_row(r)?, r.get(6)?)))
+            .optional()?;
+        Ok(row.map(|(terms, blocks_json)| TemplateRecord {
+            terms,
+            template,
+            blocks_json,
+        }))
+    }
+
     fn user_admitted(&mut self, user_id: &str) -> Result<Option<bool>> {
         user_admitted(self.0, user_id)
+    }
+
+    fn signed_agreement(&mut self, agreement_no: &str) -> Result<Option<SignedAgreement>> {
+        let sql = format!(
+            "SELECT {} FROM agreements WHERE agreement_no = ?1",
+            signed_columns()
+        );
+        Ok(self
+            .0
+            .prepare_cached(&sql)?
+            .query_row([agreement_no], signed_row)
+            .optional()?)
+    }
+}
+
+impl AgreementTx for SqliteTx<'_> {
+    fn template_by_key(
+        &mut self,
+        partner_id: &str,
+        out_biz_no: &str,
+    ) -> Result<Option<(String, String)>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT template_no, fingerprint FROM templates WHERE partner_id = ?1 AND out_biz_no = ?2",
+            )?
+            .query_row([partner_id, out_biz_no], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?)
+    }
+
+    fn insert_template(&mut self, n: &NewTemplate) -> Result<()> {
+        let t = &n.template;
+        let (mode, time) = match &n.terms.period {
+            Some(p) => {
+                let (m, t) = period::to_columns(p);
+                (Some(m), Some(t))
+            }
+            None => (None, None),
+        };
+        self.0
+            .prepare_cached(
+                "INSERT INTO templates (template_no, mode, obligation_times, obligation_amount, period_days,
+                   settle_check, settle_tolerance, partner_id, out_biz_no, blocks, fingerprint, freeze_amount,
+                   created_ms, period_mode, period_time)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                t.template_no,
+                records::mode_str(t.mode),
+                t.obligation_times,
+                t.obligation_amount.map(|f| f.0),
+                t.period_days,
+                t.settle_check,
+                t.settle_tolerance.0,
+                n.terms.owner,
+                n.out_biz_no,
+                n.blocks_json,
+                n.fingerprint,
+                n.terms.freeze_amount.0,
+                ms(&n.created),
+                mode,
+                time,
+            ])?;
+        Ok(())
+    }
+
+    fn lock_agreement(&mut self, agreement_no: &str) -> Result<Option<Agreement>> {
+        records::agreement(self.0, agreement_no)
     }
 
     fn preorder_by_key(

@@ -123,7 +123,7 @@ pub(crate) fn app_auth_token(conn: &Connection, token: &str) -> Result<Option<Ap
     Ok(row)
 }
 
-fn mode_str(m: TemplateMode) -> &'static str {
+pub(crate) fn mode_str(m: TemplateMode) -> &'static str {
     match m {
         TemplateMode::Decoupled => "DECOUPLED",
         TemplateMode::Bound => "BOUND",

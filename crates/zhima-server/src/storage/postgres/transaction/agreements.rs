@@ -10,13 +10,13 @@ use zhima_proto::validate::UserRef;
 
 use super::rows::*;
 use super::PgTx;
-use crate::domain::entities::Time;
+use crate::domain::entities::{Agreement, Time};
 use crate::domain::period;
 use crate::domain::preorder::{Preorder, PreorderStatus};
 use crate::domain::sign::SignedAgreement;
-use crate::domain::template::TemplateTerms;
+use crate::domain::template::{NewTemplate, TemplateRecord, TemplateTerms};
 use crate::error::{Error, Result};
-use crate::storage::agreement_tx::AgreementTx;
+use crate::storage::agreement_tx::{AgreementReadTx, AgreementTx};
 
 pub(super) const TERMS_COLUMNS: &str =
     "template_no, partner_id, freeze_amount, period_mode, period_time, period_days";
@@ -84,10 +84,25 @@ pub(super) fn signed_row(r: &Row) -> Result<SignedAgreement> {
     })
 }
 
-impl AgreementTx for PgTx<'_> {
+impl AgreementReadTx for PgTx<'_> {
     fn template_terms(&mut self, template_no: &str) -> Result<Option<TemplateTerms>> {
         let sql = format!("SELECT {TERMS_COLUMNS} FROM templates WHERE template_no = $1");
         self.first(&sql, &[&template_no], terms_row)
+    }
+
+    fn template_record(&mut self, template_no: &str) -> Result<Option<TemplateRecord>> {
+        let Some(template) = self.template(template_no)? else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT {TERMS_COLUMNS}, blocks FROM templates WHERE template_no = $1");
+        let Some(row) = self.opt(&sql, &[&template_no])? else {
+            return Ok(None);
+        };
+        Ok(Some(TemplateRecord {
+            terms: terms_row(&row)?,
+            template,
+            blocks_json: get(&row, 6)?,
+        }))
     }
 
     fn user_admitted(&mut self, user_id: &str) -> Result<Option<bool>> {
@@ -98,6 +113,74 @@ impl AgreementTx for PgTx<'_> {
             Some(row) => Ok(Some(get(&row, 0)?)),
             None => Ok(None),
         }
+    }
+
+    fn signed_agreement(&mut self, agreement_no: &str) -> Result<Option<SignedAgreement>> {
+        let sql = format!(
+            "SELECT {} FROM agreements WHERE agreement_no = $1",
+            signed_columns()
+        );
+        self.first(&sql, &[&agreement_no], signed_row)
+    }
+}
+
+impl AgreementTx for PgTx<'_> {
+    fn template_by_key(
+        &mut self,
+        partner_id: &str,
+        out_biz_no: &str,
+    ) -> Result<Option<(String, String)>> {
+        match self.opt(
+            "SELECT template_no, fingerprint FROM templates WHERE partner_id = $1 AND out_biz_no = $2",
+            &[&partner_id, &out_biz_no],
+        )? {
+            Some(row) => Ok(Some((get(&row, 0)?, get(&row, 1)?))),
+            None => Ok(None),
+        }
+    }
+
+    fn insert_template(&mut self, n: &NewTemplate) -> Result<()> {
+        let t = &n.template;
+        let (mode, time) = match &n.terms.period {
+            Some(p) => {
+                let (m, t) = period::to_columns(p);
+                (Some(m), Some(t))
+            }
+            None => (None, None),
+        };
+        self.exec(
+            "INSERT INTO templates (template_no, mode, obligation_times, obligation_amount, period_days,
+               settle_check, settle_tolerance, partner_id, out_biz_no, blocks, fingerprint, freeze_amount,
+               created_ms, period_mode, period_time)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
+            &[
+                &t.template_no,
+                &mode_str(t.mode),
+                &t.obligation_times,
+                &t.obligation_amount.map(|f| f.0),
+                &t.period_days,
+                &t.settle_check,
+                &t.settle_tolerance.0,
+                &n.terms.owner,
+                &n.out_biz_no,
+                &n.blocks_json,
+                &n.fingerprint,
+                &n.terms.freeze_amount.0,
+                &ms(&n.created),
+                &mode,
+                &time,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn lock_agreement(&mut self, agreement_no: &str) -> Result<Option<Agreement>> {
+        // The totals row first, in the order settle.apply takes its locks.
+        self.lock_totals(agreement_no)?;
+        let sql = format!(
+            "SELECT {AGREEMENT_COLUMNS} FROM agreements WHERE agreement_no = $1 FOR UPDATE"
+        );
+        self.first(&sql, &[&agreement_no], agreement_row)
     }
 
     fn preorder_by_key(
