@@ -335,11 +335,20 @@ def _request(inp):
     return request if cls is not None else _AnyMethodRequest(request, method)
 
 
+def _plain(value):
+    """A response field as JSON: nested SDK domain objects via their own to_alipay_dict()."""
+    if hasattr(value, "to_alipay_dict"):
+        return value.to_alipay_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _response_object(method, content):
     cls = _sdk_class(method, "Response") or AlipayResponse
     response = cls()
     response.parse_response_content(content)
-    fields = {k.lstrip("_"): v for k, v in vars(response).items() if k not in ("body",)}
+    fields = {k.lstrip("_"): _plain(v) for k, v in vars(response).items() if k not in ("body",)}
     return response.is_success(), fields
 
 
