@@ -351,3 +351,89 @@ async fn settle_apply_names_the_plan_of_an_expired_agreement() {
     assert_eq!(refund.status, 200, "{}", refund.body);
     assert_invariants(&server).await;
 }
+
+fn merchant_body(partner: &str, key: &str, action: &str, refer: Option<&str>, amount: &str) -> String {
+    let mut b = json!({
+        "agreement_id": AGREEMENT_NO, "provider_pid": partner, "out_biz_no": key,
+        "user_id": USER_ID, "biz_action": action, "sub_biz_action": "ADD",
+        "biz_time": "2024-05-21 10:00:00", "data_type": "TASK",
+        "times_type_sync_data": {"task_times": 1, "task_amount": amount}
+    });
+    if let Some(r) = refer {
+        b["refer_out_biz_no"] = json!(r);
+    }
+    b.to_string()
+}
+
+#[tokio::test]
+async fn merchant_cumulate_sync_writes_the_shared_ledger_over_v3_and_v1() {
+    let server = TestServer::start().await;
+    let first = V3::post(
+        V3_MERCHANT_CUMULATE_SYNC,
+        &merchant_body(PARTNER_ID, "M-1", "POSITIVE", None, "5.00"),
+    )
+    .send(&server)
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    let v = first.json();
+    assert_eq!(v["agreement_id"], AGREEMENT_NO);
+    assert_eq!(v["out_biz_no"], "M-1");
+    let again = V3::post(
+        V3_MERCHANT_CUMULATE_SYNC,
+        &merchant_body(PARTNER_ID, "M-1", "POSITIVE", None, "5.00"),
+    )
+    .send(&server)
+    .await;
+    assert_eq!((again.status, &again.body), (200, &first.body));
+    V3::post(
+        V3_MERCHANT_CUMULATE_SYNC,
+        &merchant_body(PARTNER_ID, "M-1", "POSITIVE", None, "6.00"),
+    )
+    .send(&server)
+    .await
+    .assert_error(400, "IDEMPOTENT_ERROR");
+    // cumulation.sync's key space is the same.
+    V3::post(V3_SYNC, &cumulation_body(AGREEMENT_NO, PARTNER_ID, "M-1"))
+        .send(&server)
+        .await
+        .assert_error(400, "IDEMPOTENT_ERROR");
+    V3::post(
+        V3_MERCHANT_CUMULATE_SYNC,
+        &merchant_body(TOKEN_PARTNER_ID, "M-2", "POSITIVE", None, "1.00"),
+    )
+    .send(&server)
+    .await
+    .assert_error(403, "REQUEST_ACCESS_ILLEGAL");
+    V3::post(
+        V3_MERCHANT_CUMULATE_SYNC,
+        &merchant_body(PARTNER_ID, "M-2", "SIDEWAYS", None, "1.00"),
+    )
+    .send(&server)
+    .await
+    .assert_error(400, "INVALID_BIZ_ACTION");
+
+    // v1: reverse 2.00 of it, then more than is left.
+    let call = V1::new(
+        MERCHANT_CUMULATE_SYNC,
+        &merchant_body(PARTNER_ID, "M-3", "REVERSE", Some("M-1"), "2.00"),
+    );
+    let node = v1_node(&server, call.clone()).await;
+    assert_eq!(node["code"], "10000", "{node}");
+    assert_eq!(node["out_biz_no"], "M-3");
+    assert_eq!(v1_node(&server, call).await, node);
+    let over = V1::new(
+        MERCHANT_CUMULATE_SYNC,
+        &merchant_body(PARTNER_ID, "M-4", "REVERSE", Some("M-1"), "3.01"),
+    );
+    assert_codes(&v1_node(&server, over).await, "40004", "REFUND_ILLEGAL");
+
+    // cumulate.query shows the net 3.00.
+    let q = V3::get(&format!(
+        "{V3_CUMULATE_QUERY}?agreement_id={AGREEMENT_NO}&user_id={USER_ID}"
+    ))
+    .send(&server)
+    .await;
+    assert_eq!(q.status, 200, "{}", q.body);
+    assert_eq!(q.json()["aggr_amount"], "3.00", "{}", q.body);
+    assert_invariants(&server).await;
+}

@@ -233,16 +233,30 @@ fn check_agreement<'a>(
     cmd: &CumulationCmd,
     agreement: Option<&'a Agreement>,
 ) -> Result<&'a Agreement, Rejection> {
+    let user = Some((cmd.user_id.as_deref(), cmd.open_id.as_deref()));
+    check_agreement_of(&cmd.agreement_no, &cmd.partner_id, user, agreement)
+}
+
+/// Rule 3b for any ledger API: the agreement exists, is `partner_id`'s, is the user's when
+/// `user` is `Some` (then at least one id must match), and is `Y`.
+pub fn check_agreement_of<'a>(
+    agreement_no: &str,
+    partner_id: &str,
+    user: Option<(Option<&str>, Option<&str>)>,
+    agreement: Option<&'a Agreement>,
+) -> Result<&'a Agreement, Rejection> {
     let fail = |detail: String| reject(CumulationCode::EasyMemberConsultFail, detail);
-    let a = agreement.ok_or_else(|| fail(format!("协议{}不存在", cmd.agreement_no)))?;
-    if a.partner_id != cmd.partner_id {
+    let a = agreement.ok_or_else(|| fail(format!("协议{agreement_no}不存在")))?;
+    if a.partner_id != partner_id {
         return Err(fail(format!(
             "协议{}不属于商户{}",
-            a.agreement_no, cmd.partner_id
+            a.agreement_no, partner_id
         )));
     }
-    if !a.belongs_to(cmd.user_id.as_deref(), cmd.open_id.as_deref()) {
-        return Err(fail(format!("协议{}不属于该用户", a.agreement_no)));
+    if let Some((user_id, open_id)) = user {
+        if !a.belongs_to(user_id, open_id) {
+            return Err(fail(format!("协议{}不属于该用户", a.agreement_no)));
+        }
     }
     if a.status != AgreementStatus::Valid {
         return Err(fail(format!(

@@ -11,6 +11,7 @@
 //! | [`fingerprint`] | business fingerprints for idempotency |
 //! | [`ledger`] | cumulation events, per-agreement totals and how one event changes them |
 //! | [`cumulation`] | cumulation sync rules 2–6 |
+//! | [`merchant_sync`] | merchant-level `cumulate.sync` into the same ledger |
 //! | [`refund`] | refunds: grouping by payment, refund budgets, rule 6 (no over-refund) |
 //! | [`invariants`] | the ledger invariants recomputed over stored events (totals, over-refund) |
 //! | [`state_sync`] | state machines, `biz_data` schemas, state sync checks 4–9 |
@@ -38,6 +39,7 @@ pub mod fingerprint;
 pub mod ids;
 pub mod invariants;
 pub mod ledger;
+pub mod merchant_sync;
 pub mod period;
 pub mod preorder;
 pub mod query;

@@ -7,11 +7,12 @@
 use std::collections::BTreeMap;
 
 use zhima_proto::catalog::CumulationCode;
-use zhima_proto::models::BizAction;
+use zhima_proto::models::{BizAction, CumulateDataType};
 use zhima_proto::money::Fen;
 use zhima_proto::time::format_alipay_datetime;
 use zhima_proto::validate::ValidCumulation;
 
+use crate::domain::entities::Time;
 use crate::domain::ledger::{DiscountKey, EventAmounts, LedgerEvent};
 use crate::error::Rejection;
 
@@ -73,30 +74,60 @@ pub fn check(
     prior_refunds: &[EventAmounts],
     refund: &EventAmounts,
 ) -> Result<bool, Rejection> {
-    let pay_no = cmd.pay_out_biz_no.as_deref().unwrap_or_default();
+    let target = RefundTarget {
+        agreement_no: &cmd.agreement_no,
+        pay_out_biz_no: cmd.pay_out_biz_no.as_deref().unwrap_or_default(),
+        biz_time: cmd.biz_time,
+        data_type: cmd.cumulate_data_type,
+    };
+    check_against(&target, payment, prior_refunds, refund)
+}
+
+/// What a refund names, whichever API sent it.
+#[derive(Debug, Clone, Copy)]
+pub struct RefundTarget<'a> {
+    /// The agreement the refund is for.
+    pub agreement_no: &'a str,
+    /// The refunded payment's `out_biz_no`.
+    pub pay_out_biz_no: &'a str,
+    /// The refund's business time.
+    pub biz_time: Time,
+    /// The refund's data type (must be the payment's).
+    pub data_type: CumulateDataType,
+}
+
+/// The refund rule itself (shared by `cumulation.sync` and the merchant-level
+/// `cumulate.sync`); `Ok(true)` when the refund exhausts the payment.
+pub fn check_against(
+    target: &RefundTarget<'_>,
+    payment: Option<&LedgerEvent>,
+    prior_refunds: &[EventAmounts],
+    refund: &EventAmounts,
+) -> Result<bool, Rejection> {
+    let pay_no = target.pay_out_biz_no;
     let payment = payment
-        .filter(|p| p.action == BizAction::OrderPaid && p.agreement_no == cmd.agreement_no)
+        .filter(|p| p.action == BizAction::OrderPaid && p.agreement_no == target.agreement_no)
         .ok_or_else(|| {
             reject(
                 CumulationCode::PayOrderNotExist,
                 format_args!(
                     "pay_out_biz_no {pay_no}不是协议{}的ORDER_PAID记录",
-                    cmd.agreement_no
+                    target.agreement_no
                 ),
             )
         })?;
-    if cmd.biz_time < payment.biz_time {
+    if target.biz_time < payment.biz_time {
         return Err(reject(
             CumulationCode::RefundTimeIllegal,
             format_args!(
                 "退款biz_time {}早于原支付的{}",
-                format_alipay_datetime(&cmd.biz_time),
+                format_alipay_datetime(&target.biz_time),
                 format_alipay_datetime(&payment.biz_time)
             ),
         ));
     }
     let illegal = |detail: String| reject(CumulationCode::RefundIllegal, detail);
-    if payment.data_type != cmd.cumulate_data_type {
+    if payment.data_type != target.data_type {
         return Err(illegal(format!(
             "原支付{pay_no}的cumulate_data_type为{}，退款必须相同",
             payment.data_type

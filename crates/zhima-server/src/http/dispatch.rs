@@ -17,11 +17,13 @@ use super::error::{ApiError, GatewayFault};
 use super::shared::Shared;
 use crate::domain::entities::Caller;
 use crate::domain::query::agreement_response;
+use crate::domain::merchant_sync::merchant_sync_response;
 use crate::domain::settle_refund::refund_response;
 use crate::domain::settle_unfreeze::unfreeze_response;
 use zhima_proto::models::{
     ZhimaCreditPeZmgoSettleRefundModel, ZhimaCreditPeZmgoSettleRefundResponse,
     ZhimaCreditPeZmgoSettleUnfreezeModel, ZhimaCreditPeZmgoSettleUnfreezeResponse,
+    ZhimaMerchantZmgoCumulateSyncModel, ZhimaMerchantZmgoCumulateSyncResponse,
 };
 
 /// Where the business model comes from.
@@ -45,6 +47,7 @@ pub(crate) enum Success {
     SettleRefund(ZhimaCreditPeZmgoSettleRefundResponse),
     SettleUnfreeze(ZhimaCreditPeZmgoSettleUnfreezeResponse),
     Agreements(super::dispatch_agreements::AgreementSuccess),
+    MerchantCumulateSync(ZhimaMerchantZmgoCumulateSyncResponse),
 }
 
 /// Runs `api` for `caller`. The validated request values are the domain commands.
@@ -111,6 +114,12 @@ pub(crate) async fn dispatch(
             let unfreeze = storage.unfreeze(cmd, caller).await?;
             Ok(Success::SettleUnfreeze(unfreeze_response(&unfreeze)))
         }
+        Api::MerchantCumulateSync => {
+            let model: ZhimaMerchantZmgoCumulateSyncModel = parse_model(input)?;
+            let cmd = validate::validate_merchant_cumulate_sync(&model)?;
+            let event = storage.merchant_cumulate_sync(cmd, caller).await?;
+            Ok(Success::MerchantCumulateSync(merchant_sync_response(&event)))
+        }
         // The lifecycle APIs (PRODUCT §11) not served yet (the agreement half is served above,
         // by `dispatch_agreements`): the gateway's answer for a method it does not know.
         Api::TemplateCreate
@@ -120,8 +129,7 @@ pub(crate) async fn dispatch(
         | Api::SignApply
         | Api::AgreementSign
         | Api::BizoptClose
-        | Api::AgreementUnsign
-        | Api::MerchantCumulateSync => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
+        | Api::AgreementUnsign => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::domain::consent::SignConsent;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Time};
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use zhima_proto::money::Fen;
@@ -152,6 +153,12 @@ pub trait WriteTx: super::agreement_tx::AgreementTx {
 
     /// Records an unfreeze decided by the domain.
     fn record_unfreeze(&mut self, unfreeze: &Unfreeze) -> Result<()>;
+
+    /// The [`CumulationSnapshot`] of a merchant-level `cumulate.sync`: the event under
+    /// (`provider_pid`, `out_biz_no`) — either API's — else the agreement, its template, and
+    /// for a `refer_out_biz_no` that payment and its refunds. Locks the agreement's totals
+    /// like [`WriteTx::load_cumulation`].
+    fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot>;
 
     /// Sets the amount frozen for an agreement (operators and tests); `false` when there is no
     /// such agreement.

@@ -17,6 +17,7 @@ use crate::domain::invariants::InvariantReport;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::{AgreementQuery, CumulateQuery, CumulateSummary, Page};
 use crate::domain::settle::{SettleCmd, SettleReceipt};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle_refund::{RefundCmd, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd};
 use zhima_proto::money::Fen;
@@ -246,6 +247,17 @@ impl Storage {
     /// once per (`partner_id`, `out_request_no`).
     pub async fn unfreeze(&self, cmd: UnfreezeCmd, caller: Caller) -> Result<Unfreeze> {
         self.write(move |tx| money::unfreeze(tx, &cmd, &caller)).await
+    }
+
+    /// `zhima.merchant.zmgo.cumulate.sync`: one event in the ledger `cumulation.sync` writes,
+    /// exactly once per (`provider_pid`, `out_biz_no`) in the same key space.
+    pub async fn merchant_cumulate_sync(
+        &self,
+        cmd: MerchantSyncCmd,
+        caller: Caller,
+    ) -> Result<LedgerEvent> {
+        self.write(move |tx| money::merchant_sync(tx, &cmd, &caller))
+            .await
     }
 
     /// Sets the amount frozen for an agreement (operators, tests); `false` when unknown.

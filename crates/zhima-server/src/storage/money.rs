@@ -4,6 +4,8 @@
 
 use crate::domain::entities::Caller;
 use crate::domain::ids;
+use crate::domain::ledger::LedgerEvent;
+use crate::domain::merchant_sync::{self, MerchantSyncCmd, MerchantSyncDecision};
 use crate::domain::settle_refund::{self, RefundCmd, RefundDecision, SettlementRefund};
 use crate::domain::settle_unfreeze::{self, Unfreeze, UnfreezeCmd, UnfreezeDecision};
 use crate::error::Result;
@@ -24,6 +26,23 @@ pub(crate) fn refund_settlement(
         RefundDecision::Refund(r) => {
             tx.record_refund(&r)?;
             Ok(*r)
+        }
+    }
+}
+
+/// `zhima.merchant.zmgo.cumulate.sync`: the event (and totals delta) in the shared ledger.
+pub(crate) fn merchant_sync(
+    tx: &mut dyn WriteTx,
+    cmd: &MerchantSyncCmd,
+    caller: &Caller,
+) -> Result<LedgerEvent> {
+    let snap = tx.load_merchant_sync(cmd)?;
+    match merchant_sync::decide(cmd, caller, &snap) {
+        MerchantSyncDecision::Replay(e) => Ok(e),
+        MerchantSyncDecision::Reject(r) => Err(r.into()),
+        MerchantSyncDecision::Append(a) => {
+            let seq = tx.append_cumulation(&a)?;
+            Ok(LedgerEvent { seq, ..a.event })
         }
     }
 }

@@ -48,6 +48,8 @@ pub const SETTLE_REFUND: &str = "zhima.credit.pe.zmgo.settle.refund";
 pub const V3_SETTLE_REFUND: &str = "/v3/zhima/credit/pe/zmgo/settle/refund";
 pub const SETTLE_UNFREEZE: &str = "zhima.credit.pe.zmgo.settle.unfreeze";
 pub const V3_SETTLE_UNFREEZE: &str = "/v3/zhima/credit/pe/zmgo/settle/unfreeze";
+pub const MERCHANT_CUMULATE_SYNC: &str = "zhima.merchant.zmgo.cumulate.sync";
+pub const V3_MERCHANT_CUMULATE_SYNC: &str = "/v3/zhima/merchant/zmgo/cumulate/sync";
 
 // ---------------------------------------------------------------------------------------
 // Keys (shared/spec/vectors/keys.json: fixed throwaway keys, with matching certificates)

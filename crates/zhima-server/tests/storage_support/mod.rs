@@ -377,3 +377,9 @@ pub async fn settle_empty(
     }));
     storage.apply_settlement(cmd, caller).await
 }
+
+/// A merchant-level `cumulate.sync` request body, parsed and validated as the HTTP layer does.
+pub fn merchant_sync_cmd(body: Value) -> zhima_server::domain::merchant_sync::MerchantSyncCmd {
+    let model = zhima_proto::models::from_json(&body.to_string()).expect("merchant body parses");
+    validate::validate_merchant_cumulate_sync(&model).expect("merchant body validates")
+}

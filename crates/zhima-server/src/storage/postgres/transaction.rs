@@ -15,6 +15,7 @@ use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSn
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Template, Time, Trade};
 use crate::domain::ledger::{LedgerEvent, TotalsDelta};
 use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use zhima_proto::money::Fen;
@@ -696,5 +697,9 @@ impl WriteTx for PgTx<'_> {
 
     fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool> {
         self.money_set_freeze_amount(agreement_no, amount)
+    }
+
+    fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
+        self.money_load_merchant_sync(cmd)
     }
 }

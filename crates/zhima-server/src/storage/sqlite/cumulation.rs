@@ -9,6 +9,7 @@ use zhima_proto::money::Fen;
 
 use super::records::{self, collect, conversion, ms, parse, time};
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::ledger::{AgreementTotals, EventAmounts, LedgerEvent, TotalsDelta};
 use crate::domain::query::Page;
 use crate::error::Result;
@@ -106,6 +107,39 @@ pub(crate) fn load_snapshot(conn: &Connection, cmd: &CumulationCmd) -> Result<Cu
         agreement,
         template,
         trade,
+        payment,
+        prior_refunds,
+    })
+}
+
+/// The snapshot of a merchant-level `cumulate.sync`: the same key space and rows.
+pub(crate) fn load_merchant_snapshot(
+    conn: &Connection,
+    cmd: &MerchantSyncCmd,
+) -> Result<CumulationSnapshot> {
+    if let Some(existing) = event_by_key(conn, &cmd.provider_pid, &cmd.out_biz_no)? {
+        return Ok(CumulationSnapshot {
+            existing: Some(existing),
+            ..Default::default()
+        });
+    }
+    let agreement = records::agreement(conn, &cmd.agreement_id)?;
+    let template = match &agreement {
+        Some(a) => records::template(conn, &a.template_no)?,
+        None => None,
+    };
+    let (payment, prior_refunds) = match &cmd.refer_out_biz_no {
+        Some(refer) => (
+            event_by_key(conn, &cmd.provider_pid, refer)?,
+            refunds_of(conn, &cmd.provider_pid, refer)?,
+        ),
+        None => (None, Vec::new()),
+    };
+    Ok(CumulationSnapshot {
+        existing: None,
+        agreement,
+        template,
+        trade: None,
         payment,
         prior_refunds,
     })

@@ -14,6 +14,7 @@ use crate::domain::entities::{
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use zhima_proto::money::Fen;
@@ -115,6 +116,10 @@ impl WriteTx for SqliteTx<'_> {
 
     fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool> {
         money::set_freeze_amount(self.0, agreement_no, amount)
+    }
+
+    fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
+        cumulation::load_merchant_snapshot(self.0, cmd)
     }
 }
 

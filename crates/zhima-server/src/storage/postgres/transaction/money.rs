@@ -7,7 +7,9 @@
 use postgres::Row;
 use zhima_proto::money::Fen;
 
+use crate::domain::cumulation::CumulationSnapshot;
 use crate::domain::invariants::MoneyBalances;
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{FreezeSource, Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use crate::error::Result;
@@ -173,6 +175,45 @@ impl PgTx<'_> {
             &[&agreement_no, &amount.0],
         )?;
         Ok(n == 1)
+    }
+
+    pub(super) fn money_load_merchant_sync(
+        &mut self,
+        cmd: &MerchantSyncCmd,
+    ) -> Result<CumulationSnapshot> {
+        // As `load_cumulation`: lock first, so what is read stays current until the commit.
+        self.lock_totals(&cmd.agreement_id)?;
+        if let Some(existing) = self.event_by_key(&cmd.provider_pid, &cmd.out_biz_no)? {
+            return Ok(CumulationSnapshot {
+                existing: Some(existing),
+                ..Default::default()
+            });
+        }
+        let agreement = ReadTx::agreement(self, &cmd.agreement_id)?;
+        let template = match &agreement {
+            Some(a) => self.template(&a.template_no)?,
+            None => None,
+        };
+        let (payment, prior_refunds) = match &cmd.refer_out_biz_no {
+            Some(refer) => {
+                let payment = self.event_by_key(&cmd.provider_pid, refer)?;
+                let sql = format!(
+                    "SELECT {EVENT_COLUMNS} FROM cumulation_events
+                     WHERE partner_id = $1 AND pay_out_biz_no = $2 AND biz_action = 'ORDER_REFUND' ORDER BY seq"
+                );
+                let refunds = self.all(&sql, &[&cmd.provider_pid, refer], event_row)?;
+                (payment, refunds.into_iter().map(|e| e.amounts).collect())
+            }
+            None => (None, Vec::new()),
+        };
+        Ok(CumulationSnapshot {
+            existing: None,
+            agreement,
+            template,
+            trade: None,
+            payment,
+            prior_refunds,
+        })
     }
 
     pub(super) fn money_sums(&mut self) -> Result<MoneyBalances> {
