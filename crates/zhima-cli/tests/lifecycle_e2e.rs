@@ -193,6 +193,12 @@ impl World {
     /// agreement `N` and the ledger unchanged afterwards.
     async fn settle_refund_unfreeze(&self, agreement: &str, run: &str, plan: &str, totals: Totals) {
         let v1 = self.zc.v1();
+        let claim = lc::Claim::of(
+            &self
+                .ledger(agreement, totals, 2, "before settle.apply")
+                .await,
+        );
+        assert_eq!(claim.tasks, 2, "the merchant report's 2 tasks: {claim:?}");
         // The same plan with its last digit changed.
         let last = plan.as_bytes()[plan.len() - 1] - b'0';
         let wrong = format!("{}{}", &plan[..plan.len() - 1], (last + 1) % 10);
@@ -202,7 +208,7 @@ impl World {
                 &format!("{run}-s0"),
                 &wrong,
                 500,
-                totals,
+                claim,
             )))
             .await,
             "WITHHOLD_PLAN_NO_ILLEGAL",
@@ -218,7 +224,7 @@ impl World {
             &format!("{run}-s1"),
             plan,
             500,
-            totals,
+            claim,
         ));
         let settled = v1.settle_apply(&apply).await.expect("settle.apply").data;
         assert_eq!(settled.withhold_plan_no.as_deref(), Some(plan));

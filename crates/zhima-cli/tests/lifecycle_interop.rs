@@ -142,18 +142,30 @@ async fn every_api_via(ch: Channel) {
         .await;
     assert_eq!(status["agreement_status"], "P", "after unsign: {status}");
 
-    let totals = totals_of(
-        &via.call(Api::CumulateQuery, &query_body(&agreement, false, 1, 20))
-            .await,
-    );
+    let ledger = via
+        .call(Api::CumulateQuery, &query_body(&agreement, true, 1, 20))
+        .await;
+    let totals = totals_of(&ledger);
     assert_eq!(
         totals.times, 1,
-        "one merchant report is one payment: {totals:?}"
+        "one merchant report is one payment: {ledger}"
     );
+    let tasks: i64 = ledger["detail_list"]
+        .as_array()
+        .unwrap_or_else(|| panic!("cumulate.query without detail_list: {ledger}"))
+        .iter()
+        .map(|d| d["task_times"].as_i64().unwrap_or(0))
+        .sum();
+    assert_eq!(tasks, 2, "the report's task_times: {ledger}");
+    let claim = lc::Claim {
+        amount: totals.amount,
+        discount: totals.discount,
+        tasks,
+    };
     let settled = via
         .call(
             Api::SettleApply,
-            &lc::settle_apply(&agreement, &id("settle"), &plan, 500, totals),
+            &lc::settle_apply(&agreement, &id("settle"), &plan, 500, claim),
         )
         .await;
     assert_eq!(

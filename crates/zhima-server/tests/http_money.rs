@@ -181,13 +181,19 @@ async fn v1_refunds_a_settlement_within_its_pay_amount() {
     assert_eq!(first["code"], "10000", "{first}");
     assert_eq!(first["refund_amount"], "1.50");
     assert_eq!(first["withhold_plan_no"], "W-1");
-    assert!(first["refund_opt_no"].as_str().is_some_and(|n| n.len() == 28));
+    assert!(first["refund_opt_no"]
+        .as_str()
+        .is_some_and(|n| n.len() == 28));
     assert_eq!(v1_node(&server, call).await, first);
     let conflict = V1::new(
         SETTLE_REFUND,
         &refund_body(AGREEMENT_NO, PARTNER_ID, "R-1", "W-1", "1.00"),
     );
-    assert_codes(&v1_node(&server, conflict).await, "40004", "IDEMPOTENT_ERROR");
+    assert_codes(
+        &v1_node(&server, conflict).await,
+        "40004",
+        "IDEMPOTENT_ERROR",
+    );
     let exceed = V1::new(
         SETTLE_REFUND,
         &refund_body(AGREEMENT_NO, PARTNER_ID, "R-2", "W-1", "0.51"),
@@ -200,7 +206,11 @@ async fn v1_refunds_a_settlement_within_its_pay_amount() {
         SETTLE_REFUND,
         &refund_body(AGREEMENT_NO, TOKEN_PARTNER_ID, "R-3", "W-1", "0.10"),
     );
-    assert_codes(&v1_node(&server, foreign).await, "40004", "SETTLE_ORDER_NOT_EXIST");
+    assert_codes(
+        &v1_node(&server, foreign).await,
+        "40004",
+        "SETTLE_ORDER_NOT_EXIST",
+    );
     assert_invariants(&server).await;
 }
 
@@ -352,7 +362,13 @@ async fn settle_apply_names_the_plan_of_an_expired_agreement() {
     assert_invariants(&server).await;
 }
 
-fn merchant_body(partner: &str, key: &str, action: &str, refer: Option<&str>, amount: &str) -> String {
+fn merchant_body(
+    partner: &str,
+    key: &str,
+    action: &str,
+    refer: Option<&str>,
+    amount: &str,
+) -> String {
     let mut b = json!({
         "agreement_id": AGREEMENT_NO, "provider_pid": partner, "out_biz_no": key,
         "user_id": USER_ID, "biz_action": action, "sub_biz_action": "ADD",

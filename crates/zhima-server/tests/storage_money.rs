@@ -89,7 +89,10 @@ async fn refunds_stay_within_the_settled_amount(backend: Backend) {
         .unwrap();
 
     let first = s
-        .refund_settlement(refund_cmd(refund(AGREEMENT, "R-1", "W-1", "5.00")), caller())
+        .refund_settlement(
+            refund_cmd(refund(AGREEMENT, "R-1", "W-1", "5.00")),
+            caller(),
+        )
         .await
         .unwrap();
     let answer = refund_response(&first);
@@ -103,39 +106,57 @@ async fn refunds_stay_within_the_settled_amount(backend: Backend) {
 
     // Replay: the original answer (same refund_opt_no), nothing more refunded.
     let again = s
-        .refund_settlement(refund_cmd(refund(AGREEMENT, "R-1", "W-1", "5.00")), caller())
+        .refund_settlement(
+            refund_cmd(refund(AGREEMENT, "R-1", "W-1", "5.00")),
+            caller(),
+        )
         .await
         .unwrap();
     assert_eq!(refund_response(&again), answer);
     // Same key, other content.
     assert_eq!(
         code_of(
-            s.refund_settlement(refund_cmd(refund(AGREEMENT, "R-1", "W-1", "4.00")), caller())
-                .await
+            s.refund_settlement(
+                refund_cmd(refund(AGREEMENT, "R-1", "W-1", "4.00")),
+                caller()
+            )
+            .await
         ),
         "IDEMPOTENT_ERROR"
     );
     // 4.90 left.
     let rej = rejection_of(
-        s.refund_settlement(refund_cmd(refund(AGREEMENT, "R-2", "W-1", "4.91")), caller())
-            .await,
+        s.refund_settlement(
+            refund_cmd(refund(AGREEMENT, "R-2", "W-1", "4.91")),
+            caller(),
+        )
+        .await,
     );
     assert_eq!(rej.code.as_str(), "REFUND_AMOUNT_EXCEED");
     assert!(rej.sub_msg.contains("4.90"), "{}", rej.sub_msg);
-    s.refund_settlement(refund_cmd(refund(AGREEMENT, "R-2", "W-1", "4.90")), caller())
-        .await
-        .unwrap();
+    s.refund_settlement(
+        refund_cmd(refund(AGREEMENT, "R-2", "W-1", "4.90")),
+        caller(),
+    )
+    .await
+    .unwrap();
     let rej = rejection_of(
-        s.refund_settlement(refund_cmd(refund(AGREEMENT, "R-3", "W-1", "0.01")), caller())
-            .await,
+        s.refund_settlement(
+            refund_cmd(refund(AGREEMENT, "R-3", "W-1", "0.01")),
+            caller(),
+        )
+        .await,
     );
     assert_eq!(rej.code.as_str(), "REFUND_AMOUNT_EXCEED");
     assert!(rej.sub_msg.contains("0.00"), "{}", rej.sub_msg);
     // The rejected key was not consumed... and the wrong plan names no settlement.
     assert_eq!(
         code_of(
-            s.refund_settlement(refund_cmd(refund(AGREEMENT, "R-3", "W-2", "0.01")), caller())
-                .await
+            s.refund_settlement(
+                refund_cmd(refund(AGREEMENT, "R-3", "W-2", "0.01")),
+                caller()
+            )
+            .await
         ),
         "SETTLE_ORDER_NOT_EXIST"
     );
@@ -194,7 +215,11 @@ async fn concurrent_refunds_never_exceed_the_settlement(backend: Backend) {
         .unwrap();
     let mut tasks = Vec::new();
     for i in 0..24 {
-        let storage = if i % 2 == 0 { s.clone() } else { second.clone() };
+        let storage = if i % 2 == 0 {
+            s.clone()
+        } else {
+            second.clone()
+        };
         tasks.push(tokio::spawn(async move {
             let cmd = refund_cmd(refund(AGREEMENT, &format!("RC-{i}"), "W-C", "1.00"));
             storage.refund_settlement(cmd, caller()).await
@@ -254,8 +279,11 @@ async fn unfreezes_stay_within_the_frozen_amount(backend: Backend) {
     assert_eq!(rej.code.as_str(), "UNFREEZE_AMOUNT_EXCEED");
     // Another merchant's agreement reads like a missing one.
     let foreign = rejection_of(
-        s.unfreeze(unfreeze_cmd(unfreeze(FOREIGN_AGREEMENT, "U-4", "0.01")), caller())
-            .await,
+        s.unfreeze(
+            unfreeze_cmd(unfreeze(FOREIGN_AGREEMENT, "U-4", "0.01")),
+            caller(),
+        )
+        .await,
     );
     let missing = rejection_of(
         s.unfreeze(unfreeze_cmd(unfreeze("A_NOPE", "U-4", "0.01")), caller())
@@ -281,7 +309,11 @@ async fn concurrent_unfreezes_never_exceed_the_frozen_amount(backend: Backend) {
     s.set_freeze_amount(AGREEMENT, Fen(500)).await.unwrap();
     let mut tasks = Vec::new();
     for i in 0..16 {
-        let storage = if i % 2 == 0 { s.clone() } else { second.clone() };
+        let storage = if i % 2 == 0 {
+            s.clone()
+        } else {
+            second.clone()
+        };
         tasks.push(tokio::spawn(async move {
             let cmd = unfreeze_cmd(unfreeze(AGREEMENT, &format!("UC-{i}"), "1.00"));
             storage.unfreeze(cmd, caller()).await

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use zhima_proto::models::Api;
 
-use super::{yuan, Totals, PARTNER_ID, USER_ID};
+use super::{yuan, Ledger, PARTNER_ID, USER_ID};
 
 /// The v1 method of `api`.
 pub fn method(api: Api) -> &'static str {
@@ -87,19 +87,44 @@ pub fn agreement_query(agreement: &str) -> Value {
     json!({"agreement_id": agreement, "alipay_user_id": USER_ID})
 }
 
-/// `settle.apply` naming `withhold_plan_no`, claiming the ledger's `totals`.
+/// What a merchant claims in `settle.apply`: the ledger's net trade and discount amounts and
+/// its net task count (the sum of `task_times` over `detail_list`, which is what the settlement
+/// check compares; `aggr_times` counts payments instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Claim {
+    /// `total_real_pay_amount` (fen).
+    pub amount: i64,
+    /// `total_discount_amount` (fen).
+    pub discount: i64,
+    /// `total_task_count`.
+    pub tasks: i64,
+}
+
+impl Claim {
+    /// The claim matching `ledger`.
+    pub fn of(ledger: &Ledger) -> Claim {
+        let sign = |refund: bool| if refund { -1 } else { 1 };
+        Claim {
+            amount: ledger.totals.amount,
+            discount: ledger.totals.discount,
+            tasks: ledger.events.iter().map(|e| sign(e.refund) * e.tasks).sum(),
+        }
+    }
+}
+
+/// `settle.apply` naming `withhold_plan_no`, claiming `claim`.
 pub fn settle_apply(
     agreement: &str,
     out_request_no: &str,
     plan: &str,
     pay_fen: i64,
-    totals: Totals,
+    claim: Claim,
 ) -> Value {
     json!({"agreement_id": agreement, "partner_id": PARTNER_ID, "alipay_user_id": USER_ID,
            "out_request_no": out_request_no, "withhold_plan_no": plan, "pay_amount": yuan(pay_fen),
-           "total_real_pay_amount": yuan(totals.amount),
-           "total_discount_amount": yuan(totals.discount),
-           "total_task_count": totals.times.to_string()})
+           "total_real_pay_amount": yuan(claim.amount),
+           "total_discount_amount": yuan(claim.discount),
+           "total_task_count": claim.tasks.to_string()})
 }
 
 /// `settle.refund` of `fen` of the settlement `plan`.

@@ -116,7 +116,11 @@ pub fn amounts_of(cmd: &MerchantSyncCmd) -> EventAmounts {
 fn task_name_of(cmd: &MerchantSyncCmd) -> Option<String> {
     match &cmd.data {
         MerchantSyncData::Amount { task_desc, .. } | MerchantSyncData::Times { task_desc, .. } => {
-            Some(task_desc.clone().unwrap_or_else(|| DEFAULT_TASK_NAME.into()))
+            Some(
+                task_desc
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_TASK_NAME.into()),
+            )
         }
         MerchantSyncData::Discount { .. } => None,
     }
@@ -168,8 +172,8 @@ fn build(
     fingerprint: String,
     caller: &Caller,
 ) -> Result<Append, Rejection> {
-    let user = (!cmd.user.is_empty())
-        .then(|| (cmd.user.user_id.as_deref(), cmd.user.open_id.as_deref()));
+    let user =
+        (!cmd.user.is_empty()).then(|| (cmd.user.user_id.as_deref(), cmd.user.open_id.as_deref()));
     check_agreement_of(
         &cmd.agreement_id,
         &cmd.provider_pid,
@@ -290,7 +294,11 @@ fn correction(
             .map(|((kind, name), v)| DiscountLine {
                 discount_type: *kind,
                 name: name.clone(),
-                amount: *v - new_discounts.get(&(*kind, name.clone())).copied().unwrap_or_default(),
+                amount: *v
+                    - new_discounts
+                        .get(&(*kind, name.clone()))
+                        .copied()
+                        .unwrap_or_default(),
             })
             .filter(|d| d.amount > Fen::ZERO)
             .collect(),

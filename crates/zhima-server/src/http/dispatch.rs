@@ -16,8 +16,8 @@ use zhima_proto::validate::{self, Violation};
 use super::error::{ApiError, GatewayFault};
 use super::shared::Shared;
 use crate::domain::entities::Caller;
-use crate::domain::query::agreement_response;
 use crate::domain::merchant_sync::merchant_sync_response;
+use crate::domain::query::agreement_response;
 use crate::domain::settle_refund::refund_response;
 use crate::domain::settle_unfreeze::unfreeze_response;
 use zhima_proto::models::{
@@ -118,7 +118,9 @@ pub(crate) async fn dispatch(
             let model: ZhimaMerchantZmgoCumulateSyncModel = parse_model(input)?;
             let cmd = validate::validate_merchant_cumulate_sync(&model)?;
             let event = storage.merchant_cumulate_sync(cmd, caller).await?;
-            Ok(Success::MerchantCumulateSync(merchant_sync_response(&event)))
+            Ok(Success::MerchantCumulateSync(merchant_sync_response(
+                &event,
+            )))
         }
         // The lifecycle APIs (PRODUCT §11) not served yet (the agreement half is served above,
         // by `dispatch_agreements`): the gateway's answer for a method it does not know.

@@ -10,13 +10,13 @@ use crate::domain::audit::AuditEntry;
 use crate::domain::consent::SignConsent;
 use crate::domain::cumulation::{Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Time};
-use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
 use crate::domain::merchant_sync::MerchantSyncCmd;
+use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
 use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
-use zhima_proto::money::Fen;
 use crate::domain::state_sync::{CheckedStateSync, StateSnapshot, StateSyncCmd, Transition};
 use crate::error::Result;
+use zhima_proto::money::Fen;
 
 use super::reads::ReadTx;
 

@@ -15,16 +15,16 @@ use crate::domain::entities::{
 use crate::domain::expiry::Expiry;
 use crate::domain::invariants::InvariantReport;
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::query::{AgreementQuery, CumulateQuery, CumulateSummary, Page};
 use crate::domain::settle::{SettleCmd, SettleReceipt};
-use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle_refund::{RefundCmd, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd};
-use zhima_proto::money::Fen;
 use crate::domain::state_sync::{
     MachineCache, ServiceConfig, StateMachines, StateSyncCmd, StateSyncReceipt,
 };
 use crate::error::{Error, Result};
+use zhima_proto::money::Fen;
 
 use super::agreement_lifecycle;
 use super::commands;
@@ -246,7 +246,8 @@ impl Storage {
     /// `settle.unfreeze`: a release within the agreement's remaining frozen amount, exactly
     /// once per (`partner_id`, `out_request_no`).
     pub async fn unfreeze(&self, cmd: UnfreezeCmd, caller: Caller) -> Result<Unfreeze> {
-        self.write(move |tx| money::unfreeze(tx, &cmd, &caller)).await
+        self.write(move |tx| money::unfreeze(tx, &cmd, &caller))
+            .await
     }
 
     /// `zhima.merchant.zmgo.cumulate.sync`: one event in the ledger `cumulation.sync` writes,
@@ -263,7 +264,8 @@ impl Storage {
     /// Sets the amount frozen for an agreement (operators, tests); `false` when unknown.
     pub async fn set_freeze_amount(&self, agreement_no: &str, amount: Fen) -> Result<bool> {
         let no = agreement_no.to_owned();
-        self.write(move |tx| tx.set_freeze_amount(&no, amount)).await
+        self.write(move |tx| tx.set_freeze_amount(&no, amount))
+            .await
     }
 
     // ---- queries ----

@@ -48,7 +48,11 @@ pub(crate) fn merchant_sync(
 }
 
 /// `settle.unfreeze`: record a release within the agreement's remaining frozen amount.
-pub(crate) fn unfreeze(tx: &mut dyn WriteTx, cmd: &UnfreezeCmd, caller: &Caller) -> Result<Unfreeze> {
+pub(crate) fn unfreeze(
+    tx: &mut dyn WriteTx,
+    cmd: &UnfreezeCmd,
+    caller: &Caller,
+) -> Result<Unfreeze> {
     let snap = tx.load_unfreeze(cmd)?;
     match settle_unfreeze::decide(cmd, caller, &snap) {
         UnfreezeDecision::Replay(u) => Ok(u),

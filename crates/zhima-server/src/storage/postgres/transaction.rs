@@ -14,11 +14,10 @@ use crate::domain::consent::SignConsent;
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
 use crate::domain::entities::{Agreement, AgreementQuit, Caller, Records, Template, Time, Trade};
 use crate::domain::ledger::{LedgerEvent, TotalsDelta};
-use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
 use crate::domain::merchant_sync::MerchantSyncCmd;
+use crate::domain::settle::{LedgerTotals, SettleCmd, SettleSnapshot, Settlement};
 use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
-use zhima_proto::money::Fen;
 use crate::domain::state_sync::{
     CheckedStateSync, InstanceState, StateSnapshot, StateSyncCmd, StoredStateEvent, Transition,
 };
@@ -26,6 +25,7 @@ use crate::error::{Error, Result};
 use crate::storage::engine::{WriteTx, WrittenTransition};
 use crate::storage::reads::ReadTx;
 use crate::storage::stored_discounts;
+use zhima_proto::money::Fen;
 
 /// A database error as the crate's error: no SQLSTATE means the connection itself failed.
 pub(crate) fn db_error(e: postgres::Error) -> Error {

@@ -9,8 +9,8 @@ use zhima_proto::money::Fen;
 
 use super::records::{self, collect, conversion, ms, parse, time};
 use crate::domain::cumulation::{trade_no_of, Append, CumulationCmd, CumulationSnapshot};
-use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::ledger::{AgreementTotals, EventAmounts, LedgerEvent, TotalsDelta};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::query::Page;
 use crate::error::Result;
 use crate::storage::stored_discounts;

@@ -148,7 +148,11 @@ pub(crate) fn record_unfreeze(conn: &Connection, u: &Unfreeze) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn set_freeze_amount(conn: &Connection, agreement_no: &str, amount: Fen) -> Result<bool> {
+pub(crate) fn set_freeze_amount(
+    conn: &Connection,
+    agreement_no: &str,
+    amount: Fen,
+) -> Result<bool> {
     let n = conn
         .prepare_cached("UPDATE agreements SET freeze_amount = ?2 WHERE agreement_no = ?1")?
         .execute(params![agreement_no, amount.0])?;
@@ -180,17 +184,18 @@ pub(crate) fn money_balances(conn: &Connection) -> Result<MoneyBalances> {
            {FREEZE_SOURCE}
          WHERE a.agreement_no IN (SELECT agreement_no FROM unfreezes) ORDER BY a.agreement_no"
     );
-    let mut unfreezes = collect(
-        conn.prepare_cached(&sql)?
-            .query_map([], |r| Ok((r.get(0)?, freeze_source(r, 2)?, Fen(r.get(1)?))))?,
-    )?;
+    let mut unfreezes = collect(conn.prepare_cached(&sql)?.query_map([], |r| {
+        Ok((r.get(0)?, freeze_source(r, 2)?, Fen(r.get(1)?)))
+    })?)?;
     // Unfreezes of an agreement that no longer exists have nothing frozen.
     let orphans = collect(
         conn.prepare_cached(
             "SELECT agreement_no, SUM(unfreeze_amount) FROM unfreezes
              WHERE agreement_no NOT IN (SELECT agreement_no FROM agreements) GROUP BY agreement_no",
         )?
-        .query_map([], |r| Ok((r.get(0)?, FreezeSource::default(), Fen(r.get(1)?))))?,
+        .query_map([], |r| {
+            Ok((r.get(0)?, FreezeSource::default(), Fen(r.get(1)?)))
+        })?,
     )?;
     unfreezes.extend(orphans);
     Ok(MoneyBalances { refunds, unfreezes })

@@ -12,18 +12,18 @@ use crate::domain::entities::{
     Agreement, AgreementQuit, App, AppAuthToken, Caller, Records, Template, Time, Trade,
 };
 use crate::domain::ledger::{AgreementTotals, LedgerEvent};
+use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::query::Page;
 use crate::domain::settle::{SettleCmd, SettleSnapshot, Settlement};
-use crate::domain::merchant_sync::MerchantSyncCmd;
 use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
-use zhima_proto::money::Fen;
 use crate::domain::state_sync::{
     CheckedStateSync, ServiceConfig, StateSnapshot, StateSyncCmd, Transition,
 };
 use crate::error::Result;
 use crate::storage::engine::{WriteTx, WrittenTransition};
 use crate::storage::reads::{InstanceHistory, InstanceKey, MoneyBalances, ReadTx};
+use zhima_proto::money::Fen;
 
 /// A connection inside a transaction (the writer's savepoint, or a reader's snapshot).
 pub(crate) struct SqliteTx<'c>(pub(crate) &'c Connection);

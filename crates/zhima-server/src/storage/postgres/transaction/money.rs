@@ -169,7 +169,11 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    pub(super) fn money_set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool> {
+    pub(super) fn money_set_freeze_amount(
+        &mut self,
+        agreement_no: &str,
+        amount: Fen,
+    ) -> Result<bool> {
         let n = self.exec(
             "UPDATE agreements SET freeze_amount = $2 WHERE agreement_no = $1",
             &[&agreement_no, &amount.0],
