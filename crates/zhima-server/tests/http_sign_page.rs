@@ -75,7 +75,27 @@ fn sign_apply(biz: &str) -> V1 {
 }
 
 fn template_biz() -> String {
-    format!(r#"{{"partner_id":"{PARTNER_ID}","template_id":"ZMGO_T1","freeze_amount":"9.90"}}"#)
+    format!(
+        r#"{{"partner_id":"{PARTNER_ID}","template_id":"ZMGO_T1","out_request_no":"{}","freeze_amount":"9.90"}}"#,
+        unique("OR")
+    )
+}
+
+/// A user id no configured agreement uses.
+fn fresh_user() -> String {
+    let n: u64 = unique("")
+        .bytes()
+        .fold(7, |h, b| h.wrapping_mul(31).wrapping_add(b as u64));
+    format!("2088{:012}", n % 1_000_000_000_000)
+}
+
+/// The user's agreement with the test merchant, through v1 agreement.query.
+async fn agreement_of(server: &TestServer, user: &str) -> serde_json::Value {
+    let call = V1::new(
+        "zhima.credit.pe.zmgo.agreement.query",
+        &format!(r#"{{"alipay_user_id":"{user}"}}"#),
+    );
+    call.send(server).await.node(&call)
 }
 
 fn no_redirects() -> reqwest::Client {
@@ -99,7 +119,9 @@ async fn submit(server: &TestServer, token: &str) -> reqwest::Response {
 #[tokio::test]
 async fn the_python_sdk_page_execute_url_opens_the_signing_page() {
     let server = TestServer::start().await;
-    let biz = json!({"partner_id": PARTNER_ID, "template_id": "ZMGO_T1", "freeze_amount": "9.90"});
+    let user = fresh_user();
+    let biz = json!({"partner_id": PARTNER_ID, "template_id": "ZMGO_T1", "freeze_amount": "9.90",
+                     "out_request_no": unique("OR"), "alipay_user_id": user});
     let url = py_page_execute(
         &server,
         SIGN_APPLY,
@@ -144,10 +166,79 @@ async fn the_python_sdk_page_execute_url_opens_the_signing_page() {
         .contains("max-age"));
     // A second rendering mints a different token.
     let again = open(&url).await;
-    assert_ne!(
-        again.attr("form input[name=token]", "value").unwrap(),
-        token
+    let second = again.attr("form input[name=token]", "value").unwrap();
+    assert_ne!(second, token);
+    assert_eq!(
+        agreement_of(&server, &user).await["sub_code"],
+        "EASY_MEMBER_CONSULT_FAIL"
     );
+
+    // 同意: signed, then 303 to the merchant's return_url.
+    let resp = submit(&server, &token).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        "https://m.example/back?b=%E6%B5%81"
+    );
+    let node = agreement_of(&server, &user).await;
+    assert_eq!(node["code"], "10000", "{node}");
+    let agreement_id = node["agreement_id"].as_str().unwrap().to_owned();
+    // The same token again: refused, nothing signed twice.
+    let p = page(submit(&server, &token).await).await;
+    assert_eq!(p.status, 409);
+    p.has_no_form();
+    // The other page of the same request (same out_request_no): the same agreement.
+    let resp = submit(&server, &second).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        agreement_of(&server, &user).await["agreement_id"],
+        agreement_id.as_str()
+    );
+    assert!(server.storage.verify_invariants().await.unwrap().is_ok());
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_return_url_a_success_page_and_concurrent_submits_sign_once() {
+    let server = TestServer::start().await;
+    let user = fresh_user();
+    let biz = format!(
+        r#"{{"partner_id":"{PARTNER_ID}","template_id":"ZMGO_T1","out_request_no":"{}","alipay_user_id":"{user}"}}"#,
+        unique("OR")
+    );
+    let p = open(&sign_apply(&biz).page_url(&server)).await;
+    let token = p.attr("form input[name=token]", "value").unwrap();
+    let submits: Vec<_> = (0..8)
+        .map(|_| {
+            let base = server.base.clone();
+            let token = token.clone();
+            tokio::spawn(async move {
+                no_redirects()
+                    .post(format!("{base}/c/sign/confirm"))
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(format!("token={token}"))
+                    .send()
+                    .await
+                    .unwrap()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    let mut success = None;
+    for s in submits {
+        let resp = s.await.unwrap();
+        statuses.push(resp.status().as_u16());
+        if resp.status() == 200 {
+            success = Some(page(resp).await);
+        }
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 409, 409, 409, 409, 409, 409, 409]);
+    let done = success.unwrap();
+    let node = agreement_of(&server, &user).await;
+    let agreement_id = node["agreement_id"].as_str().unwrap();
+    assert!(done.one("p.detail").contains(agreement_id));
+    done.has_no_form();
     server.stop().await.unwrap();
 }
 
@@ -169,12 +260,23 @@ async fn post_page_execute_form_and_head_requests() {
     let p = page(resp).await;
     assert_eq!(p.status, 200);
     assert_eq!(p.one("form button"), "同意");
-    // HEAD renders nothing (and mints no token).
+    // HEAD renders nothing and mints no token.
+    let consents = || {
+        let db = rusqlite::Connection::open(server.sqlite_path()).unwrap();
+        db.query_row("SELECT count(*) FROM sign_consents", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap()
+    };
+    assert_eq!(consents(), 1);
     let url = sign_apply(&template_biz()).page_url(&server);
     let resp = client().head(&url).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/html; charset=utf-8");
     assert!(resp.bytes().await.unwrap().is_empty());
+    assert_eq!(consents(), 1);
+    open(&url).await;
+    assert_eq!(consents(), 2);
     server.stop().await.unwrap();
 }
 
@@ -208,7 +310,7 @@ async fn failures_are_error_pages_with_codes_and_no_form() {
         ),
         (
             sign_apply(&format!(
-                r#"{{"partner_id":"{PARTNER_ID}","template_id":"NOPE"}}"#
+                r#"{{"partner_id":"{PARTNER_ID}","template_id":"NOPE","out_request_no":"O1"}}"#
             )),
             400,
             "40004",
@@ -270,5 +372,50 @@ async fn unknown_expired_and_used_tokens_get_pages_without_a_form() {
         assert!(p.headers.get("location").is_none());
         p.has_no_form();
     }
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_preorder_page_shows_its_freeze_amount_and_signs_it() {
+    let server = TestServer::start().await;
+    let user = fresh_user();
+    let model = zhima_proto::models::from_json(&format!(
+        r#"{{"partner_id":"{PARTNER_ID}","template_id":"ZMGO_T1","out_request_no":"{}","alipay_user_id":"{user}","freeze_amount":"3.05"}}"#,
+        unique("PO")
+    ))
+    .unwrap();
+    let cmd = zhima_proto::validate::validate_preorder_create(&model).unwrap();
+    let now = zhima_proto::time::now_alipay();
+    let caller = zhima_server::domain::entities::Caller {
+        app_id: APP_ID.into(),
+        partner_id: PARTNER_ID.into(),
+        now,
+        business_now: server.storage.business_now(),
+    };
+    let preorder_no = server
+        .storage
+        .create_preorder(cmd, caller)
+        .await
+        .unwrap()
+        .preorder_no;
+    let url = sign_apply(&format!(
+        r#"{{"partner_id":"{PARTNER_ID}","preorder_no":"{preorder_no}"}}"#
+    ))
+    .set("return_url", "http://127.0.0.1:9/done")
+    .page_url(&server);
+    let p = open(&url).await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.one("dd.freeze"), "¥3.05");
+    let token = p.attr("form input[name=token]", "value").unwrap();
+    let resp = submit(&server, &token).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(resp.headers()["location"], "http://127.0.0.1:9/done");
+    let node = agreement_of(&server, &user).await;
+    assert_eq!(node["code"], "10000", "{node}");
+    // Signed: the preorder is no longer signable, so its page is an error page.
+    let p = open(&url).await;
+    assert_eq!(p.status, 400);
+    assert_eq!(p.one("code.sub-code"), "PREORDER_STATUS_ILLEGAL");
+    p.has_no_form();
     server.stop().await.unwrap();
 }

@@ -338,7 +338,7 @@ mod tests {
             "right_config":{"custom_benefit_desc":"每单减5元"}}"#;
         let t = template(Some("P1"), Some(blocks));
         let s = subject(
-            &cmd(r#"{"partner_id":"P1","template_id":"T1"}"#),
+            &cmd(r#"{"partner_id":"P1","template_id":"T1","out_request_no":"O"}"#),
             &caller(),
             None,
             Some(&t),
@@ -351,14 +351,14 @@ mod tests {
         assert_eq!(s.freeze_amount, Fen(500));
         let foreign = template(Some("P2"), Some(blocks));
         let e = subject(
-            &cmd(r#"{"partner_id":"P1","template_id":"T1"}"#),
+            &cmd(r#"{"partner_id":"P1","template_id":"T1","out_request_no":"O"}"#),
             &caller(),
             None,
             Some(&foreign),
         )
         .unwrap_err();
         let missing = subject(
-            &cmd(r#"{"partner_id":"P1","template_id":"T1"}"#),
+            &cmd(r#"{"partner_id":"P1","template_id":"T1","out_request_no":"O"}"#),
             &caller(),
             None,
             None,

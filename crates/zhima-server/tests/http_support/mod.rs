@@ -315,6 +315,11 @@ impl TestServer {
         self.handle.take().unwrap().await.unwrap()
     }
 
+    /// The SQLite database file (servers started on SQLite).
+    pub fn sqlite_path(&self) -> PathBuf {
+        SqliteOptions::in_dir(self._dir.path()).path
+    }
+
     pub fn addr(&self) -> String {
         self.base.trim_start_matches("http://").to_owned()
     }
