@@ -4,38 +4,10 @@
 mod common;
 
 use common::*;
-use wiremock::matchers::{method, path};
+use wiremock::matchers::method;
 use wiremock::{Mock, MockServer};
 use zhima_client::models::*;
-use zhima_client::{Content, Error, ZhimaClient};
-
-async fn v1_fake(node: &str) -> (MockServer, ZhimaClient) {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/gateway.do"))
-        .respond_with(FakeGateway::ok(node))
-        .mount(&server)
-        .await;
-    let client = builder(&server.uri()).build().unwrap();
-    (server, client)
-}
-
-async fn v3_fake(http_method: &str, route: &str, body: &str) -> (MockServer, ZhimaClient) {
-    let server = MockServer::start().await;
-    Mock::given(method(http_method))
-        .and(path(route))
-        .respond_with(FakeV3::ok(body))
-        .mount(&server)
-        .await;
-    let client = builder(&server.uri()).build().unwrap();
-    (server, client)
-}
-
-async fn only_request(server: &MockServer) -> wiremock::Request {
-    let mut reqs = server.received_requests().await.unwrap();
-    assert_eq!(reqs.len(), 1);
-    reqs.remove(0)
-}
+use zhima_client::{Content, Error};
 
 fn agreement_query() -> ZhimaCreditPeZmgoAgreementQueryModel {
     ZhimaCreditPeZmgoAgreementQueryModel {

@@ -294,6 +294,9 @@ fn start_server(dir: tempfile::TempDir, unsafe_no_fsync: bool) -> Result<Target,
     })
 }
 
+/// When the first measured request was taken, and the server's CPU ticks then (if known).
+type MeasuredStart = (Instant, Option<u64>);
+
 /// Closed-loop load: `concurrency` workers take the next pre-signed request until none is left.
 async fn load(
     server: &Target,
@@ -313,7 +316,7 @@ async fn load(
     let bar = progress_bar(total as u64, &format!("{scenario:?}"));
     let next = Arc::new(AtomicUsize::new(0));
     // Marks when the first measured request is taken, and the server CPU at that moment.
-    let measured_start: Arc<Mutex<Option<(Instant, Option<u64>)>>> = Arc::new(Mutex::new(None));
+    let measured_start: Arc<Mutex<Option<MeasuredStart>>> = Arc::new(Mutex::new(None));
     let mut workers = Vec::new();
     for _ in 0..args.concurrency {
         let (http, requests, next, bar) =

@@ -286,3 +286,38 @@ pub async fn expect_err<T: std::fmt::Debug>(
         Err(e) => e,
     }
 }
+
+/// A client against a fake v1 gateway answering every call with `node` (signed).
+pub async fn v1_fake(node: &str) -> (wiremock::MockServer, zhima_client::ZhimaClient) {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/gateway.do"))
+        .respond_with(FakeGateway::ok(node))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).build().unwrap();
+    (server, client)
+}
+
+/// A client against a fake v3 route answering `body` (signed).
+pub async fn v3_fake(
+    http_method: &str,
+    route: &str,
+    body: &str,
+) -> (wiremock::MockServer, zhima_client::ZhimaClient) {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method(http_method))
+        .and(wiremock::matchers::path(route))
+        .respond_with(FakeV3::ok(body))
+        .mount(&server)
+        .await;
+    let client = builder(&server.uri()).build().unwrap();
+    (server, client)
+}
+
+/// The one request the fake received.
+pub async fn only_request(server: &wiremock::MockServer) -> wiremock::Request {
+    let mut reqs = server.received_requests().await.unwrap();
+    assert_eq!(reqs.len(), 1);
+    reqs.remove(0)
+}

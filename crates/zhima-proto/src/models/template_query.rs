@@ -5,10 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
-use super::template_blocks::{
-    ZMGOBasicConfig, ZMGOExtConfig, ZMGOObligationConfig, ZMGOOpenConfig, ZMGOQuitConfig,
-    ZMGORightConfig, ZMGOSettlementConfig,
-};
+use super::template_create::ZhimaMerchantZmgoTemplateCreateModel;
 
 /// Request model `ZhimaMerchantZmgoTemplateQueryModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,59 +26,9 @@ pub struct ZhimaMerchantZmgoTemplateQueryModel {
     pub template_no: Option<String>,
 }
 
-/// Success response `ZhimaMerchantZmgoTemplateQueryResponse`: the stored blocks.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ZhimaMerchantZmgoTemplateQueryResponse {
-    /// Owner and idempotency key. Required.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_object"
-    )]
-    pub basic_config: Option<ZMGOBasicConfig>,
-    /// Text fill rules.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_object"
-    )]
-    pub ext_config: Option<ZMGOExtConfig>,
-    /// Obligation. Required.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_object"
-    )]
-    pub obligation_config: Option<ZMGOObligationConfig>,
-    /// Opening, freeze and period.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_object"
-    )]
-    pub open_config: Option<ZMGOOpenConfig>,
-    /// Quitting.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_object"
-    )]
-    pub quit_config: Option<ZMGOQuitConfig>,
-    /// Benefits.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_object"
-    )]
-    pub right_config: Option<ZMGORightConfig>,
-    /// Settlement.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "de::opt_object"
-    )]
-    pub settlement_config: Option<ZMGOSettlementConfig>,
-}
+/// Success response `ZhimaMerchantZmgoTemplateQueryResponse`: the seven blocks as stored, which
+/// are exactly template.create's request model (the official classes declare the same fields).
+pub type ZhimaMerchantZmgoTemplateQueryResponse = ZhimaMerchantZmgoTemplateCreateModel;
 
 impl ApiModel for ZhimaMerchantZmgoTemplateQueryModel {
     const API: Api = Api::TemplateQuery;

@@ -86,6 +86,16 @@ pub(super) struct ZmgoSection {
     pub(super) agreements: Vec<AgreementSection>,
     #[serde(default)]
     pub(super) trades: Vec<TradeSection>,
+    #[serde(default)]
+    pub(super) users: Vec<UserSection>,
+}
+
+/// `[[zmgo.users]]`: a user's `pre.consult` admittance (users not listed are admitted).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct UserSection {
+    pub(super) user_id: Spanned<String>,
+    pub(super) admitted: bool,
 }
 
 #[derive(Deserialize)]

@@ -19,6 +19,7 @@ use super::{
     DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN, DEFAULT_MAX_CONNECTIONS,
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
+use crate::domain::preorder::ZmgoUser;
 use crate::domain::state_sync::{ServiceConfig, StateMachines};
 use crate::error::{Error, Result};
 
@@ -229,8 +230,20 @@ fn resolve_records(src: &Source<'_>, file: &FileConfig) -> Result<Records> {
         "trade_no",
     )?;
 
+    let zmgo_users = file
+        .zmgo
+        .users
+        .iter()
+        .map(|u| ZmgoUser {
+            user_id: u.user_id.get_ref().clone(),
+            admitted: u.admitted,
+        })
+        .collect();
+    unique(src, file.zmgo.users.iter().map(|u| &u.user_id), "user_id")?;
+
     let state_services = resolve_services(src, &file.state_sync.services, &app_ids)?;
     Ok(Records {
+        zmgo_users,
         apps,
         app_auth_tokens,
         templates,

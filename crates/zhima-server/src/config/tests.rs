@@ -176,3 +176,17 @@ fn paths_are_relative_to_the_file() {
         sub.join("../keys/platform_private.pem")
     );
 }
+
+#[test]
+fn zmgo_users_declare_admittance_once_each() {
+    let (_dir, path) = sandbox();
+    let user = "[[zmgo.users]]\nuser_id = \"2088000000000009\"\nadmitted = false\n";
+    let text = format!("{DEMO_CONFIG}\n{user}");
+    let c = Config::from_toml(&path, &text).unwrap();
+    let users = &c.records.zmgo_users;
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].user_id, "2088000000000009");
+    assert!(!users[0].admitted);
+    let twice = format!("{text}\n{user}");
+    assert!(config_error(&path, &twice).contains("2088000000000009"));
+}

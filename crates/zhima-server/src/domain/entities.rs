@@ -169,6 +169,8 @@ pub struct Records {
     pub agreements: Vec<Agreement>,
     /// `[[zmgo.trades]]`.
     pub trades: Vec<Trade>,
+    /// `[[zmgo.users]]`.
+    pub zmgo_users: Vec<crate::domain::preorder::ZmgoUser>,
     /// `[[state_sync.services]]`.
     pub state_services: Vec<crate::domain::state_sync::ServiceConfig>,
 }

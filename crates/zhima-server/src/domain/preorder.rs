@@ -26,6 +26,15 @@ pub const BIZ_TYPE: &str = "ZMGO";
 /// The command: a request that passed zhima-proto `validate_preorder_create`.
 pub type PreorderCmd = ValidPreorderCreate;
 
+/// A user's `pre.consult` admittance (`[[zmgo.users]]`); users not listed are admitted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZmgoUser {
+    /// The user's 2088 id.
+    pub user_id: String,
+    /// Whether Zhima GO admits the user.
+    pub admitted: bool,
+}
+
 /// A preorder's stored status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PreorderStatus {

@@ -52,7 +52,7 @@ pub struct SignSnapshot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SignDecision {
     /// Already signed: answer the agreement again, write nothing.
-    Replay(SignReceipt),
+    Replay(Box<SignReceipt>),
     /// Rejected: write nothing.
     Reject(Rejection),
     /// Store the agreement and mark the preorder signed.
@@ -93,10 +93,10 @@ pub fn decide(
     agreement_no: String,
 ) -> SignDecision {
     match check(cmd, caller, snap) {
-        Ok(Some(signed)) => SignDecision::Replay(SignReceipt {
+        Ok(Some(signed)) => SignDecision::Replay(Box::new(SignReceipt {
             replayed: true,
             signed: signed.clone(),
-        }),
+        })),
         Ok(None) => sign(caller, snap, agreement_no),
         Err(r) => SignDecision::Reject(r),
     }

@@ -24,7 +24,7 @@ use crate::domain::entities::Caller;
 #[serde(untagged)]
 pub(crate) enum AgreementSuccess {
     TemplateCreate(ZhimaMerchantZmgoTemplateCreateResponse),
-    TemplateQuery(ZhimaMerchantZmgoTemplateQueryResponse),
+    TemplateQuery(Box<ZhimaMerchantZmgoTemplateQueryResponse>),
     PreConsult(ZhimaCreditPeZmgoPreConsultResponse),
     PreorderCreate(ZhimaCreditPeZmgoPreorderCreateResponse),
     AgreementSign(ZhimaCreditPeZmgoAgreementSignResponse),
@@ -64,7 +64,7 @@ pub(crate) async fn run(
         Api::TemplateQuery => {
             let m: ZhimaMerchantZmgoTemplateQueryModel = parse_model(input)?;
             let q = validate::validate_template_query(&m)?;
-            AgreementSuccess::TemplateQuery(storage.template_query(q, caller).await?)
+            AgreementSuccess::TemplateQuery(Box::new(storage.template_query(q, caller).await?))
         }
         Api::PreConsult => {
             let m: ZhimaCreditPeZmgoPreConsultModel = parse_model(input)?;

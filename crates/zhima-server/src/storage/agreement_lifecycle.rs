@@ -68,7 +68,7 @@ pub fn sign_preorder(tx: &mut dyn WriteTx, cmd: &SignCmd, caller: &Caller) -> Re
     };
     let no = ids::agreement_no(&caller.business_now);
     match sign::decide(cmd, caller, &snap, no) {
-        SignDecision::Replay(r) => Ok(r),
+        SignDecision::Replay(r) => Ok(*r),
         SignDecision::Reject(r) => Err(r.into()),
         SignDecision::Sign(s) => {
             tx.record_signing(&s)?;

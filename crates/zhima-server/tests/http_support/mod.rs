@@ -29,6 +29,8 @@ pub const DISABLED_APP_ID: &str = "2021000000000004";
 pub const PARTNER_ID: &str = "2088621805983504";
 pub const TOKEN_PARTNER_ID: &str = "2088621805983999";
 pub const USER_ID: &str = "2088602002015001";
+/// A user `[[zmgo.users]]` marks not admitted (pre.consult, preorder.create).
+pub const BARRED_USER_ID: &str = "2088602002015003";
 pub const AGREEMENT_NO: &str = "20195108518085620000";
 /// An agreement of the token's merchant.
 pub const TOKEN_AGREEMENT_NO: &str = "20195108518085629999";
@@ -50,6 +52,19 @@ pub const SETTLE_UNFREEZE: &str = "zhima.credit.pe.zmgo.settle.unfreeze";
 pub const V3_SETTLE_UNFREEZE: &str = "/v3/zhima/credit/pe/zmgo/settle/unfreeze";
 pub const MERCHANT_CUMULATE_SYNC: &str = "zhima.merchant.zmgo.cumulate.sync";
 pub const V3_MERCHANT_CUMULATE_SYNC: &str = "/v3/zhima/merchant/zmgo/cumulate/sync";
+pub const TEMPLATE_CREATE: &str = "zhima.merchant.zmgo.template.create";
+pub const TEMPLATE_QUERY: &str = "zhima.merchant.zmgo.template.query";
+pub const PRE_CONSULT: &str = "zhima.credit.pe.zmgo.pre.consult";
+pub const PREORDER_CREATE: &str = "zhima.credit.pe.zmgo.preorder.create";
+pub const AGREEMENT_SIGN: &str = "zhima.credit.pe.zmgo.agreement.sign";
+pub const BIZOPT_CLOSE: &str = "zhima.credit.pe.zmgo.bizopt.close";
+pub const AGREEMENT_UNSIGN: &str = "zhima.credit.pe.zmgo.agreement.unsign";
+pub const AGREEMENT_QUERY: &str = "zhima.credit.pe.zmgo.agreement.query";
+pub const V3_TEMPLATE_CREATE: &str = "/v3/zhima/merchant/zmgo/template/create";
+pub const V3_TEMPLATE_QUERY: &str = "/v3/zhima/merchant/zmgo/template/query";
+pub const V3_PREORDER_CREATE: &str = "/v3/zhima/credit/pe/zmgo/preorder/create";
+pub const V3_BIZOPT_CLOSE: &str = "/v3/zhima/credit/pe/zmgo/bizopt/close";
+pub const V3_AGREEMENT_UNSIGN: &str = "/v3/zhima/credit/pe/zmgo/agreement/unsign";
 
 // ---------------------------------------------------------------------------------------
 // Keys (shared/spec/vectors/keys.json: fixed throwaway keys, with matching certificates)
@@ -185,6 +200,10 @@ obligation_times = 5
 obligation_amount = "100.00"
 settle_check = true
 settle_tolerance = "0.00"
+
+[[zmgo.users]]
+user_id = "{BARRED_USER_ID}"
+admitted = false
 
 [[zmgo.agreements]]
 agreement_no = "{AGREEMENT_NO}"
@@ -647,12 +666,12 @@ impl V3 {
         V3::new("POST", path.to_owned(), body.to_owned())
     }
 
-    pub fn get(path_and_query: &str) -> V3 {
-        V3::new("GET", path_and_query.to_owned(), String::new())
-    }
-
     pub fn put(path: &str, body: &str) -> V3 {
         V3::new("PUT", path.to_owned(), body.to_owned())
+    }
+
+    pub fn get(path_and_query: &str) -> V3 {
+        V3::new("GET", path_and_query.to_owned(), String::new())
     }
 
     fn new(method: &'static str, target: String, body: String) -> V3 {
@@ -899,4 +918,23 @@ pub fn py_page_execute(
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["url"].as_str().expect("url").to_owned()
+}
+
+/// A `template.create` body for `partner_id` (ABSOLATE_DATE, 3 days, 5.00 frozen).
+pub fn template_create_body(partner_id: &str, out_biz_no: &str) -> String {
+    serde_json::json!({
+        "basic_config": {"partner_id": partner_id, "out_biz_no": out_biz_no, "template_name": "月卡"},
+        "obligation_config": {"obligation_times": "4", "obligation_amount": "20.00"},
+        "open_config": {"period_mode": "ABSOLATE_DATE", "period_time": "3", "freeze_amount": "5.00"}
+    })
+    .to_string()
+}
+
+/// A `preorder.create` body for `USER_ID` under `template_id`.
+pub fn preorder_body(partner_id: &str, template_id: &str, out_request_no: &str) -> String {
+    serde_json::json!({
+        "partner_id": partner_id, "template_id": template_id, "out_request_no": out_request_no,
+        "alipay_user_id": USER_ID, "timeout_express": "15m"
+    })
+    .to_string()
 }

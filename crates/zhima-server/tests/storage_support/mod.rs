@@ -25,6 +25,7 @@ use zhima_server::domain::cumulation::CumulationCmd;
 use zhima_server::domain::entities::{
     Agreement, App, AppAuthToken, Caller, Records, Template, TemplateMode, Time, Trade,
 };
+use zhima_server::domain::preorder::ZmgoUser;
 use zhima_server::domain::settle::SettleCmd;
 use zhima_server::domain::state_sync::{CategoryConfig, ServiceConfig, StateConfig, StateSyncCmd};
 use zhima_server::storage::{PgOptions, SqliteOptions, Storage};
@@ -35,6 +36,8 @@ pub const PARTNER: &str = "2088621805983504";
 pub const OTHER_PARTNER: &str = "2088621805983999";
 pub const USER: &str = "2088602002015001";
 pub const OTHER_USER: &str = "2088602002015002";
+/// A user `[[zmgo.users]]` marks not admitted.
+pub const BARRED_USER: &str = "2088602002015003";
 /// Decoupled template `T_DEC`, settle_check on, tolerance 0.
 pub const AGREEMENT: &str = "A_DEC_1";
 /// A second decoupled agreement of the same user and partner.
@@ -187,6 +190,10 @@ pub fn records() -> Records {
             amount: Fen(357),
         }],
         state_services: vec![promise_service()],
+        zmgo_users: vec![ZmgoUser {
+            user_id: BARRED_USER.into(),
+            admitted: false,
+        }],
     }
 }
 

@@ -630,6 +630,9 @@ impl WriteTx for PgTx<'_> {
                 &[&t.trade_no, &t.buyer_user_id, &t.seller_partner_id, &t.amount.0],
             )?;
         }
+        for u in &r.zmgo_users {
+            self.upsert_user(u)?;
+        }
         for s in &r.state_services {
             self.exec(
                 "INSERT INTO state_services (service_id, config) VALUES ($1, $2)

@@ -9,7 +9,7 @@ use super::records::{self, agreement_row, conversion, ms, time, AGREEMENT_COLUMN
 use super::transaction::SqliteTx;
 use crate::domain::entities::{Agreement, Time};
 use crate::domain::period;
-use crate::domain::preorder::{Preorder, PreorderStatus};
+use crate::domain::preorder::{Preorder, PreorderStatus, ZmgoUser};
 use crate::domain::sign::SignedAgreement;
 use crate::domain::template::{NewTemplate, TemplateRecord, TemplateTerms};
 use crate::error::Result;
@@ -289,4 +289,14 @@ pub(crate) fn user_admitted(conn: &Connection, user_id: &str) -> Result<Option<b
         .prepare_cached("SELECT admitted FROM zmgo_users WHERE user_id = ?1")?
         .query_row([user_id], |r| r.get(0))
         .optional()?)
+}
+
+/// Upserts a `[[zmgo.users]]` entry.
+pub(crate) fn upsert_user(conn: &Connection, u: &ZmgoUser) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO zmgo_users (user_id, admitted) VALUES (?1, ?2)
+         ON CONFLICT (user_id) DO UPDATE SET admitted = excluded.admitted",
+    )?
+    .execute(params![u.user_id, u.admitted])?;
+    Ok(())
 }

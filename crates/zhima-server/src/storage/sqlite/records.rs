@@ -48,6 +48,9 @@ pub(crate) fn apply_records(conn: &Connection, r: &Records) -> Result<()> {
         .iter()
         .try_for_each(|a| upsert_agreement(conn, a))?;
     r.trades.iter().try_for_each(|t| upsert_trade(conn, t))?;
+    r.zmgo_users
+        .iter()
+        .try_for_each(|u| super::agreements::upsert_user(conn, u))?;
     r.state_services
         .iter()
         .try_for_each(|s| upsert_state_service(conn, s))

@@ -12,7 +12,7 @@ use super::rows::*;
 use super::PgTx;
 use crate::domain::entities::{Agreement, Time};
 use crate::domain::period;
-use crate::domain::preorder::{Preorder, PreorderStatus};
+use crate::domain::preorder::{Preorder, PreorderStatus, ZmgoUser};
 use crate::domain::sign::SignedAgreement;
 use crate::domain::template::{NewTemplate, TemplateRecord, TemplateTerms};
 use crate::error::{Error, Result};
@@ -271,5 +271,17 @@ impl AgreementTx for PgTx<'_> {
             &[&preorder_no, &biz_opt_no, &ms(at)],
         )?;
         Ok(n == 1)
+    }
+}
+
+impl PgTx<'_> {
+    /// Upserts a `[[zmgo.users]]` entry.
+    pub(super) fn upsert_user(&mut self, u: &ZmgoUser) -> Result<()> {
+        self.exec(
+            "INSERT INTO zmgo_users (user_id, admitted) VALUES ($1, $2)
+             ON CONFLICT (user_id) DO UPDATE SET admitted = excluded.admitted",
+            &[&u.user_id, &u.admitted],
+        )?;
+        Ok(())
     }
 }
