@@ -155,3 +155,35 @@ pub fn totals_from_events(events: &[LedgerEvent]) -> BTreeMap<String, AgreementT
     }
     totals
 }
+
+#[cfg(test)]
+mod money_tests {
+    use super::*;
+
+    #[test]
+    fn money_invariants_flag_over_refunds_and_over_unfreezes() {
+        let key = |a: &str| (a.to_owned(), "W".to_owned());
+        let freeze = |agreement| FreezeSource {
+            agreement: Fen(agreement),
+            signed: true,
+            template: Fen(0),
+        };
+        let ok = MoneyBalances {
+            refunds: vec![(key("A"), Some(Fen(100)), Fen(100))],
+            unfreezes: vec![("A".into(), freeze(50), Fen(50))],
+        };
+        let mut report = InvariantReport::default();
+        verify_money(&ok, &mut report);
+        assert!(report.is_ok(), "{:?}", report.violations);
+
+        let bad = MoneyBalances {
+            refunds: vec![
+                (key("A"), Some(Fen(100)), Fen(101)),
+                (key("B"), None, Fen(1)),
+            ],
+            unfreezes: vec![("A".into(), freeze(50), Fen(51))],
+        };
+        verify_money(&bad, &mut report);
+        assert_eq!(report.violations.len(), 3, "{:?}", report.violations);
+    }
+}

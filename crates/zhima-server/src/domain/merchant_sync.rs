@@ -51,7 +51,7 @@ pub const MERCHANT_DISCOUNT_TYPE: DiscountType = DiscountType::ExclusiveBenefit;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MerchantSyncDecision {
     /// Same request as a stored event: answer it again, write nothing.
-    Replay(LedgerEvent),
+    Replay(Box<LedgerEvent>),
     /// Rejected: write nothing.
     Reject(Rejection),
     /// Append the event and its totals delta.
@@ -149,7 +149,7 @@ pub fn decide(
     let fingerprint = digest(&cmd.business_fingerprint());
     if let Some(prev) = &snap.existing {
         return if prev.fingerprint == fingerprint {
-            MerchantSyncDecision::Replay(prev.clone())
+            MerchantSyncDecision::Replay(Box::new(prev.clone()))
         } else {
             MerchantSyncDecision::Reject(reject(
                 CumulationCode::IdempotentError,
@@ -172,8 +172,8 @@ fn build(
     fingerprint: String,
     caller: &Caller,
 ) -> Result<Append, Rejection> {
-    let user =
-        (!cmd.user.is_empty()).then(|| (cmd.user.user_id.as_deref(), cmd.user.open_id.as_deref()));
+    let user = (!cmd.user.is_empty())
+        .then_some((cmd.user.user_id.as_deref(), cmd.user.open_id.as_deref()));
     check_agreement_of(
         &cmd.agreement_id,
         &cmd.provider_pid,

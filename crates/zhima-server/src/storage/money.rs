@@ -38,7 +38,7 @@ pub(crate) fn merchant_sync(
 ) -> Result<LedgerEvent> {
     let snap = tx.load_merchant_sync(cmd)?;
     match merchant_sync::decide(cmd, caller, &snap) {
-        MerchantSyncDecision::Replay(e) => Ok(e),
+        MerchantSyncDecision::Replay(e) => Ok(*e),
         MerchantSyncDecision::Reject(r) => Err(r.into()),
         MerchantSyncDecision::Append(a) => {
             let seq = tx.append_cumulation(&a)?;
