@@ -28,13 +28,22 @@ impl Via<'_> {
     /// v1-only APIs (pre.consult, agreement.sign; no v3 route) go through the same Node SDK's
     /// `exec()`.
     async fn call(&self, api: Api, biz: &Value) -> Value {
+        let what = format!("{:?} {} {biz}", self.ch, method(api));
+        self.send(api, biz, None).await.success(&what).clone()
+    }
+
+    /// The SDK's outcome; `platform_key` replaces the platform public key it verifies with.
+    async fn send(&self, api: Api, biz: &Value, platform_key: Option<&str>) -> Outcome {
         let ch = match (self.ch, api.v3_route()) {
             (Channel::NodeV3, None) => Channel::NodeV1,
             (ch, _) => ch,
         };
         let what = format!("{ch:?} {} {biz}", method(api));
         let mut input = ch.input(self.sandbox, self.server, method(api), biz);
-        let out = if ch == Channel::PyV1 {
+        if let Some(key) = platform_key {
+            input["platform_public_key"] = json!(key);
+        }
+        if ch == Channel::PyV1 {
             input["model"] = json!(true);
             let out = Sdk::Py.run("call-v1", &input).await;
             assert_eq!(
@@ -45,8 +54,7 @@ impl Via<'_> {
             Outcome::from_v1(&out)
         } else {
             ch.send(&input).await
-        };
-        out.success(&what).clone()
+        }
     }
 }
 
@@ -87,6 +95,23 @@ async fn every_api_via(ch: Channel) {
         stored["open_config"]["freeze_amount"],
         yuan(lc::FREEZE),
         "{stored}"
+    );
+    // The SDK really checks the answers' signatures: with another platform key it refuses
+    // the same (signed, successful) answer.
+    let wrong = zhima_proto::keys::PrivateKey::generate()
+        .expect("key")
+        .public_key()
+        .to_spki_pem();
+    let refused = via
+        .send(
+            Api::TemplateQuery,
+            &lc::template_query(&template),
+            Some(&wrong),
+        )
+        .await;
+    assert!(
+        matches!(refused, Outcome::SdkError(_)),
+        "{ch:?}: the SDK accepted an answer it could not verify: {refused:?}"
     );
 
     let consult = via.call(Api::PreConsult, &lc::pre_consult(&template)).await;
