@@ -51,7 +51,7 @@ pub fn decide(
 /// A `withhold_plan_no` **[ours]**: `yyyyMMdd` of `at` (UTC+8) and 20 digits of `random`
 /// (28 digits, like Alipay's long numeric identifiers).
 pub fn withhold_plan_no(at: &Time, random: u128) -> String {
-    crate::domain::ids::dated_no(at, random)
+    crate::domain::ids::alipay_no(at, 20, random)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! Numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`,
+//! Numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `withhold_plan_no`,
 //! `refund_opt_no`): Alipay-looking
 //! digit strings, the business date (UTC+8) followed by random digits, so they sort by day and
 //! never collide in practice (the unique keys in storage catch the rest: a collision is a lost
@@ -32,19 +32,14 @@ pub fn preorder_no(at: &Time) -> String {
     alipay_no(at, 20, random())
 }
 
+/// A new `refund_opt_no` (28 digits).
+pub fn refund_opt_no(at: &Time) -> String {
+    alipay_no(at, 20, random())
+}
+
 /// A new `agreement_id` (24 digits).
 pub fn agreement_no(at: &Time) -> String {
     alipay_no(at, 16, random())
-}
-
-/// A `yyyyMMdd` + 20-digit number from `random` (the shape of `withhold_plan_no`).
-pub fn dated_no(at: &Time, random: u128) -> String {
-    alipay_no(at, 20, random)
-}
-
-/// A fresh `refund_opt_no` for a refund accepted at business time `at`.
-pub fn refund_opt_no(at: &Time) -> String {
-    dated_no(at, random())
 }
 
 #[cfg(test)]
@@ -60,15 +55,6 @@ mod tests {
         assert_eq!(template_no(&at).len(), 28);
         assert_eq!(agreement_no(&at).len(), 24);
         assert_ne!(preorder_no(&at), preorder_no(&at));
-    }
-
-    #[test]
-    fn dated_numbers_are_the_date_then_twenty_digits() {
-        let at = parse_alipay_datetime("2024-06-01 00:30:00").unwrap();
-        assert_eq!(dated_no(&at, 42), "2024060100000000000000000042");
-        let n = refund_opt_no(&at);
-        assert_eq!(n.len(), 28);
-        assert!(n.starts_with("20240601") && n.bytes().all(|b| b.is_ascii_digit()));
-        assert_ne!(n, refund_opt_no(&at));
+        assert_eq!(refund_opt_no(&at).len(), 28);
     }
 }

@@ -20,7 +20,8 @@
 //! | [`settle_refund`] | `settle.refund`: refunds of a settlement within its `pay_amount` |
 //! | [`settle_unfreeze`] | `settle.unfreeze`: releases within the agreement's frozen amount |
 //! | [`audit`] | audit log entries |
-//! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `refund_opt_no`) |
+//! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `withhold_plan_no`, `refund_opt_no`) |
+//! | [`merchant_sync`] | `zhima.merchant.zmgo.cumulate.sync` into the shared ledger |
 //! | [`period`] | an agreement's end from its template's period |
 //! | [`template`] | templates' owners and terms; `template.create` / `template.query` |
 //! | [`preorder`] | preorders: `preorder.create`, `bizopt.close`, preorder expiry |
@@ -31,6 +32,7 @@
 pub mod audit;
 pub mod clock;
 pub mod close;
+
 pub mod consent;
 pub mod cumulation;
 pub mod entities;

@@ -174,18 +174,10 @@ pub fn query_response(
             "模板不存在",
         ));
     };
-    let blocks: ZhimaMerchantZmgoTemplateCreateModel = match &r.blocks_json {
+    // template.query's response is template.create's model: the blocks as stored.
+    Ok(match &r.blocks_json {
         Some(json) => serde_json::from_str(json).unwrap_or_default(),
         None => configured_blocks(r),
-    };
-    Ok(ZhimaMerchantZmgoTemplateQueryResponse {
-        basic_config: blocks.basic_config,
-        ext_config: blocks.ext_config,
-        obligation_config: blocks.obligation_config,
-        open_config: blocks.open_config,
-        quit_config: blocks.quit_config,
-        right_config: blocks.right_config,
-        settlement_config: blocks.settlement_config,
     })
 }
 

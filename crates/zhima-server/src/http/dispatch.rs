@@ -44,9 +44,9 @@ pub(crate) enum Success {
     CumulateQuery(ZhimaMerchantZmgoCumulateQueryResponse),
     AgreementQuery(ZhimaCreditPeZmgoAgreementQueryResponse),
     Settle(ZhimaCreditPeZmgoSettleApplyResponse),
+    Agreements(super::dispatch_agreements::AgreementSuccess),
     SettleRefund(ZhimaCreditPeZmgoSettleRefundResponse),
     SettleUnfreeze(ZhimaCreditPeZmgoSettleUnfreezeResponse),
-    Agreements(super::dispatch_agreements::AgreementSuccess),
     MerchantCumulateSync(ZhimaMerchantZmgoCumulateSyncResponse),
 }
 
@@ -57,10 +57,6 @@ pub(crate) async fn dispatch(
     input: Input<'_>,
     caller: Caller,
 ) -> Result<Success, ApiError> {
-    if super::dispatch_agreements::serves(api) {
-        let answer = super::dispatch_agreements::run(shared, api, input, caller).await;
-        return answer.map(Success::Agreements);
-    }
     let storage = &shared.storage;
     match api {
         Api::StateSync => {
@@ -122,16 +118,19 @@ pub(crate) async fn dispatch(
                 &event,
             )))
         }
-        // The lifecycle APIs (PRODUCT §11) not served yet (the agreement half is served above,
-        // by `dispatch_agreements`): the gateway's answer for a method it does not know.
         Api::TemplateCreate
         | Api::TemplateQuery
         | Api::PreConsult
         | Api::PreorderCreate
-        | Api::SignApply
         | Api::AgreementSign
         | Api::BizoptClose
-        | Api::AgreementUnsign => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
+        | Api::AgreementUnsign => {
+            let answer = super::dispatch_agreements::run(shared, api, input, caller).await;
+            answer.map(Success::Agreements)
+        }
+        // A page method: the v1 gateway answers it with the signing page before dispatch
+        // (`http/pages`), and it has no v3 route; anything else reaching here is unknown.
+        Api::SignApply => Err(ApiError::gateway(GatewayFault::InvalidMethod)),
     }
 }
 

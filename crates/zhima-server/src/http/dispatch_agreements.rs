@@ -32,21 +32,8 @@ pub(crate) enum AgreementSuccess {
     AgreementUnsign(ZhimaCreditPeZmgoAgreementUnsignResponse),
 }
 
-/// Whether `api` is served here.
-pub(crate) fn serves(api: Api) -> bool {
-    matches!(
-        api,
-        Api::TemplateCreate
-            | Api::TemplateQuery
-            | Api::PreConsult
-            | Api::PreorderCreate
-            | Api::AgreementSign
-            | Api::BizoptClose
-            | Api::AgreementUnsign
-    )
-}
-
-/// Runs `api` (one that [`serves`] accepts) for `caller`.
+/// Runs one of the agreement-half APIs (template, pre.consult, preorder, sign, close, unsign)
+/// for `caller`; `dispatch` routes exactly those here.
 pub(crate) async fn run(
     shared: &Shared,
     api: Api,
@@ -95,6 +82,7 @@ pub(crate) async fn run(
             let r = storage.unsign_agreement(cmd, caller).await?;
             AgreementSuccess::AgreementUnsign(r.to_response())
         }
+        // `dispatch` sends only the arms above here.
         _ => return Err(ApiError::gateway(GatewayFault::InvalidMethod)),
     })
 }

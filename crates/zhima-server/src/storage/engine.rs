@@ -123,18 +123,6 @@ pub trait WriteTx: super::agreement_tx::AgreementTx {
     /// Stores (or replaces) the platform secret `name`.
     fn set_secret(&mut self, name: &str, value: &str) -> Result<()>;
 
-    // ---- sign.apply consent tokens (storage/consent.rs) ----
-
-    /// Stores a rendered signing page's consent.
-    fn insert_consent(&mut self, consent: &SignConsent) -> Result<()>;
-
-    /// The consent stored under `token_hash`. A multi-process engine locks the row until
-    /// commit, so two submits of one token are decided one after the other.
-    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>>;
-
-    /// Marks the consent used at `now_ms`; `false` (nothing written) when it already was.
-    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool>;
-
     // ---- lifecycle money: settle.refund, settle.unfreeze ----
 
     /// The [`RefundSnapshot`] of `cmd`: the refund with the same key, else the settlement of
@@ -163,6 +151,18 @@ pub trait WriteTx: super::agreement_tx::AgreementTx {
     /// Sets the amount frozen for an agreement (operators and tests); `false` when there is no
     /// such agreement.
     fn set_freeze_amount(&mut self, agreement_no: &str, amount: Fen) -> Result<bool>;
+
+    // ---- sign.apply consent tokens (storage/consent.rs) ----
+
+    /// Stores a rendered signing page's consent.
+    fn insert_consent(&mut self, consent: &SignConsent) -> Result<()>;
+
+    /// The consent stored under `token_hash`. A multi-process engine locks the row until
+    /// commit, so two submits of one token are decided one after the other.
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>>;
+
+    /// Marks the consent used at `now_ms`; `false` (nothing written) when it already was.
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool>;
 }
 
 /// Where a state transition was written.

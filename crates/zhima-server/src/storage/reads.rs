@@ -54,14 +54,14 @@ pub trait ReadTx: super::agreement_tx::AgreementReadTx {
     fn clock(&mut self) -> Result<SandboxClock>;
     /// A platform secret (e.g. the admin token's SHA-256).
     fn secret(&mut self, name: &str) -> Result<Option<String>>;
+    /// Every settlement that has refunds and every agreement that has unfreezes, with their
+    /// sums (invariant check only).
+    fn money_balances(&mut self) -> Result<MoneyBalances>;
+
     /// A preorder, as the signing page shows it.
     fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>>;
     /// A template with its config blocks, as the signing page shows it.
     fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>>;
-
-    /// Every settlement that has refunds and every agreement that has unfreezes, with their
-    /// sums (invariant check only).
-    fn money_balances(&mut self) -> Result<MoneyBalances>;
 }
 
 /// A state-sync instance key (PRODUCT §5).

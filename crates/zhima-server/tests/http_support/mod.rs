@@ -45,13 +45,6 @@ pub const V3_SYNC: &str = "/v3/zhima/credit/pe/zmgo/cumulation/sync";
 pub const V3_CUMULATE_QUERY: &str = "/v3/zhima/merchant/zmgo/cumulate/query";
 pub const V3_AGREEMENT_QUERY: &str = "/v3/zhima/credit/pe/zmgo/agreement/query";
 pub const V3_SETTLE: &str = "/v3/zhima/credit/pe/zmgo/settle/apply";
-pub const SETTLE_APPLY: &str = "zhima.credit.pe.zmgo.settle.apply";
-pub const SETTLE_REFUND: &str = "zhima.credit.pe.zmgo.settle.refund";
-pub const V3_SETTLE_REFUND: &str = "/v3/zhima/credit/pe/zmgo/settle/refund";
-pub const SETTLE_UNFREEZE: &str = "zhima.credit.pe.zmgo.settle.unfreeze";
-pub const V3_SETTLE_UNFREEZE: &str = "/v3/zhima/credit/pe/zmgo/settle/unfreeze";
-pub const MERCHANT_CUMULATE_SYNC: &str = "zhima.merchant.zmgo.cumulate.sync";
-pub const V3_MERCHANT_CUMULATE_SYNC: &str = "/v3/zhima/merchant/zmgo/cumulate/sync";
 pub const TEMPLATE_CREATE: &str = "zhima.merchant.zmgo.template.create";
 pub const TEMPLATE_QUERY: &str = "zhima.merchant.zmgo.template.query";
 pub const PRE_CONSULT: &str = "zhima.credit.pe.zmgo.pre.consult";
@@ -65,6 +58,13 @@ pub const V3_TEMPLATE_QUERY: &str = "/v3/zhima/merchant/zmgo/template/query";
 pub const V3_PREORDER_CREATE: &str = "/v3/zhima/credit/pe/zmgo/preorder/create";
 pub const V3_BIZOPT_CLOSE: &str = "/v3/zhima/credit/pe/zmgo/bizopt/close";
 pub const V3_AGREEMENT_UNSIGN: &str = "/v3/zhima/credit/pe/zmgo/agreement/unsign";
+pub const SETTLE_APPLY: &str = "zhima.credit.pe.zmgo.settle.apply";
+pub const SETTLE_REFUND: &str = "zhima.credit.pe.zmgo.settle.refund";
+pub const V3_SETTLE_REFUND: &str = "/v3/zhima/credit/pe/zmgo/settle/refund";
+pub const SETTLE_UNFREEZE: &str = "zhima.credit.pe.zmgo.settle.unfreeze";
+pub const V3_SETTLE_UNFREEZE: &str = "/v3/zhima/credit/pe/zmgo/settle/unfreeze";
+pub const MERCHANT_CUMULATE_SYNC: &str = "zhima.merchant.zmgo.cumulate.sync";
+pub const V3_MERCHANT_CUMULATE_SYNC: &str = "/v3/zhima/merchant/zmgo/cumulate/sync";
 
 // ---------------------------------------------------------------------------------------
 // Keys (shared/spec/vectors/keys.json: fixed throwaway keys, with matching certificates)
@@ -869,6 +869,25 @@ pub fn state_sync_body(out_biz_no: &str, biz_data: &str) -> String {
     .to_string()
 }
 
+/// A `template.create` body for `partner_id` (ABSOLATE_DATE, 3 days, 5.00 frozen).
+pub fn template_create_body(partner_id: &str, out_biz_no: &str) -> String {
+    serde_json::json!({
+        "basic_config": {"partner_id": partner_id, "out_biz_no": out_biz_no, "template_name": "月卡"},
+        "obligation_config": {"obligation_times": "4", "obligation_amount": "20.00"},
+        "open_config": {"period_mode": "ABSOLATE_DATE", "period_time": "3", "freeze_amount": "5.00"}
+    })
+    .to_string()
+}
+
+/// A `preorder.create` body for `USER_ID` under `template_id`.
+pub fn preorder_body(partner_id: &str, template_id: &str, out_request_no: &str) -> String {
+    serde_json::json!({
+        "partner_id": partner_id, "template_id": template_id, "out_request_no": out_request_no,
+        "alipay_user_id": USER_ID, "timeout_express": "15m"
+    })
+    .to_string()
+}
+
 /// The official Python SDK's `page_execute(request, http_method="GET")` for `method` against
 /// `server` (interop/py_sdk.py `page-execute`; runs interop/setup.sh first, a no-op once set up).
 pub fn py_page_execute(
@@ -918,23 +937,4 @@ pub fn py_page_execute(
     );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     v["url"].as_str().expect("url").to_owned()
-}
-
-/// A `template.create` body for `partner_id` (ABSOLATE_DATE, 3 days, 5.00 frozen).
-pub fn template_create_body(partner_id: &str, out_biz_no: &str) -> String {
-    serde_json::json!({
-        "basic_config": {"partner_id": partner_id, "out_biz_no": out_biz_no, "template_name": "月卡"},
-        "obligation_config": {"obligation_times": "4", "obligation_amount": "20.00"},
-        "open_config": {"period_mode": "ABSOLATE_DATE", "period_time": "3", "freeze_amount": "5.00"}
-    })
-    .to_string()
-}
-
-/// A `preorder.create` body for `USER_ID` under `template_id`.
-pub fn preorder_body(partner_id: &str, template_id: &str, out_request_no: &str) -> String {
-    serde_json::json!({
-        "partner_id": partner_id, "template_id": template_id, "out_request_no": out_request_no,
-        "alipay_user_id": USER_ID, "timeout_express": "15m"
-    })
-    .to_string()
 }

@@ -670,18 +670,6 @@ impl WriteTx for PgTx<'_> {
         self.lc_set_secret(name, value)
     }
 
-    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
-        self.cs_insert(c)
-    }
-
-    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
-        self.cs_load(token_hash)
-    }
-
-    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
-        self.cs_use(token_hash, now_ms)
-    }
-
     fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot> {
         self.money_load_refund(cmd)
     }
@@ -704,5 +692,17 @@ impl WriteTx for PgTx<'_> {
 
     fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
         self.money_load_merchant_sync(cmd)
+    }
+
+    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
+        self.cs_insert(c)
+    }
+
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
+        self.cs_load(token_hash)
+    }
+
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
+        self.cs_use(token_hash, now_ms)
     }
 }

@@ -86,18 +86,6 @@ impl WriteTx for SqliteTx<'_> {
         lifecycle::set_secret(self.0, name, value)
     }
 
-    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
-        consent::insert(self.0, c)
-    }
-
-    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
-        consent::load(self.0, token_hash)
-    }
-
-    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
-        consent::mark_used(self.0, token_hash, now_ms)
-    }
-
     fn load_refund(&mut self, cmd: &RefundCmd) -> Result<RefundSnapshot> {
         money::load_refund(self.0, cmd)
     }
@@ -120,6 +108,18 @@ impl WriteTx for SqliteTx<'_> {
 
     fn load_merchant_sync(&mut self, cmd: &MerchantSyncCmd) -> Result<CumulationSnapshot> {
         cumulation::load_merchant_snapshot(self.0, cmd)
+    }
+
+    fn insert_consent(&mut self, c: &SignConsent) -> Result<()> {
+        consent::insert(self.0, c)
+    }
+
+    fn load_consent(&mut self, token_hash: &str) -> Result<Option<SignConsent>> {
+        consent::load(self.0, token_hash)
+    }
+
+    fn use_consent(&mut self, token_hash: &str, now_ms: i64) -> Result<bool> {
+        consent::mark_used(self.0, token_hash, now_ms)
     }
 }
 
@@ -196,15 +196,15 @@ impl ReadTx for SqliteTx<'_> {
         lifecycle::secret(self.0, name)
     }
 
+    fn money_balances(&mut self) -> Result<MoneyBalances> {
+        money::money_balances(self.0)
+    }
+
     fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>> {
         consent::preorder(self.0, preorder_no)
     }
 
     fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>> {
         consent::template(self.0, template_no)
-    }
-
-    fn money_balances(&mut self) -> Result<MoneyBalances> {
-        money::money_balances(self.0)
     }
 }

@@ -204,15 +204,15 @@ impl ReadTx for PgTx<'_> {
         self.lc_secret(name)
     }
 
+    fn money_balances(&mut self) -> Result<crate::storage::reads::MoneyBalances> {
+        self.money_sums()
+    }
+
     fn consent_preorder(&mut self, preorder_no: &str) -> Result<Option<PreorderView>> {
         self.cs_preorder(preorder_no)
     }
 
     fn consent_template(&mut self, template_no: &str) -> Result<Option<TemplateView>> {
         self.cs_template(template_no)
-    }
-
-    fn money_balances(&mut self) -> Result<crate::storage::reads::MoneyBalances> {
-        self.money_sums()
     }
 }
