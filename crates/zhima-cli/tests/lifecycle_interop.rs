@@ -161,7 +161,8 @@ async fn every_api_via(ch: Channel) {
         .call(Api::AgreementUnsign, &lc::agreement_unsign(&agreement))
         .await;
     assert_eq!(unsigned["agreement_id"], json!(agreement), "{unsigned}");
-    let plan = lc::assert_withhold_plan_no(&unsigned["withhold_plan_no"], "agreement.unsign");
+    let plan =
+        lc::assert_withhold_plan_no(unsigned["withhold_plan_no"].as_str(), "agreement.unsign");
     let status = via
         .call(Api::AgreementQuery, &lc::agreement_query(&agreement))
         .await;

@@ -140,12 +140,11 @@ pub fn settle_unfreeze(agreement: &str, out_request_no: &str, fen: i64) -> Value
            "out_request_no": out_request_no, "unfreeze_amount": yuan(fen), "order_title": "芝麻GO解冻"})
 }
 
-/// Asserts `v` is a withhold plan number: `yyyyMMdd` + 20 digits (clock-report).
+/// Asserts `plan` is a withhold plan number, `yyyyMMdd` + 20 digits (clock-report), and
+/// returns it.
 #[track_caller]
-pub fn assert_withhold_plan_no(v: &Value, what: &str) -> String {
-    let plan = v
-        .as_str()
-        .unwrap_or_else(|| panic!("{what}: withhold_plan_no is not a string: {v}"));
+pub fn assert_withhold_plan_no(plan: Option<&str>, what: &str) -> String {
+    let plan = plan.unwrap_or_else(|| panic!("{what}: no withhold_plan_no"));
     assert!(
         plan.len() == 28 && plan.bytes().all(|b| b.is_ascii_digit()),
         "{what}: withhold_plan_no {plan:?} is not yyyyMMdd + 20 digits"
