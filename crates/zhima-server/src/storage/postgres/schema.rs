@@ -10,7 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_init.sql"),
     include_str!("../../../migrations/postgres/0002_clock_admin.sql"),
     include_str!("../../../migrations/postgres/0003_lifecycle.sql"),
-    include_str!("../../../migrations/postgres/0005_lifecycle_money.sql"),
+    include_str!("../../../migrations/postgres/0004_lifecycle_money.sql"),
 ];
 
 /// The schema version this build writes.
