@@ -10,7 +10,10 @@
 //                       the given body: the SDK's own parse + signature check.
 //   sign-v3             curl() (OpenAPI v3) request capture, like sign-v1.
 //   verify-v3-response  curl() against a loopback server returning status/headers/body.
-//   call-v1 / call-v3   exec() / curl() against a real server (base_url).
+//   call-v1 / call-v3   exec() / curl() against a real server (base_url); curl() takes any
+//                       http_method (GET, POST, PUT).
+//   page-execute        pageExecute() of a page method (server_url, return_url, http_method
+//                       GET = signed URL, POST = HTML form, also read back as {action, fields}).
 //
 // Exit codes: 0 = the op ran (SDK failures are data in the JSON), 2 = bad input,
 // 3 = the SDK cannot do what was asked (message says why).
@@ -298,6 +301,31 @@ const OPS = {
     const sdk = makeSdk(inp, { gateway: baseUrl });
     const outcome = await settle(sdk.exec(method, v1Params(inp), { validateSign: inp.validate_sign ?? true }));
     return outcome.err ? errorFields(outcome.err) : { ok: true, parsed: outcome.value };
+  },
+
+  // pageExecute(method, 'GET'|'POST', {bizContent, returnUrl}): the signed URL (GET) or the
+  // auto-submitting HTML form (POST) a browser is given. Nothing is sent; for POST the form is
+  // also read back the way a browser submits it (action + hidden inputs, &quot; unescaped).
+  async 'page-execute'(inp) {
+    checkCharset(inp);
+    requireField(inp, 'private_key');
+    const method = requireField(inp, 'method');
+    const serverUrl = requireField(inp, 'server_url');
+    const httpMethod = String(inp.http_method ?? 'GET').toUpperCase();
+    if (httpMethod !== 'GET' && httpMethod !== 'POST') throw new DriverError(`http_method must be GET or POST, got ${httpMethod}`);
+    applyFreezes(inp);
+    const sdk = makeSdk(inp, { gateway: serverUrl });
+    const params = v1Params(inp);
+    if (inp.return_url) params.returnUrl = inp.return_url;
+    const out = sdk.pageExecute(method, httpMethod, params);
+    if (httpMethod === 'GET') return { url: out };
+    const action = /<form action="([^"]*)"/.exec(out)?.[1];
+    if (action == null) throw new DriverError(`pageExecute POST returned no form: ${out}`);
+    const fields = {};
+    for (const m of out.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)" \/>/g)) {
+      fields[m[1]] = m[2].replaceAll('&quot;', '"');
+    }
+    return { html: out, form: { action: action.replaceAll('&amp;', '&'), method: 'POST', fields } };
   },
 
   async 'sign-v3'(inp) {

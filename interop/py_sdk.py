@@ -8,6 +8,10 @@ Ops (see interop/README.md for every field):
                       this process; prints the exact request it sent (body as base64).
   page-execute        the SDK's page_execute(request, http_method="GET") for a page method
                       (server_url, return_url): prints the signed URL, sends nothing.
+  call-v1 and page-execute take `"model": true`: the request is built as a user of the
+  generated classes writes it, Zhima…Request(biz_model=Zhima…Model.from_alipay_dict(biz)),
+  and the output lists `model_dropped`, the biz_content paths the model did not keep
+  (names the official model does not have, or falsy values it omits).
   verify-v1-response  runs the SDK client's own response parse + signature check on a body.
   call-v1             the SDK calls a real gateway (base_url) and the result is printed.
   sign-v3 / verify-v3-response / call-v3
@@ -252,6 +256,55 @@ class _AnyMethodRequest:
         return self._inner.get_multipart_params()
 
 
+def _sdk_model(method):
+    """The SDK's generated domain model `Zhima…Model` of `method`, or None."""
+    name = _camel(method) + "Model"
+    try:
+        module = importlib.import_module("alipay.aop.api.domain.%s" % name)
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def _dropped(sent, kept, prefix=""):
+    """Paths of `sent` that the model did not keep (unknown names or falsy values)."""
+    if isinstance(sent, dict):
+        if not isinstance(kept, dict):
+            return [prefix or "."]
+        out = []
+        for key, value in sent.items():
+            path = prefix + "." + key if prefix else key
+            out.extend(_dropped(value, kept[key], path) if key in kept else [path])
+        return out
+    if isinstance(sent, list):
+        if not isinstance(kept, list) or len(kept) != len(sent):
+            return [prefix]
+        out = []
+        for i, (s, k) in enumerate(zip(sent, kept)):
+            out.extend(_dropped(s, k, "%s[%d]" % (prefix, i)))
+        return out
+    return []
+
+
+def _model_request(inp):
+    """`Zhima…Request(biz_model=Zhima…Model.from_alipay_dict(biz_content))`: the generated
+    classes as an SDK user writes them. Returns (request, paths the model dropped)."""
+    method = _require(inp, "method")
+    biz = inp.get("biz_content")
+    if not isinstance(biz, dict):
+        raise DriverError("model: true needs biz_content as a JSON object")
+    request_cls, model_cls = _sdk_class(method, "Request"), _sdk_model(method)
+    if request_cls is None or model_cls is None:
+        raise DriverError("alipay-sdk-python has no generated Request/Model for %s" % method, EXIT_UNSUPPORTED)
+    model = model_cls.from_alipay_dict(biz)
+    request = request_cls(biz_model=model)
+    if inp.get("app_auth_token"):
+        request.add_other_text_param("app_auth_token", inp["app_auth_token"])
+    for key, value in (inp.get("extra_params") or {}).items():
+        request.add_other_text_param(key, value)
+    return request, _dropped(biz, model.to_alipay_dict())
+
+
 def _request(inp):
     """Builds the request the way an SDK user does.
 
@@ -282,11 +335,20 @@ def _request(inp):
     return request if cls is not None else _AnyMethodRequest(request, method)
 
 
+def _plain(value):
+    """A response field as JSON: nested SDK domain objects via their own to_alipay_dict()."""
+    if hasattr(value, "to_alipay_dict"):
+        return value.to_alipay_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _response_object(method, content):
     cls = _sdk_class(method, "Response") or AlipayResponse
     response = cls()
     response.parse_response_content(content)
-    fields = {k.lstrip("_"): v for k, v in vars(response).items() if k not in ("body",)}
+    fields = {k.lstrip("_"): _plain(v) for k, v in vars(response).items() if k not in ("body",)}
     return response.is_success(), fields
 
 
@@ -356,13 +418,17 @@ def op_call_v1(inp):
     method = _require(inp, "method")
     _freeze_clock(inp.get("timestamp"))
     client = DefaultAlipayClient(_config(inp, base_url))
+    request, dropped = _model_request(inp) if inp.get("model") else (_request(inp), None)
     try:
-        content = client.execute(_request(inp))
-        return _parsed_result(method, content)
+        content = client.execute(request)
+        result = _parsed_result(method, content)
     except DriverError:
         raise
     except Exception as exc:
-        return {"ok": False, "error": _error(exc)}
+        result = {"ok": False, "error": _error(exc)}
+    if dropped is not None:
+        result["model_dropped"] = dropped
+    return result
 
 
 def op_page_execute(inp):
@@ -371,11 +437,14 @@ def op_page_execute(inp):
     _require(inp, "private_key")
     server_url = _require(inp, "server_url")
     _freeze_clock(inp.get("timestamp"))
-    request = _request(inp)
+    request, dropped = _model_request(inp) if inp.get("model") else (_request(inp), None)
     if inp.get("return_url"):
         request.return_url = inp["return_url"]
     client = DefaultAlipayClient(_config(inp, server_url))
-    return {"url": client.page_execute(request, http_method="GET")}
+    result = {"url": client.page_execute(request, http_method="GET")}
+    if dropped is not None:
+        result["model_dropped"] = dropped
+    return result
 
 
 def op_no_v3(_inp):

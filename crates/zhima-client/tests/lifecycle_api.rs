@@ -202,3 +202,117 @@ fn sign_apply_url_is_byte_identical_to_the_python_sdk_page_execute() {
         .unwrap();
     assert_eq!(py["url"].as_str(), Some(ours.as_str()));
 }
+
+/// Runs one interop driver op (after interop/setup.sh) and returns its JSON output.
+fn interop_run(driver: &str, op: &str, input: &serde_json::Value) -> serde_json::Value {
+    let interop = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop");
+    let setup = std::process::Command::new("bash")
+        .arg(interop.join("setup.sh"))
+        .output()
+        .unwrap();
+    assert!(
+        setup.status.success(),
+        "interop/setup.sh failed: {}",
+        String::from_utf8_lossy(&setup.stderr)
+    );
+    let mut cmd = match driver {
+        "node" => std::process::Command::new("node"),
+        _ => std::process::Command::new(interop.join(".venv/bin/python")),
+    };
+    let script = if driver == "node" {
+        "node_sdk.mjs"
+    } else {
+        "py_sdk.py"
+    };
+    let mut child = cmd
+        .arg(interop.join(script))
+        .arg(op)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.to_string().as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{driver} {op}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `url` with the `sign=` value blanked (and, for Node, its `alipay_sdk=` pair removed).
+fn unsigned_url(url: &str) -> String {
+    let (base, query) = url.split_once('?').unwrap();
+    let pairs: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.starts_with("alipay_sdk="))
+        .map(|p| {
+            if p.starts_with("sign=") {
+                "sign=…".into()
+            } else {
+                p.to_string()
+            }
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
+}
+
+/// The official Node SDK's `pageExecute(method, 'GET', …)` and the Rust client in the Node
+/// layout write the same URL, byte for byte, except what only Node can write: its
+/// `alipay_sdk=alipay-sdk-nodejs-…` self-identification, which it also signs (so `sign`
+/// differs). Both signatures verify with the app's key.
+#[test]
+fn sign_apply_url_in_the_node_layout_matches_the_node_sdk_page_execute_get() {
+    let wall = "2026-03-01 10:20:30";
+    let base = "http://127.0.0.1:9";
+    let biz = serde_json::json!({"partner_id": "2088621805983504", "preorder_no": "PO1",
+                                 "timeout_express": "2h"});
+    let return_url = "https://merchant.example/back?a=1&b=流";
+    let node = interop_run(
+        "node",
+        "page-execute",
+        &serde_json::json!({
+            "private_key": keys().app_pkcs1_pem,
+            "server_url": format!("{base}/gateway.do"),
+            "method": "zhima.credit.pe.zmgo.sign.apply",
+            "biz_content": biz,
+            "return_url": return_url,
+            "timestamp": wall,
+            "http_method": "GET",
+        }),
+    );
+    let node_url = node["url"].as_str().unwrap();
+    let client = builder(base)
+        .sdk_layout(zhima_client::SdkLayout::Node)
+        .clock(frozen(alipay_time(wall)))
+        .build()
+        .unwrap();
+    let model: ZhimaCreditPeZmgoSignApplyModel = serde_json::from_value(biz).unwrap();
+    let ours = client
+        .v1()
+        .sign_apply_url(&model, Some(return_url))
+        .unwrap();
+    assert_eq!(
+        unsigned_url(node_url),
+        unsigned_url(&ours),
+        "node: {node_url}\nours: {ours}"
+    );
+    assert!(
+        node_url.contains("&alipay_sdk=alipay-sdk-nodejs-"),
+        "{node_url}"
+    );
+    for url in [node_url, ours.as_str()] {
+        let query = url.split_once('?').unwrap().1;
+        let params = GatewayParams::parse(query.as_bytes(), b"", Some("utf-8")).unwrap();
+        zhima_client::proto::v1::verify_request(&params, &keys().app_pub)
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+}

@@ -11,6 +11,8 @@
 #[path = "../../../zhima-server/tests/storage_support/pg.rs"]
 pub mod pg;
 
+pub mod lifecycle;
+
 pub use pg::Backend;
 
 use std::ffi::OsStr;
@@ -622,18 +624,13 @@ impl Channel {
             }
             Channel::NodeV3 => {
                 input["base_url"] = json!(server.base_url);
-                match method {
-                    CUMULATION_SYNC => {
-                        input["http_method"] = json!("POST");
-                        input["path"] = json!(V3_SYNC_PATH);
-                        input["body"] = biz.clone();
-                    }
-                    CUMULATE_QUERY => {
-                        input["http_method"] = json!("GET");
-                        input["path"] = json!(V3_QUERY_PATH);
-                        input["query"] = query_strings(biz);
-                    }
-                    other => panic!("no v3 route for {other} in this harness"),
+                let route = v3_route(method);
+                input["http_method"] = json!(route.method.as_str());
+                input["path"] = json!(route.path);
+                if route.method.has_body() {
+                    input["body"] = biz.clone();
+                } else {
+                    input["query"] = query_strings(biz);
                 }
             }
         }
@@ -660,6 +657,14 @@ impl Channel {
     ) -> Outcome {
         self.send(&self.input(sandbox, server, method, biz)).await
     }
+}
+
+/// The v3 route (HTTP method and path) of a v1 `method`, from zhima-proto's API table.
+#[track_caller]
+pub fn v3_route(method: &str) -> zhima_proto::models::V3Route {
+    zhima_proto::models::Api::from_v1_method(method)
+        .and_then(|api| api.v3_route())
+        .unwrap_or_else(|| panic!("{method} has no v3 route (PRODUCT §11)"))
 }
 
 /// v3 query parameters are strings.

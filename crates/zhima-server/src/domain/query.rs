@@ -9,6 +9,7 @@ use zhima_proto::models::{
     CumulateDataDetail, ZhimaCreditPeZmgoAgreementQueryResponse,
     ZhimaMerchantZmgoCumulateQueryResponse,
 };
+use zhima_proto::money::Fen;
 use zhima_proto::time::format_alipay_datetime;
 pub use zhima_proto::validate::{AgreementSelector, ValidAgreementQuery, ValidCumulateQuery};
 
@@ -145,7 +146,11 @@ impl CumulateSummary {
 /// One event as a `CumulateDataDetail`.
 pub fn detail_of(e: &LedgerEvent) -> CumulateDataDetail {
     let join = |parts: Vec<&str>| (!parts.is_empty()).then(|| parts.join(","));
-    let has_amount = e.data_type.has_amount();
+    // A TASK event carries amounts too when the merchant cumulate.sync reported them: show
+    // whatever the totals count, so the details always add up to them.
+    let has_amount = e.data_type.has_amount()
+        || e.amounts.trade != Fen::ZERO
+        || e.amounts.discount_total() != Fen::ZERO;
     CumulateDataDetail {
         out_biz_no: Some(e.out_biz_no.clone()),
         refer_out_biz_no: e.pay_out_biz_no.clone(),
