@@ -9,10 +9,10 @@
 //! |---|---|
 //! | [`config`] | the TOML file of PRODUCT §9 → a resolved [`config::Config`]: schema (`config/file.rs`), resolving key files and cross references (`config/resolve.rs`) |
 //! | [`bootstrap`] | the zero-config sandbox: [`bootstrap::bootstrap_default`] generates keys and writes the demo configuration (`bootstrap/demo.toml`); its names in [`bootstrap::demo`] |
-//! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::refund`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the [`domain::ledger`] and its [`domain::invariants`] |
-//! | [`storage`] | the [`storage::Storage`] handle; the engine contract ([`storage::Engine`], [`storage::WriteTx`], [`storage::ReadTx`]); load → decide → write once for every engine; the SQLite engine (WAL, fsync, group commit) |
+//! | [`domain`] | pure business rules: [`domain::cumulation`], [`domain::refund`], [`domain::state_sync`], [`domain::query`], [`domain::settle`], the lifecycle ([`domain::template`], [`domain::preorder`], [`domain::sign`], [`domain::unsign`], [`domain::settle_refund`], [`domain::settle_unfreeze`], [`domain::merchant_sync`], [`domain::clock`], [`domain::expiry`]), the [`domain::ledger`] and its [`domain::invariants`] |
+//! | [`storage`] | the [`storage::Storage`] handle; the engine contract ([`storage::Engine`], [`storage::WriteTx`], [`storage::ReadTx`]); load → decide → write once for every engine; the SQLite engine (WAL, fsync, group commit) and the PostgreSQL engine (group commit, several processes) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
-//! | [`http`] | the HTTP surfaces on top of [`storage::Storage`] |
+//! | [`http`] | the HTTP surfaces on top of [`storage::Storage`]: v1 gateway, v3 REST, the admin API (`http/admin/`), consumer pages (`http/pages/`), `/metrics` |
 //! | [`metrics`] | the per-server Prometheus registry behind `GET /metrics` and the storage writers' histograms |
 //! | [`logging`] | the stderr log, escaped so that no request can forge a line |
 //!

@@ -56,7 +56,8 @@ async fn rule_order_access_agreement_mode(backend: Backend) {
 
     for (agreement, user, why) in [
         ("NOPE", USER, "不存在"),
-        (FOREIGN_AGREEMENT, USER, "不属于商户"),
+        // Another merchant's agreement reads exactly like a missing one.
+        (FOREIGN_AGREEMENT, USER, "不存在"),
         (AGREEMENT, OTHER_USER, "不属于该用户"),
         (INVALID_AGREEMENT, USER, "状态为N"),
     ] {
@@ -66,6 +67,13 @@ async fn rule_order_access_agreement_mode(backend: Backend) {
         let rej = rejection_of(s.sync_cumulation(cmd(&body), caller()).await);
         assert_eq!(rej.code.as_str(), "EASY_MEMBER_CONSULT_FAIL", "{agreement}");
         assert!(rej.sub_msg.contains(why), "{agreement}: {}", rej.sub_msg);
+        if agreement == FOREIGN_AGREEMENT {
+            // The same words as for "NOPE": nothing says the number exists elsewhere.
+            assert!(rej
+                .sub_msg
+                .ends_with(&format!("协议{FOREIGN_AGREEMENT}不存在")));
+            assert!(!rej.sub_msg.contains("商户"), "{}", rej.sub_msg);
+        }
     }
 
     // Decoupled template: AMOUNT_TASK is not allowed; bound template: only AMOUNT_TASK.

@@ -20,7 +20,7 @@ use crate::error::Rejection;
 /// How long a rendered page's 同意 button stays usable (real time).
 pub const CONSENT_TTL_MS: i64 = 10 * 60 * 1000;
 
-/// Days an agreement runs when the template names no period **[ours]** (PRODUCT §11).
+/// Days an agreement runs when the template names no period **\[ours\]** (PRODUCT §11).
 pub const DEFAULT_PERIOD_DAYS: i64 = 30;
 
 /// The SHA-256 (hex) under which a consent token is stored.
@@ -233,7 +233,7 @@ pub fn subject(
 }
 
 /// Signing a template directly creates a preorder, keyed like preorder.create on
-/// (`partner_id`, `out_request_no`): without one there is nothing to key it on **[ours]**.
+/// (`partner_id`, `out_request_no`): without one there is nothing to key it on **\[ours\]**.
 pub fn missing_out_request_no() -> Rejection {
     Rejection::new(
         CumulationCode::RequestParamIllegal,

@@ -246,13 +246,11 @@ pub fn check_agreement_of<'a>(
     agreement: Option<&'a Agreement>,
 ) -> Result<&'a Agreement, Rejection> {
     let fail = |detail: String| reject(CumulationCode::EasyMemberConsultFail, detail);
-    let a = agreement.ok_or_else(|| fail(format!("协议{agreement_no}不存在")))?;
-    if a.partner_id != partner_id {
-        return Err(fail(format!(
-            "协议{}不属于商户{}",
-            a.agreement_no, partner_id
-        )));
-    }
+    // Another merchant's agreement answers word for word like a missing one: a merchant must
+    // not learn which agreement numbers exist elsewhere.
+    let a = agreement
+        .filter(|a| a.partner_id == partner_id)
+        .ok_or_else(|| fail(format!("协议{agreement_no}不存在")))?;
     if let Some((user_id, open_id)) = user {
         if !a.belongs_to(user_id, open_id) {
             return Err(fail(format!("协议{}不属于该用户", a.agreement_no)));

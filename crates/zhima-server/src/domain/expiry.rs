@@ -5,7 +5,7 @@
 
 use crate::domain::entities::{Agreement, AgreementQuit, AgreementStatus, Time};
 
-/// `quit_type` of an agreement that ended because its period ran out **[ours]**: Alipay
+/// `quit_type` of an agreement that ended because its period ran out **\[ours\]**: Alipay
 /// documents `USER_CANCEL_QUIT` and `SETTLE_APPLY_QUIT` for unsign, nothing for expiry.
 pub const EXPIRE_QUIT: &str = "EXPIRE_QUIT";
 
@@ -48,7 +48,7 @@ pub fn decide(
         .collect()
 }
 
-/// A `withhold_plan_no` **[ours]**: `yyyyMMdd` of `at` (UTC+8) and 20 digits of `random`
+/// A `withhold_plan_no` **\[ours\]**: `yyyyMMdd` of `at` (UTC+8) and 20 digits of `random`
 /// (28 digits, like Alipay's long numeric identifiers).
 pub fn withhold_plan_no(at: &Time, random: u128) -> String {
     crate::domain::ids::alipay_no(at, 20, random)
