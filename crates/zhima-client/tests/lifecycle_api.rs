@@ -146,16 +146,6 @@ fn sign_apply_url_is_a_signed_get_url_that_verifies() {
 /// `page-execute`) and `sign_apply_url` produce the same bytes for the same content and time.
 #[test]
 fn sign_apply_url_is_byte_identical_to_the_python_sdk_page_execute() {
-    let interop = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop");
-    let setup = std::process::Command::new("bash")
-        .arg(interop.join("setup.sh"))
-        .output()
-        .unwrap();
-    assert!(
-        setup.status.success(),
-        "interop/setup.sh failed: {}",
-        String::from_utf8_lossy(&setup.stderr)
-    );
     let wall = "2026-03-01 10:20:30";
     let base = "http://127.0.0.1:9";
     let biz = serde_json::json!({"partner_id": "2088621805983504", "preorder_no": "PO1",
@@ -168,28 +158,7 @@ fn sign_apply_url_is_byte_identical_to_the_python_sdk_page_execute() {
         "return_url": "https://merchant.example/back?a=1&b=流",
         "timestamp": wall,
     });
-    let mut child = std::process::Command::new(interop.join(".venv/bin/python"))
-        .arg(interop.join("py_sdk.py"))
-        .arg("page-execute")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let py: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let py = interop_run("python", "page-execute", &input);
 
     let client = builder(base)
         .clock(frozen(alipay_time(wall)))

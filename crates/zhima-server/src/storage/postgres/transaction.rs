@@ -208,6 +208,20 @@ use self::rows::*;
 // ---- shared loads ----
 
 impl PgTx<'_> {
+    /// The amounts of every refund of the payment `pay_out_biz_no`, oldest first.
+    pub(super) fn refunds_of(
+        &mut self,
+        partner_id: &str,
+        pay_out_biz_no: &str,
+    ) -> Result<Vec<crate::domain::ledger::EventAmounts>> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM cumulation_events
+             WHERE partner_id = $1 AND pay_out_biz_no = $2 AND biz_action = 'ORDER_REFUND' ORDER BY seq"
+        );
+        let refunds = self.all(&sql, &[&partner_id, &pay_out_biz_no], event_row)?;
+        Ok(refunds.into_iter().map(|e| e.amounts).collect())
+    }
+
     fn event_by_key(&mut self, partner_id: &str, out_biz_no: &str) -> Result<Option<LedgerEvent>> {
         let sql = format!(
             "SELECT {EVENT_COLUMNS} FROM cumulation_events WHERE partner_id = $1 AND out_biz_no = $2"
@@ -381,12 +395,7 @@ impl WriteTx for PgTx<'_> {
         let (payment, prior_refunds) = match (&cmd.pay_out_biz_no, cmd.biz_action) {
             (Some(pay_no), BizAction::OrderRefund) => {
                 let payment = self.event_by_key(&cmd.partner_id, pay_no)?;
-                let sql = format!(
-                    "SELECT {EVENT_COLUMNS} FROM cumulation_events
-                     WHERE partner_id = $1 AND pay_out_biz_no = $2 AND biz_action = 'ORDER_REFUND' ORDER BY seq"
-                );
-                let refunds = self.all(&sql, &[&cmd.partner_id, pay_no], event_row)?;
-                (payment, refunds.into_iter().map(|e| e.amounts).collect())
+                (payment, self.refunds_of(&cmd.partner_id, pay_no)?)
             }
             _ => (None, Vec::new()),
         };

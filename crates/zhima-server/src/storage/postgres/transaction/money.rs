@@ -201,12 +201,7 @@ impl PgTx<'_> {
         let (payment, prior_refunds) = match &cmd.refer_out_biz_no {
             Some(refer) => {
                 let payment = self.event_by_key(&cmd.provider_pid, refer)?;
-                let sql = format!(
-                    "SELECT {EVENT_COLUMNS} FROM cumulation_events
-                     WHERE partner_id = $1 AND pay_out_biz_no = $2 AND biz_action = 'ORDER_REFUND' ORDER BY seq"
-                );
-                let refunds = self.all(&sql, &[&cmd.provider_pid, refer], event_row)?;
-                (payment, refunds.into_iter().map(|e| e.amounts).collect())
+                (payment, self.refunds_of(&cmd.provider_pid, refer)?)
             }
             None => (None, Vec::new()),
         };
