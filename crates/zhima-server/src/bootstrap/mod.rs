@@ -6,6 +6,7 @@
 
 pub mod admin_token;
 pub mod demo;
+pub mod view_key;
 
 use std::path::Path;
 

@@ -20,6 +20,7 @@
 //! | [`settle_refund`] | `settle.refund`: refunds of a settlement within its `pay_amount` |
 //! | [`settle_unfreeze`] | `settle.unfreeze`: releases within the agreement's frozen amount |
 //! | [`audit`] | audit log entries |
+//! | [`card`] | the consumer's Zhima GO card: progress, savings, history, settlement |
 //! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `withhold_plan_no`, `refund_opt_no`) |
 //! | [`merchant_sync`] | `zhima.merchant.zmgo.cumulate.sync` into the shared ledger |
 //! | [`period`] | an agreement's end from its template's period |
@@ -28,12 +29,15 @@
 //! | [`sign`] | signing a preorder into an agreement |
 //! | [`close`] | `bizopt.close`: closing a preorder |
 //! | [`unsign`] | `agreement.unsign`: `Y` → `P` with a `withhold_plan_no` |
+//! | [`view_token`] | signed, expiring links to consumer pages (the Zhima GO card) |
 
 pub mod audit;
+pub mod card;
 pub mod clock;
 pub mod close;
 
 pub mod consent;
+pub mod view_token;
 pub mod cumulation;
 pub mod entities;
 pub mod expiry;

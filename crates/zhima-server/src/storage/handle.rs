@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::domain::audit::AuditEntry;
+use crate::domain::card::CardData;
 use crate::domain::clock::{Advance, ClockError, ClockReading, SandboxClock};
 use crate::domain::cumulation::{CumulationCmd, CumulationReceipt};
 use crate::domain::entities::{
@@ -295,6 +296,31 @@ impl Storage {
     ) -> Result<(AgreementTotals, Vec<LedgerEvent>)> {
         let no = agreement_no.to_owned();
         self.read(move |tx| queries::ledger(tx, &no, page)).await
+    }
+
+    /// Everything the consumer card of an agreement shows (its newest `events` events), in one
+    /// read transaction; `None` for an unknown agreement.
+    pub async fn agreement_card(&self, agreement_no: &str, events: i64) -> Result<Option<CardData>> {
+        let no = agreement_no.to_owned();
+        self.read(move |tx| {
+            let Some(agreement) = tx.agreement(&no)? else {
+                return Ok(None);
+            };
+            Ok(Some(CardData {
+                template: tx.consent_template(&agreement.template_no)?,
+                totals: tx.totals(&no, true)?,
+                events: tx.events_page(&no, Page { no: 1, size: events })?,
+                pay_amount: tx.settlement_pay_amount(&no)?,
+                agreement,
+            }))
+        })
+        .await
+    }
+
+    /// The `pay_amount` of the agreement's settlement, once settled (consumer card).
+    pub async fn settlement_pay_amount(&self, agreement_no: &str) -> Result<Option<Fen>> {
+        let no = agreement_no.to_owned();
+        self.read(move |tx| tx.settlement_pay_amount(&no)).await
     }
 
     /// A state instance and its history.

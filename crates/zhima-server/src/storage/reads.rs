@@ -12,6 +12,7 @@ use crate::domain::ledger::{AgreementTotals, LedgerEvent};
 use crate::domain::query::Page;
 use crate::domain::state_sync::ServiceConfig;
 use crate::error::Result;
+use zhima_proto::money::Fen;
 
 /// Row reads, each answering from the transaction's snapshot.
 pub trait ReadTx: super::agreement_tx::AgreementReadTx {
@@ -54,6 +55,8 @@ pub trait ReadTx: super::agreement_tx::AgreementReadTx {
     fn clock(&mut self) -> Result<SandboxClock>;
     /// A platform secret (e.g. the admin token's SHA-256).
     fn secret(&mut self, name: &str) -> Result<Option<String>>;
+    /// The `pay_amount` of the agreement's settlement, once settled (consumer card).
+    fn settlement_pay_amount(&mut self, agreement_no: &str) -> Result<Option<Fen>>;
     /// Every settlement that has refunds and every agreement that has unfreezes, with their
     /// sums (invariant check only).
     fn money_balances(&mut self) -> Result<MoneyBalances>;

@@ -200,3 +200,13 @@ pub(crate) fn money_balances(conn: &Connection) -> Result<MoneyBalances> {
     unfreezes.extend(orphans);
     Ok(MoneyBalances { refunds, unfreezes })
 }
+
+/// The `pay_amount` of the agreement's (newest) settlement.
+pub(crate) fn settlement_pay_amount(conn: &Connection, agreement_no: &str) -> Result<Option<Fen>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT pay_amount FROM settlements WHERE agreement_no = ?1 ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([agreement_no], |r| r.get(0).map(Fen))
+        .optional()?)
+}

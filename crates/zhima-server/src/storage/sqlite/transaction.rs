@@ -200,6 +200,10 @@ impl ReadTx for SqliteTx<'_> {
         lifecycle::secret(self.0, name)
     }
 
+    fn settlement_pay_amount(&mut self, agreement_no: &str) -> Result<Option<Fen>> {
+        money::settlement_pay_amount(self.0, agreement_no)
+    }
+
     fn money_balances(&mut self) -> Result<MoneyBalances> {
         money::money_balances(self.0)
     }

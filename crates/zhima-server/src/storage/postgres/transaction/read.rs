@@ -204,6 +204,14 @@ impl ReadTx for PgTx<'_> {
         self.lc_secret(name)
     }
 
+    fn settlement_pay_amount(&mut self, agreement_no: &str) -> Result<Option<Fen>> {
+        self.first(
+            "SELECT pay_amount FROM settlements WHERE agreement_no = $1 ORDER BY seq DESC LIMIT 1",
+            &[&agreement_no],
+            |r| Ok(Fen(get(r, 0)?)),
+        )
+    }
+
     fn money_balances(&mut self) -> Result<crate::storage::reads::MoneyBalances> {
         self.money_sums()
     }
