@@ -36,7 +36,7 @@ pub(super) async fn run(client: &AdminClient, cmd: ClockCommand) -> Result<(), F
     Ok(())
 }
 
-fn print(client: &AdminClient, value: &Value, human: impl Fn(&Value) -> String) {
+pub(super) fn print(client: &AdminClient, value: &Value, human: impl Fn(&Value) -> String) {
     if client.json {
         println!(
             "{}",

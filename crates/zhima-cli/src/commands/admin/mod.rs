@@ -4,6 +4,7 @@
 //! API's JSON answer instead of a summary).
 
 mod clock;
+mod view_link;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,6 +52,8 @@ enum AdminCommand {
     /// The sandbox clock: business time = real time + an offset you advance.
     #[command(subcommand)]
     Clock(clock::ClockCommand),
+    /// A signed link to an agreement's consumer card (the Zhima GO card page).
+    ViewLink(view_link::ViewLinkArgs),
 }
 
 /// Runs the command.
@@ -63,6 +66,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         let client = AdminClient::new(&args.conn)?;
         match args.command {
             AdminCommand::Clock(cmd) => clock::run(&client, cmd).await,
+            AdminCommand::ViewLink(args) => view_link::run(&client, args).await,
         }
     })
 }
@@ -145,6 +149,8 @@ impl AdminClient {
                 "the server refused the admin token ({message}); check --token-file (the file `zhima serve` printed)"
             )),
             400 => Failure::Usage(message),
+            // A missing object (e.g. an unknown agreement), not a missing route.
+            404 if !message.starts_with("no admin API route") => Failure::Other(message),
             404 => Failure::Other(format!(
                 "{} has no such admin API route ({message}); is it a zhima server of this version?",
                 self.base

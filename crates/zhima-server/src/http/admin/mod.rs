@@ -17,8 +17,10 @@
 //! | file | routes |
 //! |---|---|
 //! | `clock.rs` | `GET /admin/api/v1/clock`, `POST /admin/api/v1/clock/advance` |
+//! | `view_links.rs` | `POST /admin/api/v1/view-links` (consumer card links) |
 
 mod clock;
+mod view_links;
 
 use std::sync::Arc;
 
@@ -47,6 +49,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
     Router::new()
         .route(&format!("{PREFIX}/clock"), get(clock::show))
         .route(&format!("{PREFIX}/clock/advance"), post(clock::advance))
+        .route(&format!("{PREFIX}/view-links"), post(view_links::create))
         .route_layer(middleware::from_fn_with_state(shared, require_token))
 }
 

@@ -6,8 +6,10 @@
 //! | file | what it owns |
 //! |---|---|
 //! | `views.rs` | the template structs (one per page) and the error page |
+//! | `card.rs` | `GET /c/agreements/{agreement_no}?t=…`: the Zhima GO card behind a view token |
 //! | `sign.rs` | sign.apply: the signing page (from the v1 gateway) and `POST /c/sign/confirm` |
 
+mod card;
 mod sign;
 mod views;
 
@@ -22,6 +24,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use sha2::{Digest, Sha256};
 
+pub(crate) use self::card::CARD_PREFIX;
 pub(crate) use self::sign::{v1_page, PageRequest};
 
 use super::shared::Shared;
@@ -48,6 +51,7 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route(CSS_PATH, get(css))
         .route(sign::CONFIRM_PATH, post(sign::confirm))
+        .route(&format!("{}/{{agreement_no}}", card::CARD_PREFIX), get(card::show))
 }
 
 async fn css() -> Response {

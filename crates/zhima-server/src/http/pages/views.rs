@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::{html, CSS_HREF};
+use crate::domain::card::Card;
 use crate::domain::consent::SignSubject;
 use crate::error::BizCode;
 use crate::http::error::{ApiError, Fault};
@@ -20,6 +21,14 @@ pub(super) struct SignPage<'a> {
     pub(super) freeze: String,
     pub(super) confirm_path: &'a str,
     pub(super) token: &'a str,
+}
+
+/// The consumer's Zhima GO card.
+#[derive(Template)]
+#[template(path = "card.html")]
+pub(super) struct CardPage<'a> {
+    pub(super) css: &'a str,
+    pub(super) card: &'a Card,
 }
 
 /// A page that only tells something (errors, used or expired links, success).
