@@ -3,10 +3,13 @@
 //! 403 that names nothing for forged, expired and other agreements' tokens.
 
 mod http_support;
+mod storage_support;
 
 use http_support::*;
 use scraper::{Html, Selector};
 use serde_json::{json, Value};
+use storage_support::pg::PgDatabase;
+use zhima_server::storage::PgOptions;
 use zhima_server::bootstrap::view_key::view_token_key;
 use zhima_server::domain::view_token::{mint, PageKind};
 
@@ -62,19 +65,29 @@ fn attr(doc: &Html, css: &str, name: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn the_card_shows_progress_savings_and_history_behind_a_view_link() {
-    let server = TestServer::start().await;
+async fn the_card_shows_progress_savings_and_history_on_sqlite() {
+    card_shows_progress_savings_and_history(&TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn the_card_shows_progress_savings_and_history_on_postgres() {
+    let db = PgDatabase::create();
+    let server = TestServer::start_on(Some(PgOptions::new(db.url.clone())), |_| {}).await;
+    card_shows_progress_savings_and_history(&server).await;
+}
+
+async fn card_shows_progress_savings_and_history(server: &TestServer) {
     let admin = server.admin_token().await;
     let first = unique("PAY");
-    sync(&server, &sync_body(&first, 20, "3.57", (HOSTILE, "8.75"))).await;
-    sync(&server, &sync_body(&unique("PAY"), 21, "10.00", ("满减", "1.00"))).await;
+    sync(server, &sync_body(&first, 20, "3.57", (HOSTILE, "8.75"))).await;
+    sync(server, &sync_body(&unique("PAY"), 21, "10.00", ("满减", "1.00"))).await;
     let mut refund = sync_body(&unique("REF"), 22, "1.00", (HOSTILE, "0.50"));
     refund["biz_action"] = json!("ORDER_REFUND");
     refund["pay_out_biz_no"] = json!(first);
-    sync(&server, &refund).await;
+    sync(server, &refund).await;
 
     let (status, link) = view_link(
-        &server,
+        server,
         &admin,
         json!({"agreement_no": AGREEMENT_NO, "ttl": "1h"}),
     )
@@ -169,4 +182,71 @@ async fn forged_expired_and_foreign_tokens_get_a_403_that_names_nothing() {
     assert_eq!((status, body["error"]["code"].as_str()), (400, Some("BAD_REQUEST")));
     let (status, _) = view_link(&server, "wrong-wrong-wrong", json!({"agreement_no": AGREEMENT_NO})).await;
     assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn a_settled_agreement_shows_its_settlement_on_sqlite() {
+    settled_agreement_shows_its_settlement(&TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn a_settled_agreement_shows_its_settlement_on_postgres() {
+    let db = PgDatabase::create();
+    let server = TestServer::start_on(Some(PgOptions::new(db.url.clone())), |_| {}).await;
+    settled_agreement_shows_its_settlement(&server).await;
+}
+
+/// Two processes on one database share the key: a link one minted opens on the other.
+#[tokio::test]
+async fn a_link_minted_by_one_process_opens_on_another() {
+    let db = PgDatabase::create();
+    let a = TestServer::start_on(Some(PgOptions::new(db.url.clone())), |_| {}).await;
+    let b = TestServer::start_on(Some(PgOptions::new(db.url.clone())), |_| {}).await;
+    let (key_a, key_b) = tokio::join!(view_token_key(&a.storage), view_token_key(&b.storage));
+    assert_eq!(key_a.unwrap(), key_b.unwrap());
+    let admin = a.admin_token().await;
+    let (status, link) = view_link(&a, &admin, json!({"agreement_no": AGREEMENT_NO})).await;
+    assert_eq!(status, 200, "{link}");
+    let path = link["path"].as_str().unwrap();
+    let (status, html) = get(&format!("{}{path}", b.base)).await;
+    assert_eq!(status, 200);
+    assert!(html.contains(AGREEMENT_NO));
+}
+
+async fn settled_agreement_shows_its_settlement(server: &TestServer) {
+    let admin = server.admin_token().await;
+    let expired = server
+        .storage
+        .expire_due(zhima_proto::time::parse_alipay_datetime("2031-01-01 00:00:00").unwrap())
+        .await
+        .unwrap();
+    let plan = &expired
+        .iter()
+        .find(|e| e.agreement_no == AGREEMENT_NO)
+        .unwrap()
+        .quit
+        .withhold_plan_no;
+    let (_, link) = view_link(server, &admin, json!({"agreement_no": AGREEMENT_NO})).await;
+    let url = link["url"].as_str().unwrap();
+    let (status, html) = get(url).await;
+    assert_eq!(status, 200);
+    let doc = Html::parse_document(&html);
+    assert_eq!(texts(&doc, ".status"), ["结算中"]);
+    assert!(texts(&doc, ".days-left").is_empty());
+    assert!(texts(&doc, ".settled").is_empty());
+    assert_eq!(texts(&doc, ".empty"), ["暂无记录"]);
+
+    let settle = json!({
+        "agreement_id": AGREEMENT_NO, "partner_id": PARTNER_ID, "out_request_no": unique("S"),
+        "withhold_plan_no": plan, "pay_amount": "3.57",
+        "total_real_pay_amount": "0.00", "total_discount_amount": "0.00", "total_task_count": "0"
+    });
+    let ok = V3::post(V3_SETTLE, &settle.to_string()).send(server).await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let (status, html) = get(url).await;
+    assert_eq!(status, 200);
+    let doc = Html::parse_document(&html);
+    assert_eq!(texts(&doc, ".status"), ["已结束"]);
+    assert_eq!(texts(&doc, ".settled .pay"), ["¥3.57"]);
+    assert_eq!(texts(&doc, ".savings-total"), ["¥0.00"]);
 }
