@@ -48,7 +48,10 @@ fn view_link_prints_a_url_that_opens_the_card() {
     );
     let (status, body) = http_get(url);
     assert_eq!(status, 200, "{body}");
-    assert!(body.contains(AGREEMENT) && body.contains("累计优惠"), "{body}");
+    assert!(
+        body.contains(AGREEMENT) && body.contains("累计优惠"),
+        "{body}"
+    );
     // The token is bound to the agreement: on another path it opens nothing.
     let other = url.replace(AGREEMENT, "20195108518085620001");
     let (status, body) = http_get(&other);
@@ -60,8 +63,14 @@ fn view_link_prints_a_url_that_opens_the_card() {
     let v: Value = serde_json::from_str(&stdout).unwrap();
     let now = chrono::Utc::now().timestamp();
     let expires_at = v["expires_at"].as_i64().unwrap();
-    assert!((now + 2 * 86_400 - 60..=now + 2 * 86_400 + 60).contains(&expires_at), "{v}");
-    assert!(v["url"].as_str().unwrap().ends_with(v["path"].as_str().unwrap()));
+    assert!(
+        (now + 2 * 86_400 - 60..=now + 2 * 86_400 + 60).contains(&expires_at),
+        "{v}"
+    );
+    assert!(v["url"]
+        .as_str()
+        .unwrap()
+        .ends_with(v["path"].as_str().unwrap()));
 }
 
 #[test]

@@ -9,9 +9,9 @@ use http_support::*;
 use scraper::{Html, Selector};
 use serde_json::{json, Value};
 use storage_support::pg::PgDatabase;
-use zhima_server::storage::PgOptions;
 use zhima_server::bootstrap::view_key::view_token_key;
 use zhima_server::domain::view_token::{mint, PageKind};
+use zhima_server::storage::PgOptions;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 
@@ -80,7 +80,11 @@ async fn card_shows_progress_savings_and_history(server: &TestServer) {
     let admin = server.admin_token().await;
     let first = unique("PAY");
     sync(server, &sync_body(&first, 20, "3.57", (HOSTILE, "8.75"))).await;
-    sync(server, &sync_body(&unique("PAY"), 21, "10.00", ("满减", "1.00"))).await;
+    sync(
+        server,
+        &sync_body(&unique("PAY"), 21, "10.00", ("满减", "1.00")),
+    )
+    .await;
     let mut refund = sync_body(&unique("REF"), 22, "1.00", (HOSTILE, "0.50"));
     refund["biz_action"] = json!("ORDER_REFUND");
     refund["pay_out_biz_no"] = json!(first);
@@ -125,7 +129,10 @@ async fn card_shows_progress_savings_and_history(server: &TestServer) {
     assert_eq!(texts(&doc, ".discount-amount"), ["¥8.25", "¥1.00"]);
     // History newest first, the refund shown as 退款.
     assert_eq!(texts(&doc, ".history .action"), ["退款", "支付", "支付"]);
-    assert_eq!(texts(&doc, ".history .amount"), ["¥1.00", "¥10.00", "¥3.57"]);
+    assert_eq!(
+        texts(&doc, ".history .amount"),
+        ["¥1.00", "¥10.00", "¥3.57"]
+    );
     assert_eq!(
         texts(&doc, ".history .when"),
         ["2024-05-22 10:00", "2024-05-21 10:00", "2024-05-20 10:00"]
@@ -172,15 +179,26 @@ async fn forged_expired_and_foreign_tokens_get_a_403_that_names_nothing() {
     }
     // An unknown agreement is an admin 404; a bad ttl a 400.
     let (status, body) = view_link(&server, &admin, json!({"agreement_no": "404"})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("NOT_FOUND")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND"))
+    );
     let (status, body) = view_link(
         &server,
         &admin,
         json!({"agreement_no": AGREEMENT_NO, "ttl": "99d"}),
     )
     .await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("BAD_REQUEST")));
-    let (status, _) = view_link(&server, "wrong-wrong-wrong", json!({"agreement_no": AGREEMENT_NO})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("BAD_REQUEST"))
+    );
+    let (status, _) = view_link(
+        &server,
+        "wrong-wrong-wrong",
+        json!({"agreement_no": AGREEMENT_NO}),
+    )
+    .await;
     assert_eq!(status, 401);
 }
 

@@ -94,7 +94,11 @@ fn percent(done: i64, target: i64) -> i64 {
 fn template_name(t: Option<&TemplateView>) -> String {
     t.and_then(|t| t.blocks.as_deref())
         .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
-        .and_then(|v| v["basic_config"]["template_name"].as_str().map(str::to_owned))
+        .and_then(|v| {
+            v["basic_config"]["template_name"]
+                .as_str()
+                .map(str::to_owned)
+        })
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| "芝麻GO".to_owned())
 }

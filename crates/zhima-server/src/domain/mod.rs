@@ -37,7 +37,6 @@ pub mod clock;
 pub mod close;
 
 pub mod consent;
-pub mod view_token;
 pub mod cumulation;
 pub mod entities;
 pub mod expiry;
@@ -57,3 +56,4 @@ pub mod sign;
 pub mod state_sync;
 pub mod template;
 pub mod unsign;
+pub mod view_token;

@@ -135,7 +135,10 @@ mod tests {
     fn another_subject_or_key_is_refused() {
         let t = mint(&KEY, CARD, "A1", 1_000);
         assert_eq!(verify(&KEY, CARD, "A2", &t, 0), Err(Refusal::Invalid));
-        assert_eq!(verify(&[8; KEY_LEN], CARD, "A1", &t, 0), Err(Refusal::Invalid));
+        assert_eq!(
+            verify(&[8; KEY_LEN], CARD, "A1", &t, 0),
+            Err(Refusal::Invalid)
+        );
     }
 
     #[test]
@@ -157,7 +160,11 @@ mod tests {
         let flipped = String::from_utf8(flipped).unwrap();
         assert_eq!(verify(&KEY, CARD, "A1", &flipped, 0), Err(Refusal::Invalid));
         for bad in ["", ".", "1000", "1000.", "x.abc", "1000.!!", "-5.abc"] {
-            assert_eq!(verify(&KEY, CARD, "A1", bad, 0), Err(Refusal::Invalid), "{bad}");
+            assert_eq!(
+                verify(&KEY, CARD, "A1", bad, 0),
+                Err(Refusal::Invalid),
+                "{bad}"
+            );
         }
     }
 

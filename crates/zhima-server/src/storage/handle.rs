@@ -300,7 +300,11 @@ impl Storage {
 
     /// Everything the consumer card of an agreement shows (its newest `events` events), in one
     /// read transaction; `None` for an unknown agreement.
-    pub async fn agreement_card(&self, agreement_no: &str, events: i64) -> Result<Option<CardData>> {
+    pub async fn agreement_card(
+        &self,
+        agreement_no: &str,
+        events: i64,
+    ) -> Result<Option<CardData>> {
         let no = agreement_no.to_owned();
         self.read(move |tx| {
             let Some(agreement) = tx.agreement(&no)? else {
@@ -309,7 +313,13 @@ impl Storage {
             Ok(Some(CardData {
                 template: tx.consent_template(&agreement.template_no)?,
                 totals: tx.totals(&no, true)?,
-                events: tx.events_page(&no, Page { no: 1, size: events })?,
+                events: tx.events_page(
+                    &no,
+                    Page {
+                        no: 1,
+                        size: events,
+                    },
+                )?,
                 pay_amount: tx.settlement_pay_amount(&no)?,
                 agreement,
             }))

@@ -45,10 +45,7 @@ pub(super) async fn create(
     let key = view_token_key(&shared.storage).await?;
     let expires_at = chrono::Utc::now().timestamp() + ttl;
     let token = view_token::mint(&key, PageKind::AgreementCard, &agreement_no, expires_at);
-    let path = format!(
-        "{CARD_PREFIX}/{}?t={token}",
-        percent_segment(&agreement_no)
-    );
+    let path = format!("{CARD_PREFIX}/{}?t={token}", percent_segment(&agreement_no));
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

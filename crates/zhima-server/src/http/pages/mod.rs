@@ -51,7 +51,10 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route(CSS_PATH, get(css))
         .route(sign::CONFIRM_PATH, post(sign::confirm))
-        .route(&format!("{}/{{agreement_no}}", card::CARD_PREFIX), get(card::show))
+        .route(
+            &format!("{}/{{agreement_no}}", card::CARD_PREFIX),
+            get(card::show),
+        )
 }
 
 async fn css() -> Response {
