@@ -31,6 +31,7 @@
 //! | [`unsign`] | `agreement.unsign`: `Y` → `P` with a `withhold_plan_no` |
 //! | [`view_token`] | signed, expiring links to consumer pages (the Zhima GO card) |
 
+pub mod admin;
 pub mod audit;
 pub mod card;
 pub mod clock;

@@ -8,6 +8,8 @@
 //! | `handle.rs` | [`Storage`], the handle the HTTP layer holds (`Arc<Storage>`) |
 //! | `engine.rs` | the write contract: [`Engine`] (transactions, counters) and [`WriteTx`] |
 //! | `reads.rs` | the read contract: [`ReadTx`] and the views it returns ([`InstanceHistory`]) |
+//! | `admin_reads.rs` | the operator's reads ([`admin_reads::AdminReadTx`], a supertrait of [`ReadTx`]: listings, searches, the agreement ledger) and the [`Storage`] methods the admin API and console call |
+//! | `admin_query.rs` | the SQL of those searches, composed once for both engines |
 //! | `commands.rs` | load → `decide` → write, once for every engine |
 //! | `agreement_tx.rs` | the agreement lifecycle's part of the write contract ([`agreement_tx::AgreementTx`], a supertrait of [`WriteTx`]) |
 //! | `agreement_lifecycle.rs` | templates, preorders, signing, unsign: load → `decide` → write, callable inside any write job |
@@ -56,6 +58,8 @@
 //! ## Reads
 //! Queries never sum over events: `cumulate_query` reads the totals row plus at most one page.
 
+mod admin_query;
+pub mod admin_reads;
 pub(crate) mod agreement_lifecycle;
 pub mod agreement_tx;
 mod commands;

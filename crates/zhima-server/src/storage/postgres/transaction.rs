@@ -193,6 +193,7 @@ impl<'t> PgTx<'t> {
     }
 }
 
+mod admin;
 mod agreements;
 mod consent;
 mod lifecycle;

@@ -15,11 +15,11 @@ use crate::domain::query::Page;
 use crate::error::Result;
 use crate::storage::stored_discounts;
 
-const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action, \
+pub(crate) const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action, \
      pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts, \
      task_count, fingerprint, received_at_ms";
 
-fn event_row(r: &Row<'_>) -> rusqlite::Result<LedgerEvent> {
+pub(crate) fn event_row(r: &Row<'_>) -> rusqlite::Result<LedgerEvent> {
     let action: String = r.get(6)?;
     let data_type: String = r.get(9)?;
     let discounts: String = r.get(14)?;

@@ -14,6 +14,7 @@
 //! `cumulation.sync`), `state_sync`, `settle`, `audit`, `records` (configured records),
 //! `lifecycle` (sandbox clock, agreement expiry, platform secrets).
 
+mod admin;
 mod agreements;
 mod audit;
 mod consent;

@@ -11,7 +11,7 @@ use crate::domain::settle_refund::{RefundCmd, RefundSnapshot, SettlementRefund};
 use crate::domain::settle_unfreeze::{FreezeSource, Unfreeze, UnfreezeCmd, UnfreezeSnapshot};
 use crate::error::Result;
 
-fn refund_row(r: &Row<'_>) -> rusqlite::Result<SettlementRefund> {
+pub(crate) fn refund_row(r: &Row<'_>) -> rusqlite::Result<SettlementRefund> {
     Ok(SettlementRefund {
         partner_id: r.get(0)?,
         out_request_no: r.get(1)?,
@@ -74,7 +74,7 @@ pub(crate) fn record_refund(conn: &Connection, r: &SettlementRefund) -> Result<(
     Ok(())
 }
 
-fn unfreeze_row(r: &Row<'_>) -> rusqlite::Result<Unfreeze> {
+pub(crate) fn unfreeze_row(r: &Row<'_>) -> rusqlite::Result<Unfreeze> {
     Ok(Unfreeze {
         partner_id: r.get(0)?,
         out_request_no: r.get(1)?,

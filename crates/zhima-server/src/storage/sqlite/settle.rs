@@ -36,11 +36,12 @@ pub(crate) fn load_snapshot(conn: &Connection, cmd: &SettleCmd) -> Result<Settle
 }
 
 /// Columns [`settlement_row`] reads.
-const SETTLEMENT_COLUMNS: &str = "seq, partner_id, out_request_no, agreement_no, withhold_plan_no,
+pub(crate) const SETTLEMENT_COLUMNS: &str =
+    "seq, partner_id, out_request_no, agreement_no, withhold_plan_no,
    pay_amount, action_type, request, fingerprint, ledger_trade_amount, ledger_discount_amount,
    ledger_task_count, settled_at_ms";
 
-fn settlement_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Settlement> {
+pub(crate) fn settlement_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Settlement> {
     let action: String = r.get(6)?;
     Ok(Settlement {
         seq: r.get(0)?,

@@ -18,7 +18,7 @@ use crate::storage::reads::ReadTx;
 use super::rows::*;
 use super::PgTx;
 
-fn refund_row(r: &Row) -> Result<SettlementRefund> {
+pub(super) fn refund_row(r: &Row) -> Result<SettlementRefund> {
     Ok(SettlementRefund {
         partner_id: get(r, 0)?,
         out_request_no: get(r, 1)?,
@@ -32,7 +32,7 @@ fn refund_row(r: &Row) -> Result<SettlementRefund> {
     })
 }
 
-fn unfreeze_row(r: &Row) -> Result<Unfreeze> {
+pub(super) fn unfreeze_row(r: &Row) -> Result<Unfreeze> {
     Ok(Unfreeze {
         partner_id: get(r, 0)?,
         out_request_no: get(r, 1)?,
