@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use toml::Spanned;
 use zhima_proto::cert;
-use zhima_proto::keys::{PrivateKey, PublicKey};
+use zhima_proto::keys::PrivateKey;
 
 use super::file::{
     AgreementSection, AppSection, FileConfig, PlatformSection, ServerSection, TemplateSection,
@@ -21,6 +21,7 @@ use super::{
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
 use crate::domain::preorder::ZmgoUser;
+use crate::domain::records::{self, FieldError};
 use crate::domain::state_sync::{ServiceConfig, StateMachines};
 use crate::error::{Error, Result};
 
@@ -183,21 +184,21 @@ fn resolve_records(src: &Source<'_>, file: &FileConfig) -> Result<Records> {
 
     let mut app_auth_tokens = Vec::new();
     for t in &file.app_auth_tokens {
-        if !app_ids.contains(t.app_id.get_ref().as_str()) {
-            return Err(src.err_at(
-                &t.app_id,
-                format!("app_id {} is not declared in [[apps]]", t.app_id.get_ref()),
-            ));
-        }
-        app_auth_tokens.push(AppAuthToken {
+        let token = AppAuthToken {
             token: t.token.clone(),
             app_id: t.app_id.get_ref().clone(),
             partner_id: t.partner_id.clone(),
             expires_at: t.expires_at,
-        });
+        };
+        records::check_app_auth_token(&token, &app_ids)
+            .map_err(|e| src.err_at(&t.app_id, declared(e, "[[apps]]")))?;
+        app_auth_tokens.push(token);
     }
 
     let templates: Vec<Template> = file.zmgo.templates.iter().map(resolve_template).collect();
+    for (t, section) in templates.iter().zip(&file.zmgo.templates) {
+        records::check_template(t).map_err(|e| src.err_at(&section.template_no, e))?;
+    }
     unique(
         src,
         file.zmgo.templates.iter().map(|t| &t.template_no),
@@ -272,16 +273,22 @@ fn unique<'a>(
     Ok(())
 }
 
-fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
-    if a.app_id.get_ref().is_empty() || a.app_id.get_ref().chars().count() > 32 {
-        return Err(src.err_at(&a.app_id, "app_id must be 1 to 32 characters"));
+/// A rule's failure as the file says it: a missing reference is "not declared in `section`".
+fn declared(e: FieldError, section: &str) -> String {
+    match e.message.strip_suffix(" does not exist") {
+        Some(what) => format!("{}: {what} is not declared in {section}", e.field),
+        None => e.to_string(),
     }
+}
+
+fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
+    records::check_app_id(a.app_id.get_ref()).map_err(|e| src.err_at(&a.app_id, e))?;
     let (public_key, app_cert_sn) = match (&a.public_key_file, &a.app_cert_file) {
         (Some(f), None) => {
             let (path, text) = src.read("public_key_file", f)?;
-            let key = PublicKey::from_text(&text)
-                .map_err(|e| src.err_at(f, format!("public_key_file {}: {e}", path.display())))?;
-            (key, None)
+            let pem = records::public_key_pem("public_key_file", &text)
+                .map_err(|e| src.err_at(f, format!("public_key_file {}: {}", path.display(), e.message)))?;
+            (pem, None)
         }
         (None, Some(f)) => {
             let (path, text) = src.read("app_cert_file", f)?;
@@ -296,7 +303,7 @@ fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
                     ),
                 )
             })?;
-            (key, Some(info.sn))
+            (key.to_spki_pem(), Some(info.sn))
         }
         _ => {
             return Err(src.err_at(
@@ -308,18 +315,17 @@ fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
             ))
         }
     };
-    if a.sign_types.is_empty() {
-        return Err(src.err_at(&a.app_id, "sign_types must list RSA2 and/or RSA"));
-    }
-    Ok(App {
+    let app = App {
         app_id: a.app_id.get_ref().clone(),
         partner_id: a.partner_id.clone(),
-        public_key_pem: public_key.to_spki_pem(),
+        public_key_pem: public_key,
         app_cert_sn,
         encrypt_key: a.encrypt_key.clone(),
         sign_types: a.sign_types.clone(),
         enabled: a.enabled,
-    })
+    };
+    records::check_app(&app).map_err(|e| src.err_at(&a.app_id, e))?;
+    Ok(app)
 }
 
 fn resolve_template(t: &TemplateSection) -> Template {
@@ -339,22 +345,7 @@ fn resolve_agreement(
     a: &AgreementSection,
     template_nos: &HashSet<&str>,
 ) -> Result<Agreement> {
-    if !template_nos.contains(a.template_no.get_ref().as_str()) {
-        return Err(src.err_at(
-            &a.template_no,
-            format!(
-                "template_no {} is not declared in [[zmgo.templates]]",
-                a.template_no.get_ref()
-            ),
-        ));
-    }
-    if a.user_id.is_none() && a.open_id.is_none() {
-        return Err(src.err_at(&a.agreement_no, "an agreement needs user_id and/or open_id"));
-    }
-    if a.end_time < a.start_time {
-        return Err(src.err_at(&a.agreement_no, "end_time is before start_time"));
-    }
-    Ok(Agreement {
+    let agreement = Agreement {
         agreement_no: a.agreement_no.get_ref().clone(),
         template_no: a.template_no.get_ref().clone(),
         user_id: a.user_id.clone(),
@@ -364,7 +355,16 @@ fn resolve_agreement(
         start_time: a.start_time,
         end_time: a.end_time,
         quit: None,
-    })
+    };
+    records::check_agreement(&agreement, template_nos).map_err(|e| {
+        let at = if e.field == "template_no" {
+            &a.template_no
+        } else {
+            &a.agreement_no
+        };
+        src.err_at(at, declared(e, "[[zmgo.templates]]"))
+    })?;
+    Ok(agreement)
 }
 
 fn resolve_services(
@@ -373,23 +373,14 @@ fn resolve_services(
     app_ids: &HashSet<&str>,
 ) -> Result<Vec<ServiceConfig>> {
     for svc in services {
-        if let Some(unknown) = svc
-            .get_ref()
-            .app_ids
-            .iter()
-            .find(|id| !app_ids.contains(id.as_str()))
-        {
-            return Err(src.err_at(
-                svc,
-                format!(
-                    "service {}: app_id {unknown} is not declared in [[apps]]",
-                    svc.get_ref().service_id
-                ),
-            ));
-        }
-        // Compile one by one so the error points at the offending service.
-        StateMachines::compile(std::slice::from_ref(svc.get_ref()))
-            .map_err(|e| src.err_at(svc, e))?;
+        // One by one so the error points at the offending service.
+        records::check_service(svc.get_ref(), app_ids).map_err(|e| {
+            let msg = match e.field {
+                "categories" => e.message,
+                _ => declared(e, "[[apps]]"),
+            };
+            src.err_at(svc, format!("service {}: {msg}", svc.get_ref().service_id))
+        })?;
     }
     let plain: Vec<ServiceConfig> = services.iter().map(|s| s.get_ref().clone()).collect();
     StateMachines::compile(&plain)

@@ -49,6 +49,7 @@ pub mod merchant_sync;
 pub mod period;
 pub mod preorder;
 pub mod query;
+pub mod records;
 pub mod refund;
 pub mod settle;
 pub mod settle_refund;

@@ -100,6 +100,9 @@ pub trait WriteTx: super::agreement_tx::AgreementTx {
     /// `N` even if the records say otherwise.
     fn upsert_records(&mut self, records: &Records) -> Result<()>;
 
+    /// Deletes an app auth token (admin API revoke); `false` when there was none.
+    fn delete_app_auth_token(&mut self, token: &str) -> Result<bool>;
+
     /// Appends one audit entry.
     fn append_audit(&mut self, entry: &AuditEntry) -> Result<()>;
 

@@ -58,6 +58,7 @@
 //! ## Reads
 //! Queries never sum over events: `cumulate_query` reads the totals row plus at most one page.
 
+mod admin_edits;
 mod admin_query;
 pub mod admin_reads;
 pub(crate) mod agreement_lifecycle;
@@ -81,6 +82,7 @@ pub use self::consent::Confirmed;
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
+pub use self::admin_edits::Edit;
 pub use self::handle::{ClockAdvanced, Storage};
 pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};

@@ -18,8 +18,32 @@
 //! |---|---|
 //! | `clock.rs` | `GET /admin/api/v1/clock`, `POST /admin/api/v1/clock/advance` |
 //! | `view_links.rs` | `POST /admin/api/v1/view-links` (consumer card links) |
+//! | `apps.rs` | `GET/POST /apps`, `GET /apps/{app_id}`, `POST /apps/{app_id}/enable`, `…/disable`, `PUT /apps/{app_id}/public-key` |
+//! | `tokens.rs` | `GET/POST /tokens`, `DELETE /tokens/{prefix}` |
+//! | `templates.rs` | `GET/POST /templates`, `GET/PUT /templates/{template_no}` |
+//! | `agreements.rs` | `GET /agreements` (filters, cursor), `GET/PUT /agreements/{agreement_no}` (with its ledger) |
+//! | `records.rs` | `GET/POST /trades`, `GET /admittance`, `PUT /admittance/{user_id}` |
+//! | `machines.rs` | `GET /machines`, `GET/PUT /machines/{service_id}` |
+//! | `events.rs` | `GET /events` (search, cursor) |
+//! | `instances.rs` | `GET /instances` (search, cursor), `GET /instances/{id}` (with history) |
+//! | `audit.rs` | `GET /audit` (filters, cursor) |
+//!
+//! Every listing answers `{"items": [...], "next_cursor": …}`: pass `next_cursor` back as
+//! `cursor` for the next page (`limit` 1–500, default 50). Edits go through the same rules
+//! and upsert as the configuration file (`domain::records`); a refused edit is a 400 whose
+//! message starts with the field's name, and writes nothing.
 
+mod agreements;
+mod apps;
+mod audit;
 mod clock;
+mod events;
+mod instances;
+mod machines;
+mod records;
+mod render;
+mod templates;
+mod tokens;
 mod view_links;
 
 use std::sync::Arc;
@@ -29,12 +53,20 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
+use axum::http::Uri;
+use zhima_proto::money::Fen;
+use zhima_proto::time::parse_alipay_datetime;
+
 use super::shared::Shared;
+use crate::domain::admin;
+use crate::domain::entities::Time;
+use crate::domain::records::EditError;
+use crate::storage::Edit;
 use crate::bootstrap::admin_token::{hashes_match, token_hash, ADMIN_TOKEN_SECRET};
 use crate::error::Error;
 
@@ -50,6 +82,26 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(&format!("{PREFIX}/clock"), get(clock::show))
         .route(&format!("{PREFIX}/clock/advance"), post(clock::advance))
         .route(&format!("{PREFIX}/view-links"), post(view_links::create))
+        .route(&format!("{PREFIX}/apps"), get(apps::list).post(apps::create))
+        .route(&format!("{PREFIX}/apps/{{app_id}}"), get(apps::show))
+        .route(&format!("{PREFIX}/apps/{{app_id}}/enable"), post(apps::enable))
+        .route(&format!("{PREFIX}/apps/{{app_id}}/disable"), post(apps::disable))
+        .route(&format!("{PREFIX}/apps/{{app_id}}/public-key"), put(apps::set_key))
+        .route(&format!("{PREFIX}/tokens"), get(tokens::list).post(tokens::create))
+        .route(&format!("{PREFIX}/tokens/{{prefix}}"), delete(tokens::revoke))
+        .route(&format!("{PREFIX}/templates"), get(templates::list).post(templates::create))
+        .route(&format!("{PREFIX}/templates/{{template_no}}"), get(templates::show).put(templates::update))
+        .route(&format!("{PREFIX}/agreements"), get(agreements::list))
+        .route(&format!("{PREFIX}/agreements/{{agreement_no}}"), get(agreements::show).put(agreements::put))
+        .route(&format!("{PREFIX}/trades"), get(records::trades).post(records::put_trade))
+        .route(&format!("{PREFIX}/admittance"), get(records::admittance))
+        .route(&format!("{PREFIX}/admittance/{{user_id}}"), put(records::set_admittance))
+        .route(&format!("{PREFIX}/machines"), get(machines::list))
+        .route(&format!("{PREFIX}/machines/{{service_id}}"), get(machines::show).put(machines::put))
+        .route(&format!("{PREFIX}/events"), get(events::search))
+        .route(&format!("{PREFIX}/instances"), get(instances::list))
+        .route(&format!("{PREFIX}/instances/{{id}}"), get(instances::show))
+        .route(&format!("{PREFIX}/audit"), get(audit::list))
         .route_layer(middleware::from_fn_with_state(shared, require_token))
 }
 
@@ -170,6 +222,53 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// Reads the query string into `T` (a struct with `deny_unknown_fields`); an unknown or
+/// malformed parameter is a 400 that names it.
+pub(crate) fn query_params<T: DeserializeOwned>(uri: &Uri) -> Result<T, AdminError> {
+    axum::extract::Query::<T>::try_from_uri(uri)
+        .map(|q| q.0)
+        .map_err(|e| AdminError::bad_request(format!("query: {}", e.body_text())))
+}
+
+/// A page size from `limit` (400 naming `limit` when out of range).
+pub(crate) fn limit_param(limit: Option<i64>) -> Result<i64, AdminError> {
+    admin::limit_of(limit).map_err(|e| AdminError::bad_request(format!("limit: {e}")))
+}
+
+/// A numeric cursor (400 naming `cursor` otherwise).
+pub(crate) fn int_cursor(cursor: Option<&str>) -> Result<Option<i64>, AdminError> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .map_err(|_| AdminError::bad_request("cursor: must be the next_cursor of a previous page"))
+        })
+        .transpose()
+}
+
+/// A `yyyy-MM-dd HH:mm:ss` (UTC+8) time parameter or body field.
+pub(crate) fn time_param(field: &str, value: Option<&str>) -> Result<Option<Time>, AdminError> {
+    value
+        .map(|v| {
+            parse_alipay_datetime(v).map_err(|_| {
+                AdminError::bad_request(format!("{field}: must be yyyy-MM-dd HH:mm:ss (UTC+8)"))
+            })
+        })
+        .transpose()
+}
+
+/// A yuan amount (`"3.57"`) field.
+pub(crate) fn yuan(field: &str, value: &str) -> Result<Fen, AdminError> {
+    Fen::parse_yuan(value).map_err(|e| AdminError::bad_request(format!("{field}: {e}")))
+}
+
+/// An edit's outcome as the API answers it: 400 naming the field, or 404.
+pub(crate) fn edited<T>(edit: Edit<T>) -> Result<T, AdminError> {
+    edit.map_err(|e| match e {
+        EditError::Invalid(f) => AdminError::bad_request(f.to_string()),
+        EditError::NotFound(what) => AdminError::not_found(what),
+    })
 }
 
 /// Reads a JSON body into `T`; any problem is a 400 that says what was wrong.

@@ -653,6 +653,10 @@ impl WriteTx for PgTx<'_> {
         Ok(())
     }
 
+    fn delete_app_auth_token(&mut self, token: &str) -> Result<bool> {
+        Ok(self.exec("DELETE FROM app_auth_tokens WHERE token = $1", &[&token])? == 1)
+    }
+
     fn append_audit(&mut self, e: &AuditEntry) -> Result<()> {
         self.exec(
             "INSERT INTO audit_log (at_ms, app_id, method, outcome, latency_us) VALUES ($1, $2, $3, $4, $5)",

@@ -109,6 +109,13 @@ fn upsert_app_auth_token(conn: &Connection, t: &AppAuthToken) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn delete_app_auth_token(conn: &Connection, token: &str) -> Result<bool> {
+    let n = conn
+        .prepare_cached("DELETE FROM app_auth_tokens WHERE token = ?1")?
+        .execute([token])?;
+    Ok(n == 1)
+}
+
 pub(crate) fn app_auth_token(conn: &Connection, token: &str) -> Result<Option<AppAuthToken>> {
     let row = conn
         .prepare_cached(

@@ -62,6 +62,10 @@ impl WriteTx for SqliteTx<'_> {
         records::apply_records(self.0, r)
     }
 
+    fn delete_app_auth_token(&mut self, token: &str) -> Result<bool> {
+        records::delete_app_auth_token(self.0, token)
+    }
+
     fn append_audit(&mut self, entry: &AuditEntry) -> Result<()> {
         audit::append(self.0, entry)
     }
