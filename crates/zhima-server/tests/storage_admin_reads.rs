@@ -314,7 +314,7 @@ async fn views_hide_secrets_and_counts_add_up(backend: Backend) {
     let (_db, s) = open(backend).await;
     let tokens = s.token_views(Some(ISV_APP)).await.unwrap();
     assert_eq!(tokens.len(), 1);
-    assert_eq!(tokens[0].prefix, "token-");
+    assert_eq!(tokens[0].prefix, "to");
     assert!(!tokens[0].expired);
     assert!(s.token_views(Some(APP)).await.unwrap().is_empty());
     let apps = s.app_views().await.unwrap();

@@ -286,8 +286,12 @@ fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
     let (public_key, app_cert_sn) = match (&a.public_key_file, &a.app_cert_file) {
         (Some(f), None) => {
             let (path, text) = src.read("public_key_file", f)?;
-            let pem = records::public_key_pem("public_key_file", &text)
-                .map_err(|e| src.err_at(f, format!("public_key_file {}: {}", path.display(), e.message)))?;
+            let pem = records::public_key_pem("public_key_file", &text).map_err(|e| {
+                src.err_at(
+                    f,
+                    format!("public_key_file {}: {}", path.display(), e.message),
+                )
+            })?;
             (pem, None)
         }
         (None, Some(f)) => {

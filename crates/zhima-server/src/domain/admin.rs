@@ -22,8 +22,9 @@ pub const DEFAULT_LIMIT: i64 = 50;
 /// Largest number of items in one listing page.
 pub const MAX_LIMIT: i64 = 500;
 
-/// How many leading characters of an app auth token a listing shows.
-pub const TOKEN_PREFIX_CHARS: usize = 6;
+/// At most this many leading characters of an app auth token are shown (never more than a
+/// third of it, so a short configured token is not given away).
+pub const TOKEN_PREFIX_CHARS: usize = 12;
 
 /// One page of a listing, newest (or first) first, and the cursor of the next page when there
 /// may be one (`None`: this was the last page).
@@ -104,7 +105,8 @@ pub fn key_fingerprint(public_key_text: &str) -> String {
 /// An app auth token as listed: its first [`TOKEN_PREFIX_CHARS`] characters only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenView {
-    /// The token's first characters (the value itself is shown once, on create).
+    /// The token's first characters (the value itself is shown once, on create): up to
+    /// [`TOKEN_PREFIX_CHARS`], at most a third of it.
     pub prefix: String,
     /// The ISV app that may present it.
     pub app_id: String,
@@ -132,7 +134,8 @@ impl TokenView {
 
 /// The shown prefix of a token.
 pub fn token_prefix(token: &str) -> String {
-    token.chars().take(TOKEN_PREFIX_CHARS).collect()
+    let n = TOKEN_PREFIX_CHARS.min(token.chars().count() / 3);
+    token.chars().take(n).collect()
 }
 
 /// A template with its terms (owner, freeze amount) as operators see it.

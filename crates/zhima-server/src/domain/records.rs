@@ -132,10 +132,7 @@ pub fn check_app_auth_token(
 
 /// The rules of an agreement: its template exists (`known_templates`), it names a user, and
 /// it does not end before it starts.
-pub fn check_agreement(
-    a: &Agreement,
-    known_templates: &HashSet<&str>,
-) -> Result<(), FieldError> {
+pub fn check_agreement(a: &Agreement, known_templates: &HashSet<&str>) -> Result<(), FieldError> {
     if a.agreement_no.is_empty() {
         return Err(FieldError::new("agreement_no", "must not be empty"));
     }

@@ -19,12 +19,7 @@ pub type Edit<T> = std::result::Result<T, EditError>;
 
 impl Storage {
     async fn app_ids(&self) -> Result<Vec<String>> {
-        Ok(self
-            .apps()
-            .await?
-            .into_iter()
-            .map(|a| a.app_id)
-            .collect())
+        Ok(self.apps().await?.into_iter().map(|a| a.app_id).collect())
     }
 
     /// Creates an app; an `app_id` already in use is refused.
@@ -124,7 +119,11 @@ impl Storage {
 
     /// Creates (`create`) or replaces a template's configured terms; creating one that
     /// exists, or replacing one that does not, is refused.
-    pub async fn admin_put_template(&self, template: Template, create: bool) -> Result<Edit<Template>> {
+    pub async fn admin_put_template(
+        &self,
+        template: Template,
+        create: bool,
+    ) -> Result<Edit<Template>> {
         let exists = self
             .templates()
             .await?

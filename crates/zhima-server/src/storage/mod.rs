@@ -78,11 +78,11 @@ pub mod sqlite;
 mod stored_discounts;
 mod writer_stats;
 
+pub use self::admin_edits::Edit;
 pub use self::consent::Confirmed;
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
-pub use self::admin_edits::Edit;
 pub use self::handle::{ClockAdvanced, Storage};
 pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};

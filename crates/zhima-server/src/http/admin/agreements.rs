@@ -85,9 +85,8 @@ pub(super) async fn show(
     let q: ShowQuery = query_params(&uri)?;
     let events = match q.events {
         None => DEFAULT_EVENTS,
-        Some(n) => limit_param(Some(n)).map_err(|_| {
-            AdminError::bad_request("events: must be between 1 and 500")
-        })?,
+        Some(n) => limit_param(Some(n))
+            .map_err(|_| AdminError::bad_request("events: must be between 1 and 500"))?,
     };
     let ledger = shared
         .storage
@@ -115,7 +114,8 @@ pub(super) async fn put(
 ) -> Result<Json<Value>, AdminError> {
     let b: PutBody = json_body(body).await?;
     let required = |field: &str, v: Option<&str>| {
-        time_param(field, v)?.ok_or_else(|| AdminError::bad_request(format!("{field}: is required")))
+        time_param(field, v)?
+            .ok_or_else(|| AdminError::bad_request(format!("{field}: is required")))
     };
     let agreement = Agreement {
         agreement_no,
@@ -123,13 +123,22 @@ pub(super) async fn put(
         user_id: b.user_id.filter(|s| !s.is_empty()),
         open_id: b.open_id.filter(|s| !s.is_empty()),
         partner_id: b.partner_id,
-        status: b.status.as_deref().map(status).transpose()?.unwrap_or(AgreementStatus::Valid),
+        status: b
+            .status
+            .as_deref()
+            .map(status)
+            .transpose()?
+            .unwrap_or(AgreementStatus::Valid),
         start_time: required("start_time", Some(&b.start_time))?,
         end_time: required("end_time", Some(&b.end_time))?,
         quit: None,
     };
     let a = edited(shared.storage.admin_put_agreement(agreement).await?)?;
     tracing::info!(agreement_no = %a.agreement_no, "admin: agreement upserted");
-    let stored = shared.storage.agreement(&a.agreement_no).await?.unwrap_or(a);
+    let stored = shared
+        .storage
+        .agreement(&a.agreement_no)
+        .await?
+        .unwrap_or(a);
     Ok(Json(render::agreement(&stored)))
 }

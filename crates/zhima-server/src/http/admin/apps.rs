@@ -52,8 +52,7 @@ fn sign_types(names: Option<Vec<String>>) -> Result<Vec<SignType>, AdminError> {
 }
 
 fn key_pem(text: &str) -> Result<String, AdminError> {
-    records::public_key_pem("public_key", text)
-        .map_err(|e| AdminError::bad_request(e.to_string()))
+    records::public_key_pem("public_key", text).map_err(|e| AdminError::bad_request(e.to_string()))
 }
 
 fn shown(app: &App) -> Json<Value> {
@@ -62,7 +61,9 @@ fn shown(app: &App) -> Json<Value> {
 
 pub(super) async fn list(State(shared): State<Arc<Shared>>) -> Result<Json<Value>, AdminError> {
     let apps = shared.storage.app_views().await?;
-    Ok(Json(json!({"items": apps.iter().map(render::app).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"items": apps.iter().map(render::app).collect::<Vec<_>>()}),
+    ))
 }
 
 pub(super) async fn show(
@@ -96,7 +97,11 @@ pub(super) async fn create(
     Ok(shown(&app))
 }
 
-async fn set_enabled(shared: &Shared, app_id: &str, enabled: bool) -> Result<Json<Value>, AdminError> {
+async fn set_enabled(
+    shared: &Shared,
+    app_id: &str,
+    enabled: bool,
+) -> Result<Json<Value>, AdminError> {
     let app = edited(
         shared
             .storage

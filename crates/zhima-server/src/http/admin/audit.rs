@@ -42,5 +42,7 @@ pub(super) async fn list(
         .storage
         .find_audit(search, limit_param(q.limit)?)
         .await?;
-    Ok(Json(render::listing(&page, |r| render::audit(r.id, &r.entry))))
+    Ok(Json(render::listing(&page, |r| {
+        render::audit(r.id, &r.entry)
+    })))
 }

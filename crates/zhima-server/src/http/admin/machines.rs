@@ -20,7 +20,9 @@ fn service(s: &ServiceConfig) -> Value {
 
 pub(super) async fn list(State(shared): State<Arc<Shared>>) -> Result<Json<Value>, AdminError> {
     let all = shared.storage.state_services().await?;
-    Ok(Json(json!({"items": all.iter().map(service).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"items": all.iter().map(service).collect::<Vec<_>>()}),
+    ))
 }
 
 pub(super) async fn show(

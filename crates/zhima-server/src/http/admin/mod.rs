@@ -63,12 +63,12 @@ use zhima_proto::money::Fen;
 use zhima_proto::time::parse_alipay_datetime;
 
 use super::shared::Shared;
+use crate::bootstrap::admin_token::{hashes_match, token_hash, ADMIN_TOKEN_SECRET};
 use crate::domain::admin;
 use crate::domain::entities::Time;
 use crate::domain::records::EditError;
-use crate::storage::Edit;
-use crate::bootstrap::admin_token::{hashes_match, token_hash, ADMIN_TOKEN_SECRET};
 use crate::error::Error;
+use crate::storage::Edit;
 
 /// Where the admin API lives.
 pub(crate) const PREFIX: &str = "/admin/api/v1";
@@ -82,22 +82,58 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(&format!("{PREFIX}/clock"), get(clock::show))
         .route(&format!("{PREFIX}/clock/advance"), post(clock::advance))
         .route(&format!("{PREFIX}/view-links"), post(view_links::create))
-        .route(&format!("{PREFIX}/apps"), get(apps::list).post(apps::create))
+        .route(
+            &format!("{PREFIX}/apps"),
+            get(apps::list).post(apps::create),
+        )
         .route(&format!("{PREFIX}/apps/{{app_id}}"), get(apps::show))
-        .route(&format!("{PREFIX}/apps/{{app_id}}/enable"), post(apps::enable))
-        .route(&format!("{PREFIX}/apps/{{app_id}}/disable"), post(apps::disable))
-        .route(&format!("{PREFIX}/apps/{{app_id}}/public-key"), put(apps::set_key))
-        .route(&format!("{PREFIX}/tokens"), get(tokens::list).post(tokens::create))
-        .route(&format!("{PREFIX}/tokens/{{prefix}}"), delete(tokens::revoke))
-        .route(&format!("{PREFIX}/templates"), get(templates::list).post(templates::create))
-        .route(&format!("{PREFIX}/templates/{{template_no}}"), get(templates::show).put(templates::update))
+        .route(
+            &format!("{PREFIX}/apps/{{app_id}}/enable"),
+            post(apps::enable),
+        )
+        .route(
+            &format!("{PREFIX}/apps/{{app_id}}/disable"),
+            post(apps::disable),
+        )
+        .route(
+            &format!("{PREFIX}/apps/{{app_id}}/public-key"),
+            put(apps::set_key),
+        )
+        .route(
+            &format!("{PREFIX}/tokens"),
+            get(tokens::list).post(tokens::create),
+        )
+        .route(
+            &format!("{PREFIX}/tokens/{{prefix}}"),
+            delete(tokens::revoke),
+        )
+        .route(
+            &format!("{PREFIX}/templates"),
+            get(templates::list).post(templates::create),
+        )
+        .route(
+            &format!("{PREFIX}/templates/{{template_no}}"),
+            get(templates::show).put(templates::update),
+        )
         .route(&format!("{PREFIX}/agreements"), get(agreements::list))
-        .route(&format!("{PREFIX}/agreements/{{agreement_no}}"), get(agreements::show).put(agreements::put))
-        .route(&format!("{PREFIX}/trades"), get(records::trades).post(records::put_trade))
+        .route(
+            &format!("{PREFIX}/agreements/{{agreement_no}}"),
+            get(agreements::show).put(agreements::put),
+        )
+        .route(
+            &format!("{PREFIX}/trades"),
+            get(records::trades).post(records::put_trade),
+        )
         .route(&format!("{PREFIX}/admittance"), get(records::admittance))
-        .route(&format!("{PREFIX}/admittance/{{user_id}}"), put(records::set_admittance))
+        .route(
+            &format!("{PREFIX}/admittance/{{user_id}}"),
+            put(records::set_admittance),
+        )
         .route(&format!("{PREFIX}/machines"), get(machines::list))
-        .route(&format!("{PREFIX}/machines/{{service_id}}"), get(machines::show).put(machines::put))
+        .route(
+            &format!("{PREFIX}/machines/{{service_id}}"),
+            get(machines::show).put(machines::put),
+        )
         .route(&format!("{PREFIX}/events"), get(events::search))
         .route(&format!("{PREFIX}/instances"), get(instances::list))
         .route(&format!("{PREFIX}/instances/{{id}}"), get(instances::show))
@@ -241,8 +277,9 @@ pub(crate) fn limit_param(limit: Option<i64>) -> Result<i64, AdminError> {
 pub(crate) fn int_cursor(cursor: Option<&str>) -> Result<Option<i64>, AdminError> {
     cursor
         .map(|c| {
-            c.parse::<i64>()
-                .map_err(|_| AdminError::bad_request("cursor: must be the next_cursor of a previous page"))
+            c.parse::<i64>().map_err(|_| {
+                AdminError::bad_request("cursor: must be the next_cursor of a previous page")
+            })
         })
         .transpose()
 }
@@ -278,6 +315,17 @@ pub(crate) async fn json_body<T: DeserializeOwned>(body: Body) -> Result<T, Admi
             "the body must be JSON of at most {BODY_LIMIT} bytes"
         ))
     })?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| AdminError::bad_request(format!("the body is not the expected JSON: {e}")))
+    // The path of a mistyped field leads the message, so it names the field.
+    let de = &mut serde_json::Deserializer::from_slice(&bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if path == "." || path.is_empty() {
+            AdminError::bad_request(format!("the body is not the expected JSON: {inner}"))
+        } else {
+            AdminError::bad_request(format!(
+                "{path}: the body is not the expected JSON: {inner}"
+            ))
+        }
+    })
 }

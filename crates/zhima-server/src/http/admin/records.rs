@@ -31,7 +31,9 @@ struct AdmittanceBody {
 
 pub(super) async fn trades(State(shared): State<Arc<Shared>>) -> Result<Json<Value>, AdminError> {
     let all = shared.storage.trades().await?;
-    Ok(Json(json!({"items": all.iter().map(render::trade).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"items": all.iter().map(render::trade).collect::<Vec<_>>()}),
+    ))
 }
 
 /// Creates or replaces a trade.
@@ -60,7 +62,9 @@ pub(super) async fn admittance(
     State(shared): State<Arc<Shared>>,
 ) -> Result<Json<Value>, AdminError> {
     let all = shared.storage.zmgo_users().await?;
-    Ok(Json(json!({"items": all.iter().map(user).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"items": all.iter().map(user).collect::<Vec<_>>()}),
+    ))
 }
 
 pub(super) async fn set_admittance(

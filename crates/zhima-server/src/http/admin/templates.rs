@@ -67,7 +67,10 @@ impl TemplateBody {
     }
 }
 
-async fn summary(shared: &Shared, template_no: &str) -> Result<Option<TemplateSummary>, AdminError> {
+async fn summary(
+    shared: &Shared,
+    template_no: &str,
+) -> Result<Option<TemplateSummary>, AdminError> {
     Ok(shared
         .storage
         .template_summaries()
@@ -78,7 +81,9 @@ async fn summary(shared: &Shared, template_no: &str) -> Result<Option<TemplateSu
 
 pub(super) async fn list(State(shared): State<Arc<Shared>>) -> Result<Json<Value>, AdminError> {
     let all = shared.storage.template_summaries().await?;
-    Ok(Json(json!({"items": all.iter().map(render::template).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"items": all.iter().map(render::template).collect::<Vec<_>>()}),
+    ))
 }
 
 pub(super) async fn show(
@@ -104,7 +109,9 @@ pub(super) async fn create(
     let t = edited(shared.storage.admin_put_template(template, true).await?)?;
     tracing::info!(template_no = %t.template_no, "admin: template created");
     let shown = summary(&shared, &t.template_no).await?;
-    Ok(Json(shown.as_ref().map(render::template).unwrap_or(Value::Null)))
+    Ok(Json(
+        shown.as_ref().map(render::template).unwrap_or(Value::Null),
+    ))
 }
 
 pub(super) async fn update(
@@ -122,5 +129,7 @@ pub(super) async fn update(
     let t = edited(shared.storage.admin_put_template(template, false).await?)?;
     tracing::info!(template_no = %t.template_no, "admin: template updated");
     let shown = summary(&shared, &t.template_no).await?;
-    Ok(Json(shown.as_ref().map(render::template).unwrap_or(Value::Null)))
+    Ok(Json(
+        shown.as_ref().map(render::template).unwrap_or(Value::Null),
+    ))
 }

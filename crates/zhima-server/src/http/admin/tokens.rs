@@ -46,7 +46,9 @@ pub(super) async fn list(
 ) -> Result<Json<Value>, AdminError> {
     let q: ListQuery = query_params(&uri)?;
     let tokens = shared.storage.token_views(q.app_id.as_deref()).await?;
-    Ok(Json(json!({"items": tokens.iter().map(render::token).collect::<Vec<_>>()})))
+    Ok(Json(
+        json!({"items": tokens.iter().map(render::token).collect::<Vec<_>>()}),
+    ))
 }
 
 pub(super) async fn create(
