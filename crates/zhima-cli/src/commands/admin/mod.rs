@@ -4,6 +4,8 @@
 //! API's JSON answer instead of a summary).
 
 mod clock;
+mod resources;
+mod table;
 mod view_link;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +56,34 @@ enum AdminCommand {
     Clock(clock::ClockCommand),
     /// A signed link to an agreement's consumer card (the Zhima GO card page).
     ViewLink(view_link::ViewLinkArgs),
+    /// Apps: list, show, create, enable, disable, rotate-key.
+    #[command(subcommand)]
+    Apps(resources::AppsCommand),
+    /// App auth tokens: list (by prefix), create (value shown once), revoke.
+    #[command(subcommand)]
+    Tokens(resources::TokensCommand),
+    /// Zhima GO templates: list, show, create, update.
+    #[command(subcommand)]
+    Templates(resources::TemplatesCommand),
+    /// Agreements: list with filters, show one with its ledger.
+    #[command(subcommand)]
+    Agreements(resources::AgreementsCommand),
+    /// Alipay trades the sandbox knows: list, add.
+    #[command(subcommand)]
+    Trades(resources::TradesCommand),
+    /// Users' Zhima GO admittance: list, admit, refuse.
+    #[command(subcommand)]
+    Admittance(resources::AdmittanceCommand),
+    /// State machines (state-sync services): list, show, put.
+    #[command(subcommand)]
+    Machines(resources::MachinesCommand),
+    /// Search cumulation events (by out_biz_no, agreement, user, time).
+    Events(resources::EventsArgs),
+    /// State-sync instances: list, show one with its history.
+    #[command(subcommand)]
+    Instances(resources::InstancesCommand),
+    /// The audit log, filtered by app, API, outcome and time.
+    Audit(resources::AuditArgs),
 }
 
 /// Runs the command.
@@ -67,6 +97,16 @@ pub fn run(args: Args) -> Result<(), Failure> {
         match args.command {
             AdminCommand::Clock(cmd) => clock::run(&client, cmd).await,
             AdminCommand::ViewLink(args) => view_link::run(&client, args).await,
+            AdminCommand::Apps(cmd) => resources::apps(&client, cmd).await,
+            AdminCommand::Tokens(cmd) => resources::tokens(&client, cmd).await,
+            AdminCommand::Templates(cmd) => resources::templates(&client, cmd).await,
+            AdminCommand::Agreements(cmd) => resources::agreements(&client, cmd).await,
+            AdminCommand::Trades(cmd) => resources::trades(&client, cmd).await,
+            AdminCommand::Admittance(cmd) => resources::admittance(&client, cmd).await,
+            AdminCommand::Machines(cmd) => resources::machines(&client, cmd).await,
+            AdminCommand::Events(args) => resources::events(&client, args).await,
+            AdminCommand::Instances(cmd) => resources::instances(&client, cmd).await,
+            AdminCommand::Audit(args) => resources::audit(&client, args).await,
         }
     })
 }
@@ -113,6 +153,21 @@ impl AdminClient {
             .header("content-type", "application/json")
             .body(body.to_string());
         self.send(request).await
+    }
+
+    /// `PUT /admin/api/v1/<path>` with a JSON body.
+    pub(crate) async fn put(&self, path: &str, body: &Value) -> Result<Value, Failure> {
+        let request = self
+            .http
+            .put(self.url(path))
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        self.send(request).await
+    }
+
+    /// `DELETE /admin/api/v1/<path>`.
+    pub(crate) async fn delete(&self, path: &str) -> Result<Value, Failure> {
+        self.send(self.http.delete(self.url(path))).await
     }
 
     fn url(&self, path: &str) -> String {
