@@ -3,16 +3,16 @@
 //! every kind of answer (successes, gateway errors, business rejections, broken framing,
 //! hostile parameters, v1 and v3), and its stderr is searched for each secret.
 //!
-//! The admin token is covered (`drive_admin_paths`). New secrets join [`Secrets`]: when the
-//! view-link secret or notification
-//! signatures exist, add them where the sandbox is made and drive their paths in
+//! The admin token, app auth tokens created through the admin API and the view-link key are
+//! covered (`drive_admin_paths`, `view_link_key`). New secrets join [`Secrets`]: when
+//! notification signatures exist, add them where the sandbox is made and drive their paths in
 //! [`drive_every_path`]; the search below then covers them.
 
 mod support;
 
 use std::time::Duration;
 
-use serde_json::json;
+use serde_json::{json, Value};
 use support::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use zhima_proto::time::{format_alipay_datetime, now_alipay, to_epoch_millis};
@@ -328,6 +328,80 @@ async fn drive_admin_paths(sandbox: &Sandbox, server: &Server, secrets: &mut Sec
         let status = req.send().await.unwrap().status().as_u16();
         assert_eq!(status, expected, "{path}");
     }
+    // The resources: an app auth token created (its value joins `secrets`), reads, a view
+    // link minted and opened (the link itself is a token by design; its key must not leak).
+    let send = |method: reqwest::Method, path: &str, body: Option<Value>| {
+        let mut req = http
+            .request(method, format!("{base}/admin/api/v1/{path}"))
+            .header("authorization", format!("Bearer {token}"));
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        req.send()
+    };
+    let created: Value = send(
+        reqwest::Method::POST,
+        "tokens",
+        Some(json!({"app_id": APP_ID, "partner_id": TOKEN_PARTNER_ID})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let value = created["token"]
+        .as_str()
+        .expect("the created token")
+        .to_owned();
+    secrets.add("app auth token (created by the admin API)", value.clone());
+    let prefix: String = value.chars().take(20).collect();
+    for (method, path) in [
+        (reqwest::Method::GET, "apps".to_owned()),
+        (reqwest::Method::GET, "tokens".to_owned()),
+        (reqwest::Method::GET, "events".to_owned()),
+        (reqwest::Method::GET, "audit".to_owned()),
+        (reqwest::Method::GET, "instances".to_owned()),
+        (reqwest::Method::DELETE, format!("tokens/{prefix}")),
+    ] {
+        let status = send(method, &path, None).await.unwrap().status().as_u16();
+        assert_eq!(status, 200, "{path}");
+    }
+    let link: Value = send(
+        reqwest::Method::POST,
+        "view-links",
+        Some(json!({"agreement_no": agreement("s", Kind::Decoupled)})),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let path = link["path"].as_str().expect("a view link path");
+    let card = http.get(format!("{base}{path}")).send().await.unwrap();
+    assert_eq!(card.status().as_u16(), 200);
+    let forged = http
+        .get(format!("{base}{}", path.replacen("t=", "t=x", 1)))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(forged.status().as_u16(), 200);
+}
+
+/// The view-link signing key, read from the stopped server's database (PRODUCT §13).
+async fn view_link_key(sandbox: &Sandbox) -> String {
+    let data = sandbox.dir.path().join("data");
+    let storage = zhima_server::storage::Storage::open_sqlite(
+        &zhima_server::storage::SqliteOptions::in_dir(&data),
+    )
+    .await
+    .expect("open the sandbox database");
+    storage
+        .secret(zhima_server::bootstrap::view_key::VIEW_TOKEN_SECRET)
+        .await
+        .unwrap()
+        .expect("the view-link key exists once a link was minted")
 }
 
 #[tokio::test]
@@ -355,7 +429,14 @@ async fn no_secret_reaches_the_log_at_trace() {
     drive_admin_paths(&sandbox, &server, &mut secrets).await;
     // Let the last lines reach the file.
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut server = server;
+    server.kill();
     let log = server.stderr_text();
+    let key = view_link_key(&sandbox).await;
+    secrets.add("view-link key", key.clone());
+    let (head, tail) = key.split_at(key.len() / 2);
+    secrets.add("view-link key (first half)", head);
+    secrets.add("view-link key (second half)", tail);
     // The log really is at TRACE and really saw the failures (else this proves nothing).
     assert!(
         log.contains("TRACE"),
