@@ -188,7 +188,7 @@ mod tests {
         let all = audit(Style::Question, &AuditSearch::default(), 3);
         assert_eq!(
             all.sql,
-            format!("SELECT {AUDIT_COLUMNS} FROM audit_log  ORDER BY id DESC LIMIT ?1")
+            format!("SELECT {AUDIT_COLUMNS} FROM audit_log ORDER BY id DESC LIMIT ?1")
         );
     }
 }
