@@ -73,7 +73,7 @@ pub mod sqlite;
 mod stored_discounts;
 mod writer_stats;
 
-pub use self::consent::Confirmed;
+pub use self::consent::{Confirmed, Declined};
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };

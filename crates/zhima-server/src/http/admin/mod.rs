@@ -17,7 +17,7 @@
 //! | file | routes |
 //! |---|---|
 //! | `clock.rs` | `GET /admin/api/v1/clock`, `POST /admin/api/v1/clock/advance` |
-//! | `view_links.rs` | `POST /admin/api/v1/view-links` (consumer card links) |
+//! | `view_links.rs` | `POST /admin/api/v1/view-links` (links to consumer pages: cards, state-sync instances) |
 
 mod clock;
 mod view_links;
