@@ -62,7 +62,10 @@ const CARD: &[(&str, &str)] = &[
     ("actions", ".history .action"),
     ("amounts", ".history .amount"),
     ("pay", ".settled .pay"),
-    ("injected", ".savings script, .savings img, .history script, .history img"),
+    (
+        "injected",
+        ".savings script, .savings img, .history script, .history img",
+    ),
 ];
 
 #[tokio::test]
@@ -120,7 +123,10 @@ async fn consumer_pages_in_chromium() {
     assert_eq!(texts(&steps, 1, "name"), ["芝麻GO观影月卡"]);
     assert_eq!(texts(&steps, 1, "benefit"), ["每张电影票立减5元"]);
     assert_eq!(texts(&steps, 1, "sub_benefit"), ["30天内看满3场免会员费"]);
-    assert_eq!(texts(&steps, 1, "obligation"), ["完成3次任务，且累计消费满¥50.00"]);
+    assert_eq!(
+        texts(&steps, 1, "obligation"),
+        ["完成3次任务，且累计消费满¥50.00"]
+    );
     assert_eq!(texts(&steps, 1, "period"), ["30天"]);
     assert_eq!(texts(&steps, 1, "freeze"), ["¥10.00"]);
     assert_eq!(texts(&steps, 1, "buttons"), ["同意并签约", "暂不签约"]);
@@ -145,9 +151,9 @@ async fn consumer_pages_in_chromium() {
         .collect();
     let status = zc
         .v1()
-        .agreement_query(&model::<zhima_proto::models::ZhimaCreditPeZmgoAgreementQueryModel>(
-            lc::agreement_query(&agreement),
-        ))
+        .agreement_query(&model::<
+            zhima_proto::models::ZhimaCreditPeZmgoAgreementQueryModel,
+        >(lc::agreement_query(&agreement)))
         .await
         .expect("agreement.query");
     assert_eq!(status.data.agreement_status.as_deref(), Some("Y"));
@@ -157,7 +163,10 @@ async fn consumer_pages_in_chromium() {
         &agreement,
         "br-p1",
         3000,
-        &[("exclusiveDiscount", XSS, 500), ("exclusiveBenefit", "满减券", 200)],
+        &[
+            ("exclusiveDiscount", XSS, 500),
+            ("exclusiveBenefit", "满减券", 200),
+        ],
         &minutes_ago(30),
     );
     for body in [
@@ -167,7 +176,9 @@ async fn consumer_pages_in_chromium() {
     ] {
         let r = zc
             .v1()
-            .cumulation_sync(&model::<zhima_proto::models::ZhimaCreditPeZmgoCumulationSyncModel>(body))
+            .cumulation_sync(&model::<
+                zhima_proto::models::ZhimaCreditPeZmgoCumulationSyncModel,
+            >(body))
             .await
             .expect("cumulation.sync");
         assert!(r.data.out_biz_no.is_some());
@@ -178,7 +189,10 @@ async fn consumer_pages_in_chromium() {
     ]}));
     let t = |key: &str| texts(&steps, 1, key);
     assert_eq!(t("status"), ["生效中"]);
-    assert_eq!((t("tasks_done"), t("tasks_target")), (vec!["2".to_owned()], vec!["3".to_owned()]));
+    assert_eq!(
+        (t("tasks_done"), t("tasks_target")),
+        (vec!["2".to_owned()], vec!["3".to_owned()])
+    );
     assert_eq!(t("amount_done"), ["¥30.00"]);
     assert_eq!(t("amount_target"), ["¥50.00"]);
     assert_eq!(t("savings"), ["¥7.00"]);
@@ -195,7 +209,9 @@ async fn consumer_pages_in_chromium() {
     // ---- a refund: the totals drop, the refund is shown as one ---------------------------
     let refund = refund_of(&payment, "br-r1", 1000, &[200, 100], &minutes_ago(5));
     zc.v1()
-        .cumulation_sync(&model::<zhima_proto::models::ZhimaCreditPeZmgoCumulationSyncModel>(refund))
+        .cumulation_sync(&model::<
+            zhima_proto::models::ZhimaCreditPeZmgoCumulationSyncModel,
+        >(refund))
         .await
         .expect("refund");
     let steps = browser.run(json!({"name": "card-refund", "steps": [
@@ -211,18 +227,20 @@ async fn consumer_pages_in_chromium() {
     // ---- unsign and settle: the result shows ---------------------------------------------
     let quit = zc
         .v1()
-        .agreement_unsign(&model::<zhima_proto::models::ZhimaCreditPeZmgoAgreementUnsignModel>(
-            lc::agreement_unsign(&agreement),
-        ))
+        .agreement_unsign(&model::<
+            zhima_proto::models::ZhimaCreditPeZmgoAgreementUnsignModel,
+        >(lc::agreement_unsign(&agreement)))
         .await
         .expect("agreement.unsign")
         .data;
     let plan = lc::assert_withhold_plan_no(quit.withhold_plan_no.as_deref(), "unsign");
     let claim = lc::Claim::of(&query_ledger(&v1, &agreement).await);
     zc.v1()
-        .settle_apply(&model::<zhima_proto::models::ZhimaCreditPeZmgoSettleApplyModel>(
-            lc::settle_apply(&agreement, "br-s1", &plan, 990, claim),
-        ))
+        .settle_apply(&model::<
+            zhima_proto::models::ZhimaCreditPeZmgoSettleApplyModel,
+        >(lc::settle_apply(
+            &agreement, "br-s1", &plan, 990, claim,
+        )))
         .await
         .expect("settle.apply");
     let steps = browser.run(json!({"name": "card-settled", "steps": [
@@ -246,15 +264,23 @@ async fn consumer_pages_in_chromium() {
     assert!(!texts(&steps, 1, "body")[0].contains(&agreement));
     // The harness is not lenient: the same page where a 200 was expected fails the session,
     // naming both the status and Chromium's console error.
-    let out = browser.try_run(&json!({"name": "harness-self-check", "steps": [goto(&forged, 200)]}));
+    let out =
+        browser.try_run(&json!({"name": "harness-self-check", "steps": [goto(&forged, 200)]}));
     let errors = out["errors"].to_string();
     assert_eq!(out["ok"], false, "{out}");
-    assert!(errors.contains("HTTP 403") && errors.contains("console error"), "{errors}");
+    assert!(
+        errors.contains("HTTP 403") && errors.contains("console error"),
+        "{errors}"
+    );
 
     // ---- a state-sync instance -----------------------------------------------------------
     for (no, state, data) in [
         ("br-st1", BUY, json!({"orderNo": "o-9", "buyCnt": 2})),
-        ("br-st2", WATCHED, json!({"orderNo": "o-9", "cinema": "<b>万达影城</b>"})),
+        (
+            "br-st2",
+            WATCHED,
+            json!({"orderNo": "o-9", "cinema": "<b>万达影城</b>"}),
+        ),
     ] {
         let r = zc
             .v1()

@@ -113,8 +113,7 @@ async fn seeded_syncs(server: &TestServer) {
                 serde_json::from_str(&cumulation_body(AGREEMENT_NO, PARTNER_ID, &out_biz_no))
                     .unwrap();
             body["biz_time"] = json!(biz_time(i));
-            body["amount_type_data"]["trade_info"] =
-                json!({"trade_no": format!("T{out_biz_no}"), "amount": Fen(trade).to_yuan_string()});
+            body["amount_type_data"]["trade_info"] = json!({"trade_no": format!("T{out_biz_no}"), "amount": Fen(trade).to_yuan_string()});
             body["amount_type_data"]["out_discount_infos"] = json!(infos);
             sync(server, &body).await;
             paid.push(Paid {
@@ -135,7 +134,9 @@ fn texts(doc: &Html, css: &str) -> Vec<String> {
 
 /// `¥3.57` → fen (the card's format, parsed back exactly).
 fn fen(shown: &str) -> i64 {
-    let yuan = shown.strip_prefix('¥').unwrap_or_else(|| panic!("{shown:?}"));
+    let yuan = shown
+        .strip_prefix('¥')
+        .unwrap_or_else(|| panic!("{shown:?}"));
     Fen::parse_yuan(yuan)
         .unwrap_or_else(|e| panic!("{shown:?}: {e:?}"))
         .0
@@ -205,15 +206,28 @@ async fn card_equals_cumulate_query(server: &TestServer) {
         "{what}: savings"
     );
     let by_name: i64 = texts(&doc, ".discount-amount").iter().map(|s| fen(s)).sum();
-    assert_eq!(by_name, money(&totals["aggr_discount_amount"]), "{what}: savings by name");
-    let sign = |d: &Value| if d["action_type"] == "ORDER_REFUND" { -1 } else { 1 };
+    assert_eq!(
+        by_name,
+        money(&totals["aggr_discount_amount"]),
+        "{what}: savings by name"
+    );
+    let sign = |d: &Value| {
+        if d["action_type"] == "ORDER_REFUND" {
+            -1
+        } else {
+            1
+        }
+    };
     let tasks: i64 = details
         .iter()
         .filter(|d| d["data_type"] == "TASK")
         .map(|d| sign(d) * d["task_times"].as_i64().unwrap_or(1))
         .sum();
     assert!(tasks > 0, "{what}: the sequence has tasks");
-    assert!(texts(&doc, ".discount-name").len() >= 2, "{what}: several discounts");
+    assert!(
+        texts(&doc, ".discount-name").len() >= 2,
+        "{what}: several discounts"
+    );
     assert_eq!(
         texts(&doc, ".tasks .done")[0].parse::<i64>().unwrap(),
         tasks,
@@ -236,7 +250,10 @@ async fn card_equals_cumulate_query(server: &TestServer) {
                 (
                     texts(&doc, ".when")[0].clone(),
                     texts(&doc, ".action")[0] == "退款",
-                    amount.first().filter(|a| !a.is_empty()).map_or(0, |a| fen(a)),
+                    amount
+                        .first()
+                        .filter(|a| !a.is_empty())
+                        .map_or(0, |a| fen(a)),
                     off.first()
                         .map_or(0, |o| fen(o.trim_start_matches("优惠").trim())),
                 )
@@ -256,10 +273,7 @@ async fn card_equals_cumulate_query(server: &TestServer) {
         .collect();
     want.sort_by(|a, b| b.0.cmp(&a.0));
     assert_eq!(card, want, "{what}: history");
-    assert!(
-        card.iter().any(|e| e.1),
-        "{what}: the sequence has refunds"
-    );
+    assert!(card.iter().any(|e| e.1), "{what}: the sequence has refunds");
 }
 
 #[tokio::test]

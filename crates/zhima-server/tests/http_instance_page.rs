@@ -70,15 +70,30 @@ async fn the_instance_page_on_postgres() {
 async fn instance_page(server: &TestServer) {
     // A principal with a slash and a non-ASCII char: the path segments are encoded.
     let principal = format!("{}/场次", unique("movie"));
-    sync(server, &unique("S"), &principal, "CONTRACT_STATE_WATCH_MOVIE_BUY",
-         r#"{"orderNo":"<script>x</script>","buyCnt":2}"#).await;
+    sync(
+        server,
+        &unique("S"),
+        &principal,
+        "CONTRACT_STATE_WATCH_MOVIE_BUY",
+        r#"{"orderNo":"<script>x</script>","buyCnt":2}"#,
+    )
+    .await;
     let instance = json!({"service_id": SERVICE_ID, "category_code": CATEGORY,
                           "out_principal_id": principal, "user_id": USER_ID});
     let (status, link) = view_link(server, json!({"instance": instance, "ttl": "10m"})).await;
     assert_eq!(status, 200, "{link}");
     let url = link["url"].as_str().unwrap().to_owned();
-    assert!(url.starts_with(&format!("{}/c/instances/{SERVICE_ID}/{CATEGORY}/", server.base)), "{url}");
-    assert!(url.contains("%2F") && url.contains(&format!("user_id={USER_ID}&t=")), "{url}");
+    assert!(
+        url.starts_with(&format!(
+            "{}/c/instances/{SERVICE_ID}/{CATEGORY}/",
+            server.base
+        )),
+        "{url}"
+    );
+    assert!(
+        url.contains("%2F") && url.contains(&format!("user_id={USER_ID}&t=")),
+        "{url}"
+    );
 
     let (status, html) = get(&url).await;
     assert_eq!(status, 200, "{html}");
@@ -93,7 +108,14 @@ async fn instance_page(server: &TestServer) {
     assert_eq!(texts(&html, ".step-data dd"), ["2", "<script>x</script>"]);
 
     // A transition later, the same link shows it, newest first.
-    sync(server, &unique("S"), &principal, "CONTRACT_STATE_WATCH_MOVIE_WATCHED", "{}").await;
+    sync(
+        server,
+        &unique("S"),
+        &principal,
+        "CONTRACT_STATE_WATCH_MOVIE_WATCHED",
+        "{}",
+    )
+    .await;
     let (_, html) = get(&url).await;
     let watched = "CONTRACT_STATE_WATCH_MOVIE_WATCHED";
     assert_eq!(texts(&html, ".current .state"), [watched]);
@@ -106,8 +128,18 @@ async fn instance_page(server: &TestServer) {
     let token = token.split_once("&t=").unwrap().1;
     let key = view_token_key(&server.storage).await.unwrap();
     let subject = instance_subject(SERVICE_ID, CATEGORY, USER_ID, &principal);
-    let expired = mint(&key, PageKind::StateInstance, &subject, chrono::Utc::now().timestamp() - 1);
-    let card_kind = mint(&key, PageKind::AgreementCard, &subject, chrono::Utc::now().timestamp() + 600);
+    let expired = mint(
+        &key,
+        PageKind::StateInstance,
+        &subject,
+        chrono::Utc::now().timestamp() - 1,
+    );
+    let card_kind = mint(
+        &key,
+        PageKind::AgreementCard,
+        &subject,
+        chrono::Utc::now().timestamp() + 600,
+    );
     let other_principal = path.replace("%2F", "%2G");
     for bad in [
         format!("{path}?user_id=2088602002015002&t={token}"),
@@ -120,20 +152,38 @@ async fn instance_page(server: &TestServer) {
         let (status, body) = get(&bad).await;
         assert_eq!(status, 403, "{bad}");
         assert!(body.contains("链接无效或已过期"), "{body}");
-        assert!(!body.contains("movie") && !body.contains("观影"), "{bad}: {body}");
+        assert!(
+            !body.contains("movie") && !body.contains("观影"),
+            "{bad}: {body}"
+        );
     }
     // The card's path with the instance token opens nothing either.
-    let (status, _) = get(&format!("{}/c/agreements/{AGREEMENT_NO}?t={token}", server.base)).await;
+    let (status, _) = get(&format!(
+        "{}/c/agreements/{AGREEMENT_NO}?t={token}",
+        server.base
+    ))
+    .await;
     assert_eq!(status, 403);
 
     // The API: unknown instance 404, no subject or both 400.
     let mut unknown = instance.clone();
     unknown["out_principal_id"] = json!("nope");
     let (status, body) = view_link(server, json!({"instance": unknown})).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("NOT_FOUND")), "{body}");
-    for bad in [json!({}), json!({"agreement_no": AGREEMENT_NO, "instance": instance}),
-                json!({"instance": {"service_id": SERVICE_ID}})] {
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("NOT_FOUND")),
+        "{body}"
+    );
+    for bad in [
+        json!({}),
+        json!({"agreement_no": AGREEMENT_NO, "instance": instance}),
+        json!({"instance": {"service_id": SERVICE_ID}}),
+    ] {
         let (status, body) = view_link(server, bad.clone()).await;
-        assert_eq!((status, body["error"]["code"].as_str()), (400, Some("BAD_REQUEST")), "{bad}: {body}");
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (400, Some("BAD_REQUEST")),
+            "{bad}: {body}"
+        );
     }
 }

@@ -154,7 +154,10 @@ mod tests {
         let category = CategoryConfig {
             code: "WATCH_MOVIE".into(),
             name: Some("观影约定".into()),
-            states: vec![state("BUY", Some("已购票"), false), state("WATCHED", None, true)],
+            states: vec![
+                state("BUY", Some("已购票"), false),
+                state("WATCHED", None, true),
+            ],
         };
         let steps = [
             StateStep {
@@ -178,10 +181,16 @@ mod tests {
         assert_eq!(v.history[1].state, "已购票");
         assert_eq!(
             v.history[1].details,
-            [("buyCnt".into(), "2".into()), ("orderNo".into(), "o-1".into())]
+            [
+                ("buyCnt".into(), "2".into()),
+                ("orderNo".into(), "o-1".into())
+            ]
         );
         let gone = instance_view("WATCH_MOVIE", None, "m-1", "BUY", &steps[..1]);
-        assert_eq!((gone.title.as_str(), gone.state.as_str()), ("WATCH_MOVIE", "BUY"));
+        assert_eq!(
+            (gone.title.as_str(), gone.state.as_str()),
+            ("WATCH_MOVIE", "BUY")
+        );
         assert_eq!(gone.status, "进行中");
     }
 

@@ -191,7 +191,10 @@ mod tests {
     fn a_card_token_does_not_open_an_instance_and_instances_are_distinct() {
         let subject = instance_subject("S", "C", "2088000000000001", "P");
         let t = mint(&KEY, PageKind::StateInstance, &subject, 1_000);
-        assert_eq!(verify(&KEY, PageKind::StateInstance, &subject, &t, 0), Ok(()));
+        assert_eq!(
+            verify(&KEY, PageKind::StateInstance, &subject, &t, 0),
+            Ok(())
+        );
         assert_eq!(verify(&KEY, CARD, &subject, &t, 0), Err(Refusal::Invalid));
         let card = mint(&KEY, CARD, &subject, 1_000);
         assert_eq!(
@@ -203,7 +206,10 @@ mod tests {
             instance_subject("S", "C|1:x", "U", "P"),
             instance_subject("S", "C", "1:x|U", "P")
         );
-        assert_ne!(instance_subject("S", "C", "U", "P"), instance_subject("S", "C", "U", "Q"));
+        assert_ne!(
+            instance_subject("S", "C", "U", "P"),
+            instance_subject("S", "C", "U", "Q")
+        );
     }
 
     #[test]

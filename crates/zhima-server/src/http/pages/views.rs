@@ -183,7 +183,12 @@ mod tests {
         assert_eq!(value, Some("t\"><x"));
         assert_eq!(texts(&doc, "form button"), ["同意并签约", "暂不签约"]);
         let decline = Selector::parse("button.decline").unwrap();
-        let formaction = doc.select(&decline).next().unwrap().value().attr("formaction");
+        let formaction = doc
+            .select(&decline)
+            .next()
+            .unwrap()
+            .value()
+            .attr("formaction");
         assert_eq!(formaction, Some("/c/sign/decline"));
     }
 
