@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a warm one:
-#   1. installs what the tests need (official Alipay SDKs for interop, cargo-nextest if absent);
+#   1. installs what the tests need (official Alipay SDKs for interop; Debian's chromium, CJK
+#      fonts and playwright-core for the browser tests (scripts/browser.sh); cargo-nextest if
+#      absent);
 #   2. makes sure PostgreSQL runs (the storage suites run on both backends): installs Debian's
 #      `postgresql` if absent, starts its cluster if stopped, and fails loudly if it cannot be
 #      reached. ZHIMA_TEST_DATABASE_URL points the tests at another server
@@ -13,6 +15,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 echo "== installing test dependencies"
 bash interop/setup.sh
+bash scripts/browser.sh
 if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install --locked cargo-nextest
 fi

@@ -83,3 +83,58 @@ fn view_link_errors_say_what_is_wrong() {
     assert_ne!(code, 0);
     assert!(stderr.contains("--ttl"), "{stderr}");
 }
+
+#[test]
+fn view_link_for_an_instance_opens_its_page() {
+    let serve = Serve::start();
+    // Start the demo "promise" instance through the gateway.
+    let mut args = vec!["call".to_string()];
+    args.extend(serve.conn_args());
+    args.push("zhima.data.state.data.sync".into());
+    args.push(state_sync("vl-1", "CONTRACT_STATE_WATCH_MOVIE_BUY"));
+    let (code, stdout, stderr) = zhima(&args);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    let instance = "2019080700000000000001800100/WATCH_MOVIE/movie-vl-1";
+    let (code, stdout, stderr) = admin(
+        &serve,
+        &[
+            "view-link",
+            "--instance",
+            instance,
+            "--user-id",
+            "2088602002015001",
+        ],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let url = stdout.trim();
+    assert!(
+        url.starts_with(&format!(
+            "{}/c/instances/2019080700000000000001800100/WATCH_MOVIE/movie-vl-1?user_id=2088602002015001&t=",
+            serve.base_url
+        )),
+        "{url}"
+    );
+    let (status, body) = http_get(url);
+    assert_eq!(status, 200, "{body}");
+    // The demo configuration names the states.
+    assert!(
+        body.contains("已购票") && body.contains("观影约定"),
+        "{body}"
+    );
+
+    let (code, _, stderr) = admin(
+        &serve,
+        &[
+            "view-link",
+            "--instance",
+            instance,
+            "--user-id",
+            "2088602002015002",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(stderr.contains("no state-sync instance"), "{stderr}");
+    let (code, _, stderr) = admin(&serve, &["view-link", "--instance", "S/C"]);
+    assert_ne!(code, 0);
+    assert!(stderr.contains("--user-id"), "{stderr}");
+}

@@ -256,6 +256,7 @@ fn machine(states: Vec<StateConfig>) -> Vec<ServiceConfig> {
         app_ids: vec![],
         categories: vec![CategoryConfig {
             code: "C".into(),
+            name: None,
             states,
         }],
     }]

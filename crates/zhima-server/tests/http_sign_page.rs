@@ -4,6 +4,7 @@
 //! sub_code without any form; consent tokens are refused when unknown, expired or used.
 
 mod http_support;
+mod storage_support;
 
 use http_support::*;
 use scraper::{Html, Selector};
@@ -107,8 +108,17 @@ fn no_redirects() -> reqwest::Client {
 }
 
 async fn submit(server: &TestServer, token: &str) -> reqwest::Response {
+    post_token(server, "/c/sign/confirm", token).await
+}
+
+/// 暂不签约.
+async fn decline(server: &TestServer, token: &str) -> reqwest::Response {
+    post_token(server, "/c/sign/decline", token).await
+}
+
+async fn post_token(server: &TestServer, path: &str, token: &str) -> reqwest::Response {
     no_redirects()
-        .post(format!("{}/c/sign/confirm", server.base))
+        .post(format!("{}{path}", server.base))
         .header("content-type", "application/x-www-form-urlencoded")
         .body(format!("token={token}"))
         .send()
@@ -136,12 +146,33 @@ async fn the_python_sdk_page_execute_url_opens_the_signing_page() {
         .to_str()
         .unwrap()
         .contains("default-src 'none'"));
-    // The consent form: posts a 64-hex token to the confirm path, with a 同意 button.
+    // The consent form: posts a 64-hex token to the confirm path (同意并签约); 暂不签约 posts
+    // the same form to the decline path.
     assert_eq!(p.attr("form", "method").as_deref(), Some("post"));
     assert_eq!(p.attr("form", "action").as_deref(), Some("/c/sign/confirm"));
     let token = p.attr("form input[name=token]", "value").unwrap();
     assert_eq!(token.len(), 64);
-    assert_eq!(p.one("form button[type=submit]"), "同意");
+    assert_eq!(p.one("form button.confirm[type=submit]"), "同意并签约");
+    assert_eq!(p.one("form button.decline[type=submit]"), "暂不签约");
+    assert_eq!(
+        p.attr("form button.decline", "formaction").as_deref(),
+        Some("/c/sign/decline")
+    );
+    // The icon is ours (no 404 in the browser's console).
+    assert_eq!(
+        p.attr("link[rel=icon]", "href").as_deref(),
+        Some("/c/static/favicon.svg")
+    );
+    for path in ["/c/static/favicon.svg", "/favicon.ico"] {
+        let resp = client()
+            .get(format!("{}{path}", server.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(resp.headers()["content-type"], "image/svg+xml", "{path}");
+        assert!(resp.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
     // What is agreed to: the configured template (no blocks: the generic name), its
     // obligation, the default period, the freeze amount in yuan, the merchant.
     assert_eq!(p.one("h1.name"), "芝麻GO");
@@ -259,7 +290,7 @@ async fn post_page_execute_form_and_head_requests() {
         .unwrap();
     let p = page(resp).await;
     assert_eq!(p.status, 200);
-    assert_eq!(p.one("form button"), "同意");
+    assert_eq!(p.one("form button.confirm"), "同意并签约");
     // HEAD renders nothing and mints no token.
     let consents = || {
         let db = rusqlite::Connection::open(server.sqlite_path()).unwrap();
@@ -417,5 +448,67 @@ async fn a_preorder_page_shows_its_freeze_amount_and_signs_it() {
     assert_eq!(p.status, 400);
     assert_eq!(p.one("code.sub-code"), "PREORDER_STATUS_ILLEGAL");
     p.has_no_form();
+    server.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn declining_signs_nothing_and_spends_the_token_on_sqlite() {
+    declining_signs_nothing_and_spends_the_token(TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn declining_signs_nothing_and_spends_the_token_on_postgres() {
+    let db = storage_support::pg::PgDatabase::create();
+    let server = TestServer::start_on(
+        Some(zhima_server::storage::PgOptions::new(db.url.clone())),
+        |_| {},
+    )
+    .await;
+    declining_signs_nothing_and_spends_the_token(server).await;
+}
+
+async fn declining_signs_nothing_and_spends_the_token(server: TestServer) {
+    let user = fresh_user();
+    let biz = format!(
+        r#"{{"partner_id":"{PARTNER_ID}","template_id":"ZMGO_T1","out_request_no":"{}","alipay_user_id":"{user}"}}"#,
+        unique("OR")
+    );
+    // With a return_url: 暂不签约 goes back there, and nothing is signed.
+    let with_return = sign_apply(&biz).set("return_url", "https://m.example/back?declined=1");
+    let p = open(&with_return.page_url(&server)).await;
+    let token = p.attr("form input[name=token]", "value").unwrap();
+    let resp = decline(&server, &token).await;
+    assert_eq!(resp.status(), 303);
+    assert_eq!(
+        resp.headers()["location"],
+        "https://m.example/back?declined=1"
+    );
+    assert_eq!(
+        agreement_of(&server, &user).await["sub_code"],
+        "EASY_MEMBER_CONSULT_FAIL",
+        "declining signs nothing"
+    );
+    // The declined token is spent: 同意 with it afterwards signs nothing either.
+    let p = page(submit(&server, &token).await).await;
+    assert_eq!(p.status, 409);
+    p.has_no_form();
+    assert_eq!(
+        agreement_of(&server, &user).await["sub_code"],
+        "EASY_MEMBER_CONSULT_FAIL"
+    );
+    // Without a return_url: a page saying nothing was opened; a forged token: 404 page.
+    let p = open(&sign_apply(&biz).page_url(&server)).await;
+    let token = p.attr("form input[name=token]", "value").unwrap();
+    let p = page(decline(&server, &token).await).await;
+    assert_eq!(p.status, 200);
+    assert_eq!(p.one("h1"), "暂不开通");
+    p.has_no_form();
+    let p = page(decline(&server, &"f".repeat(64)).await).await;
+    assert_eq!(p.status, 404);
+    // The merchant may ask again: a new page of the same request still signs.
+    let p = open(&sign_apply(&biz).page_url(&server)).await;
+    let token = p.attr("form input[name=token]", "value").unwrap();
+    assert_eq!(page(submit(&server, &token).await).await.status, 200);
+    assert_eq!(agreement_of(&server, &user).await["code"], "10000");
     server.stop().await.unwrap();
 }

@@ -11,6 +11,7 @@
 #[path = "../../../zhima-server/tests/storage_support/pg.rs"]
 pub mod pg;
 
+pub mod browser;
 pub mod lifecycle;
 
 pub use pg::Backend;
@@ -271,15 +272,18 @@ app_ids = ["{app}"]
 
 [[state_sync.services.categories]]
 code = "{CATEGORY}"
+name = "观影约定"
 
 [[state_sync.services.categories.states]]
 code = "{BUY}"
+name = "已购票"
 initial = true
 next = ["{WATCHED}", "{REFUNDED}"]
 biz_data_schema = '{{"type":"object","required":["orderNo"],"properties":{{"orderNo":{{"type":"string"}},"buyCnt":{{"type":"integer","minimum":1}}}}}}'
 
 [[state_sync.services.categories.states]]
 code = "{WATCHED}"
+name = "已观影"
 terminal = true
 
 [[state_sync.services.categories.states]]

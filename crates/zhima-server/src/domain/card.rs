@@ -74,6 +74,8 @@ pub struct Card {
     pub savings: String,
     /// Savings by discount name (net, non-zero), by name.
     pub savings_by_name: Vec<(String, String)>,
+    /// Tasks done by task name (net, non-zero), by name.
+    pub tasks_by_name: Vec<(String, i64)>,
     /// History, newest first.
     pub history: Vec<HistoryLine>,
     /// `pay_amount` once settled.
@@ -136,6 +138,12 @@ pub fn card(data: &CardData, now: &Time) -> Card {
         .filter(|(_, v)| *v != Fen::ZERO)
         .map(|(n, v)| (n.to_owned(), yuan(v)))
         .collect();
+    let tasks_by_name = totals
+        .tasks
+        .iter()
+        .filter(|(_, n)| **n != 0)
+        .map(|(name, n)| (name.clone(), *n))
+        .collect();
     let history = data
         .events
         .iter()
@@ -174,6 +182,7 @@ pub fn card(data: &CardData, now: &Time) -> Card {
         amount,
         savings: yuan(totals.discount_amount),
         savings_by_name,
+        tasks_by_name,
         history,
         pay_amount: data.pay_amount.map(yuan),
     }

@@ -21,6 +21,7 @@
 //! | [`settle_unfreeze`] | `settle.unfreeze`: releases within the agreement's frozen amount |
 //! | [`audit`] | audit log entries |
 //! | [`card`] | the consumer's Zhima GO card: progress, savings, history, settlement |
+//! | [`instance_view`] | the consumer's state-sync instance page: current state and history, by state name |
 //! | [`ids`] | numbers the platform hands out (`template_no`, `preorder_no`, `agreement_id`, `withhold_plan_no`, `refund_opt_no`) |
 //! | [`merchant_sync`] | `zhima.merchant.zmgo.cumulate.sync` into the shared ledger |
 //! | [`period`] | an agreement's end from its template's period |
@@ -29,7 +30,7 @@
 //! | [`sign`] | signing a preorder into an agreement |
 //! | [`close`] | `bizopt.close`: closing a preorder |
 //! | [`unsign`] | `agreement.unsign`: `Y` → `P` with a `withhold_plan_no` |
-//! | [`view_token`] | signed, expiring links to consumer pages (the Zhima GO card) |
+//! | [`view_token`] | signed, expiring links to consumer pages (the Zhima GO card, state-sync instances) |
 
 pub mod admin;
 pub mod audit;
@@ -43,6 +44,7 @@ pub mod entities;
 pub mod expiry;
 pub mod fingerprint;
 pub mod ids;
+pub mod instance_view;
 pub mod invariants;
 pub mod ledger;
 pub mod merchant_sync;

@@ -41,6 +41,9 @@ pub struct ServiceConfig {
 pub struct CategoryConfig {
     /// `category_code`.
     pub code: String,
+    /// What the consumer page calls the category (e.g. `观影约定`); the code when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The states of the machine.
     #[serde(default)]
     pub states: Vec<StateConfig>,
@@ -52,6 +55,9 @@ pub struct CategoryConfig {
 pub struct StateConfig {
     /// `biz_state_code`.
     pub code: String,
+    /// What the consumer page calls the state (e.g. `已购票`); the code when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// May start a new instance.
     #[serde(default)]
     pub initial: bool,

@@ -16,12 +16,16 @@ pub const KEY_LEN: usize = 32;
 pub enum PageKind {
     /// The Zhima GO card of an agreement (`/c/agreements/{agreement_no}`).
     AgreementCard,
+    /// A state-sync instance (`/c/instances/{service_id}/{category_code}/{out_principal_id}`);
+    /// its subject is [`instance_subject`].
+    StateInstance,
 }
 
 impl PageKind {
     fn label(self) -> &'static str {
         match self {
             PageKind::AgreementCard => "agreement_card",
+            PageKind::StateInstance => "state_instance",
         }
     }
 }
@@ -44,6 +48,21 @@ fn message(kind: PageKind, subject: &str, expires_at: i64) -> String {
         kind.len(),
         subject.len()
     )
+}
+
+/// The subject of a state-sync instance's page: its four key parts, each length-prefixed, so
+/// no two instances share a subject (a `/` or `|` inside a part cannot shift the split).
+pub fn instance_subject(
+    service_id: &str,
+    category_code: &str,
+    user_id: &str,
+    out_principal_id: &str,
+) -> String {
+    [service_id, category_code, user_id, out_principal_id]
+        .iter()
+        .map(|p| format!("{}:{p}", p.len()))
+        .collect::<Vec<_>>()
+        .join("|")
 }
 
 /// A token opening `kind` of `subject` until `expires_at` (Unix seconds).
@@ -166,6 +185,31 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn a_card_token_does_not_open_an_instance_and_instances_are_distinct() {
+        let subject = instance_subject("S", "C", "2088000000000001", "P");
+        let t = mint(&KEY, PageKind::StateInstance, &subject, 1_000);
+        assert_eq!(
+            verify(&KEY, PageKind::StateInstance, &subject, &t, 0),
+            Ok(())
+        );
+        assert_eq!(verify(&KEY, CARD, &subject, &t, 0), Err(Refusal::Invalid));
+        let card = mint(&KEY, CARD, &subject, 1_000);
+        assert_eq!(
+            verify(&KEY, PageKind::StateInstance, &subject, &card, 0),
+            Err(Refusal::Invalid)
+        );
+        // Moving a separator between parts gives another subject.
+        assert_ne!(
+            instance_subject("S", "C|1:x", "U", "P"),
+            instance_subject("S", "C", "1:x|U", "P")
+        );
+        assert_ne!(
+            instance_subject("S", "C", "U", "P"),
+            instance_subject("S", "C", "U", "Q")
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! | `GET /metrics` | Prometheus text format, unauthenticated, no request values (`metrics`) |
 //! | `GET /readyz` | 200 when storage answers and no shutdown is under way, else 503 |
 //! | `/admin/api/v1/…` | `admin` — JSON admin API, bearer admin token, one JSON error shape |
-//! | `GET /c/static/zhima.css`, `POST /c/sign/confirm` (and sign.apply via `/gateway.do`) | `pages` — the consumer pages (HTML) |
+//! | `GET /c/agreements/{agreement_no}`, `GET /c/instances/{service_id}/{category_code}/{out_principal_id}`, `GET /c/static/zhima.css`, `GET /c/static/favicon.svg` (and `/favicon.ico`), `POST /c/sign/confirm`, `POST /c/sign/decline` (and sign.apply via `/gateway.do`) | `pages` — the consumer pages (HTML) |
 //!
 //! While serving, an expiry sweep runs every second ([`Settings::expiry_sweep_every`]): `Y`
 //! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11); and an
@@ -31,7 +31,7 @@
 //! | `log_safe.rs` | request values bounded, validated and masked before they are logged |
 //! | `metrics.rs` | `GET /metrics`, the in-flight gauge, one count per audited request |
 //! | `admin/` | the admin API: auth, error shape, one file per resource (`clock.rs`) |
-//! | `pages/` | consumer HTML pages (askama templates in `templates/`): sign.apply's signing page |
+//! | `pages/` | consumer HTML pages (askama templates in `templates/`): sign.apply's signing page, the Zhima GO card, the state-sync instance page |
 //! | `shared.rs` | what every handler shares: storage, platform key, [`Settings`] |
 //!
 //! ```no_run

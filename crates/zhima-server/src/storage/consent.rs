@@ -1,7 +1,8 @@
 //! The sign.apply page's storage steps, once for every engine (PRODUCT §11, §13): the
 //! page's subject (a read), minting a consent (a write), and confirming it — load the
 //! consent → [`consent::decide_use`] → mark it used → sign, all in one write transaction, so a
-//! token signs at most once and a used token always means a signed agreement.
+//! token signs at most once; or declining it (暂不签约): the same check, the token marked used,
+//! nothing signed.
 
 use zhima_proto::models::{self, ZhimaCreditPeZmgoSignApplyModel};
 use zhima_proto::validate::{validate_sign_apply, ValidSignApply};
@@ -23,6 +24,13 @@ pub struct Confirmed {
     pub return_url: Option<String>,
     /// The agreement signed.
     pub agreement_no: String,
+}
+
+/// What a declined consent leaves: where the browser goes back to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declined {
+    /// The merchant's `return_url`, if it named one.
+    pub return_url: Option<String>,
 }
 
 impl Storage {
@@ -64,6 +72,37 @@ impl Storage {
         self.write(move |tx| confirm(tx, &token_hash, &now, &business_now))
             .await
     }
+
+    /// Declines (暂不签约) the consent whose token hashes to `token_hash` at real time `now`:
+    /// the token is spent and nothing is signed; the preorder stays as it was, so the merchant
+    /// may offer signing again. `Ok(Err(_))`: the token cannot be used (nothing written).
+    pub async fn decline_consent(
+        &self,
+        token_hash: String,
+        now: Time,
+    ) -> Result<std::result::Result<Declined, ConsentRefusal>> {
+        self.write(move |tx| decline(tx, &token_hash, &now)).await
+    }
+}
+
+/// The decline job: the consent's own checks, then the token is spent without signing.
+fn decline(
+    tx: &mut dyn WriteTx,
+    token_hash: &str,
+    now: &Time,
+) -> Result<std::result::Result<Declined, ConsentRefusal>> {
+    let now_ms = consent::ms(now);
+    let stored = tx.load_consent(token_hash)?;
+    if let Err(refusal) = consent::decide_use(stored.as_ref(), now_ms) {
+        return Ok(Err(refusal));
+    }
+    let c = stored.ok_or_else(|| Error::internal("consent vanished after its check"))?;
+    if !tx.use_consent(token_hash, now_ms)? {
+        return Ok(Err(ConsentRefusal::Used));
+    }
+    Ok(Ok(Declined {
+        return_url: c.return_url,
+    }))
 }
 
 /// The confirm job (may run more than once: reads only its arguments).

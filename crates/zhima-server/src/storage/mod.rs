@@ -79,7 +79,7 @@ mod stored_discounts;
 mod writer_stats;
 
 pub use self::admin_edits::Edit;
-pub use self::consent::Confirmed;
+pub use self::consent::{Confirmed, Declined};
 pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };

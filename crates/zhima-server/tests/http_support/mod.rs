@@ -229,9 +229,11 @@ app_ids = ["{APP_ID}", "{CERT_APP_ID}"]
 
 [[state_sync.services.categories]]
 code = "WATCH_MOVIE"
+name = "观影约定"
 
 [[state_sync.services.categories.states]]
 code = "CONTRACT_STATE_WATCH_MOVIE_BUY"
+name = "已购票"
 initial = true
 next = ["CONTRACT_STATE_WATCH_MOVIE_WATCHED"]
 biz_data_schema = '{{"type":"object","required":["orderNo"]}}'

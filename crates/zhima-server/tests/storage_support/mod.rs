@@ -97,6 +97,7 @@ pub fn state(
 ) -> StateConfig {
     StateConfig {
         code: code.into(),
+        name: None,
         initial,
         terminal,
         next: next.iter().map(|s| s.to_string()).collect(),
@@ -111,6 +112,7 @@ pub fn promise_service() -> ServiceConfig {
         app_ids: vec![APP.into()],
         categories: vec![CategoryConfig {
             code: "WATCH_MOVIE".into(),
+            name: None,
             states: vec![
                 state(
                     "BUY",

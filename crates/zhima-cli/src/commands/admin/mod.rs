@@ -54,7 +54,8 @@ enum AdminCommand {
     /// The sandbox clock: business time = real time + an offset you advance.
     #[command(subcommand)]
     Clock(clock::ClockCommand),
-    /// A signed link to an agreement's consumer card (the Zhima GO card page).
+    /// A signed link to a consumer page: an agreement's Zhima GO card, or (--instance) a
+    /// state-sync instance's page.
     ViewLink(view_link::ViewLinkArgs),
     /// Apps: list, show, create, enable, disable, rotate-key.
     #[command(subcommand)]

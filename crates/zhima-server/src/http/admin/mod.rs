@@ -17,7 +17,7 @@
 //! | file | routes |
 //! |---|---|
 //! | `clock.rs` | `GET /admin/api/v1/clock`, `POST /admin/api/v1/clock/advance` |
-//! | `view_links.rs` | `POST /admin/api/v1/view-links` (consumer card links) |
+//! | `view_links.rs` | `POST /admin/api/v1/view-links` (links to consumer pages: cards, state-sync instances) |
 //! | `apps.rs` | `GET/POST /apps`, `GET /apps/{app_id}`, `POST /apps/{app_id}/enable`, `…/disable`, `PUT /apps/{app_id}/public-key` |
 //! | `tokens.rs` | `GET/POST /tokens`, `DELETE /tokens/{prefix}` |
 //! | `templates.rs` | `GET/POST /templates`, `GET/PUT /templates/{template_no}` |

@@ -1,7 +1,13 @@
-//! `POST /admin/api/v1/view-links {"agreement_no": "…", "ttl": "1h"}` (PRODUCT §13): a signed
-//! link to the consumer's Zhima GO card, `{"url", "path", "expires_at"}`. The URL's origin is
-//! the one the admin request was sent to (`Host`), the expiry Unix seconds (real time: links
-//! expire on the wall clock, not the sandbox clock).
+//! `POST /admin/api/v1/view-links` (PRODUCT §13): a signed link to a consumer page,
+//! `{"url", "path", "expires_at"}`, for exactly one subject:
+//!
+//! * `{"agreement_no": "…", "ttl": "1h"}`: the agreement's Zhima GO card;
+//! * `{"instance": {"service_id", "category_code", "out_principal_id", "user_id"}, "ttl": "1h"}`:
+//!   a state-sync instance's page.
+//!
+//! The subject must exist (404 otherwise). The URL's origin is the one the admin request was
+//! sent to (`Host`), the expiry Unix seconds (real time: links expire on the wall clock, not
+//! the sandbox clock).
 
 use std::sync::Arc;
 
@@ -14,20 +20,34 @@ use serde_json::{json, Value};
 
 use super::{json_body, AdminError};
 use crate::bootstrap::view_key::view_token_key;
-use crate::domain::view_token::{self, PageKind};
-use crate::http::pages::CARD_PREFIX;
+use crate::domain::view_token::{self, instance_subject, PageKind};
+use crate::http::pages::{CARD_PREFIX, INSTANCE_PREFIX};
 use crate::http::shared::Shared;
+use crate::storage::InstanceKey;
 
 /// Default link lifetime.
 const DEFAULT_TTL: &str = "1h";
 
-/// `{"agreement_no": "…", "ttl": "1h"}`.
+/// `{"agreement_no": "…" | "instance": {…}, "ttl": "1h"}`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ViewLinkBody {
-    agreement_no: String,
+    #[serde(default)]
+    agreement_no: Option<String>,
+    #[serde(default)]
+    instance: Option<InstanceSubject>,
     #[serde(default)]
     ttl: Option<String>,
+}
+
+/// A state-sync instance's key.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstanceSubject {
+    service_id: String,
+    category_code: String,
+    out_principal_id: String,
+    user_id: String,
 }
 
 pub(super) async fn create(
@@ -35,23 +55,72 @@ pub(super) async fn create(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<Value>, AdminError> {
-    let ViewLinkBody { agreement_no, ttl } = json_body(body).await?;
+    let ViewLinkBody {
+        agreement_no,
+        instance,
+        ttl,
+    } = json_body(body).await?;
     let ttl = view_token::parse_ttl(ttl.as_deref().unwrap_or(DEFAULT_TTL))
         .map_err(|e| AdminError::bad_request(format!("ttl: {e}")))?;
-    if shared.storage.agreement(&agreement_no).await?.is_none() {
-        let shown: String = agreement_no.chars().take(64).collect();
-        return Err(AdminError::not_found(format!("no agreement {shown}")));
-    }
     let key = view_token_key(&shared.storage).await?;
     let expires_at = chrono::Utc::now().timestamp() + ttl;
-    let token = view_token::mint(&key, PageKind::AgreementCard, &agreement_no, expires_at);
-    let path = format!("{CARD_PREFIX}/{}?t={token}", percent_segment(&agreement_no));
+    let path = match (agreement_no, instance) {
+        (Some(agreement_no), None) => {
+            if shared.storage.agreement(&agreement_no).await?.is_none() {
+                let shown: String = agreement_no.chars().take(64).collect();
+                return Err(AdminError::not_found(format!("no agreement {shown}")));
+            }
+            let token = view_token::mint(&key, PageKind::AgreementCard, &agreement_no, expires_at);
+            tracing::info!(agreement_no = %agreement_no, ttl_s = ttl, "view link minted");
+            format!("{CARD_PREFIX}/{}?t={token}", percent_segment(&agreement_no))
+        }
+        (None, Some(i)) => {
+            let found = shared
+                .storage
+                .state_instance(&InstanceKey {
+                    service_id: i.service_id.clone(),
+                    category_code: i.category_code.clone(),
+                    user_id: i.user_id.clone(),
+                    out_principal_id: i.out_principal_id.clone(),
+                })
+                .await?;
+            if found.is_none() {
+                let shown: String = format!(
+                    "{}/{}/{} of user {}",
+                    i.service_id, i.category_code, i.out_principal_id, i.user_id
+                )
+                .chars()
+                .take(300)
+                .collect();
+                return Err(AdminError::not_found(format!("no state-sync instance {shown}")));
+            }
+            let subject = instance_subject(
+                &i.service_id,
+                &i.category_code,
+                &i.user_id,
+                &i.out_principal_id,
+            );
+            let token = view_token::mint(&key, PageKind::StateInstance, &subject, expires_at);
+            tracing::info!(service_id = %i.service_id, category_code = %i.category_code, ttl_s = ttl, "instance view link minted");
+            format!(
+                "{INSTANCE_PREFIX}/{}/{}/{}?user_id={}&t={token}",
+                percent_segment(&i.service_id),
+                percent_segment(&i.category_code),
+                percent_segment(&i.out_principal_id),
+                percent_segment(&i.user_id),
+            )
+        }
+        _ => {
+            return Err(AdminError::bad_request(
+                "name exactly one subject: agreement_no, or instance {service_id, category_code, out_principal_id, user_id}",
+            ))
+        }
+    };
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_graphic()))
         .unwrap_or("127.0.0.1");
-    tracing::info!(agreement_no = %agreement_no, ttl_s = ttl, "view link minted");
     Ok(Json(json!({
         "url": format!("http://{host}{path}"),
         "path": path,
@@ -59,7 +128,8 @@ pub(super) async fn create(
     })))
 }
 
-/// Percent-encodes a path segment (agreement numbers are digits; anything else is escaped).
+/// Percent-encodes a path segment or query value (agreement numbers are digits; anything
+/// else is escaped).
 fn percent_segment(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

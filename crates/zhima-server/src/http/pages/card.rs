@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::views::{message, render, CardPage};
+use super::views::{forbidden, render, unavailable, CardPage};
 use super::CSS_HREF;
 use crate::bootstrap::view_key::view_token_key;
 use crate::domain::card;
@@ -27,25 +27,6 @@ const HISTORY_LINES: i64 = 50;
 pub(super) struct CardQuery {
     #[serde(default)]
     t: String,
-}
-
-fn forbidden() -> Response {
-    message(
-        StatusCode::FORBIDDEN,
-        "链接无效或已过期",
-        "请向商户重新获取查看链接",
-        false,
-    )
-}
-
-fn unavailable(e: &crate::error::Error) -> Response {
-    tracing::warn!(error = %e, "card page: storage failed");
-    message(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "系统繁忙",
-        "请稍后再试",
-        false,
-    )
 }
 
 /// The card page.

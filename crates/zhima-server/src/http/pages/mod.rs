@@ -7,9 +7,14 @@
 //! |---|---|
 //! | `views.rs` | the template structs (one per page) and the error page |
 //! | `card.rs` | `GET /c/agreements/{agreement_no}?t=…`: the Zhima GO card behind a view token |
-//! | `sign.rs` | sign.apply: the signing page (from the v1 gateway) and `POST /c/sign/confirm` |
+//! | `instance.rs` | `GET /c/instances/{service_id}/{category_code}/{out_principal_id}?user_id=…&t=…`: a state-sync instance behind a view token |
+//! | `sign.rs` | sign.apply: the signing page (from the v1 gateway), `POST /c/sign/confirm` (同意并签约) and `POST /c/sign/decline` (暂不签约) |
+//!
+//! The icon is ours too ([`FAVICON_PATH`], and `/favicon.ico` for browsers that ask there),
+//! so no page load logs a 404.
 
 mod card;
+mod instance;
 mod sign;
 mod views;
 
@@ -25,6 +30,7 @@ use axum::Router;
 use sha2::{Digest, Sha256};
 
 pub(crate) use self::card::CARD_PREFIX;
+pub(crate) use self::instance::INSTANCE_PREFIX;
 pub(crate) use self::sign::{v1_page, PageRequest};
 
 use super::shared::Shared;
@@ -34,6 +40,12 @@ pub(crate) const CSS_PATH: &str = "/c/static/zhima.css";
 
 /// The stylesheet, embedded in the binary.
 const CSS: &str = include_str!("../../../static/zhima.css");
+
+/// Where the icon is served (pages link it).
+pub(crate) const FAVICON_PATH: &str = "/c/static/favicon.svg";
+
+/// The icon (SVG), embedded in the binary.
+const FAVICON: &str = include_str!("../../../static/favicon.svg");
 
 /// `CSS_PATH?v=<content hash>`: pages link this, so a new build's CSS is never served stale
 /// from a cache that keeps it a day.
@@ -50,11 +62,32 @@ const CSP: &str =
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route(CSS_PATH, get(css))
+        .route(FAVICON_PATH, get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route(sign::CONFIRM_PATH, post(sign::confirm))
+        .route(sign::DECLINE_PATH, post(sign::decline))
         .route(
             &format!("{}/{{agreement_no}}", card::CARD_PREFIX),
             get(card::show),
         )
+        .route(
+            &format!(
+                "{}/{{service_id}}/{{category_code}}/{{out_principal_id}}",
+                instance::INSTANCE_PREFIX
+            ),
+            get(instance::show),
+        )
+}
+
+async fn favicon() -> Response {
+    let mut resp = FAVICON.into_response();
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    resp
 }
 
 async fn css() -> Response {

@@ -1,7 +1,9 @@
 //! sign.apply (PRODUCT §11): the official SDKs' page-execute URL or form reaches the v1
-//! gateway, passes its checks, and is answered here with the signing page; the page's 同意
-//! form posts a one-time consent token to [`CONFIRM_PATH`], which signs and sends the browser
-//! to the merchant's `return_url`.
+//! gateway, passes its checks, and is answered here with the signing page; the page's form
+//! posts a one-time consent token: 同意并签约 to [`CONFIRM_PATH`], which signs and sends the
+//! browser to the merchant's `return_url`; 暂不签约 to [`DECLINE_PATH`], which spends the
+//! token, signs nothing, and sends the browser back the same way **[ours]** (the preorder stays
+//! signable, so the merchant may ask again with a new page).
 //!
 //! Rendering mints a token (244 random bits from the OS CSPRNG; only its SHA-256 is stored,
 //! with the validated request, for [`CONSENT_TTL_MS`] of real time). A HEAD request renders
@@ -29,8 +31,11 @@ use crate::http::error::{ApiError, GatewayFault};
 use crate::http::shared::Shared;
 use crate::http::v1::{failure, Checked};
 
-/// Where the signing page's form posts.
+/// Where the signing page's 同意并签约 posts.
 pub(crate) const CONFIRM_PATH: &str = "/c/sign/confirm";
+
+/// Where its 暂不签约 posts.
+pub(crate) const DECLINE_PATH: &str = "/c/sign/decline";
 
 /// Longest `return_url` accepted.
 const MAX_RETURN_URL: usize = 2048;
@@ -114,6 +119,7 @@ async fn sign_page(
             subject: &subject,
             freeze: subject.freeze_amount.to_yuan_string(),
             confirm_path: CONFIRM_PATH,
+            decline_path: DECLINE_PATH,
             token: &token,
         },
     ))
@@ -149,16 +155,55 @@ fn check_return_url(url: &str) -> Result<String, ApiError> {
     Ok(url.to_owned())
 }
 
-/// `POST /c/sign/confirm` (`token=…`): uses the consent and signs, in one transaction.
-pub(crate) async fn confirm(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let token = form_urlencoded::parse(&body)
+/// The form's `token`, if it is shaped like one of ours (64 hex digits).
+fn form_token(body: &[u8]) -> Option<String> {
+    form_urlencoded::parse(body)
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.into_owned())
-        .unwrap_or_default();
-    let refused = |refusal| refusal_page(refusal);
-    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return refused(ConsentRefusal::Unknown);
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// `POST /c/sign/decline` (`token=…`): spends the consent, signs nothing, and goes back to
+/// the merchant (or says so when it named no `return_url`).
+pub(crate) async fn decline(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let Some(token) = form_token(&body) else {
+        return refusal_page(ConsentRefusal::Unknown);
+    };
+    let now = zhima_proto::time::now_alipay();
+    match shared
+        .storage
+        .decline_consent(consent::token_hash(&token), now)
+        .await
+    {
+        Ok(Ok(declined)) => {
+            tracing::info!("signing declined on the signing page");
+            match declined.return_url {
+                Some(url) => redirect(&url, "暂不开通"),
+                None => message(
+                    StatusCode::OK,
+                    "暂不开通",
+                    "您已选择暂不签约，芝麻GO未开通。如需开通，请返回商户页面重新发起。",
+                    false,
+                ),
+            }
+        }
+        Ok(Err(refusal)) => refusal_page(refusal),
+        Err(e) => {
+            let e = ApiError::from(e);
+            if let Some(detail) = &e.log {
+                tracing::warn!(error = %detail, "signing page decline failed");
+            }
+            failure_page(&e, &failure(Some(Api::SignApply), &e))
+        }
     }
+}
+
+/// `POST /c/sign/confirm` (`token=…`): uses the consent and signs, in one transaction.
+pub(crate) async fn confirm(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    let refused = |refusal| refusal_page(refusal);
+    let Some(token) = form_token(&body) else {
+        return refused(ConsentRefusal::Unknown);
+    };
     let now = zhima_proto::time::now_alipay();
     let business_now = shared.storage.business_now();
     match shared
@@ -169,7 +214,7 @@ pub(crate) async fn confirm(State(shared): State<Arc<Shared>>, body: Bytes) -> R
         Ok(Ok(done)) => {
             tracing::info!(agreement_no = %done.agreement_no, "signed through the signing page");
             match done.return_url {
-                Some(url) => redirect(&url),
+                Some(url) => redirect(&url, "开通成功"),
                 None => message(
                     StatusCode::OK,
                     "开通成功",
@@ -213,8 +258,8 @@ fn refusal_page(refusal: ConsentRefusal) -> Response {
 }
 
 /// `303 See Other` to the merchant's `return_url` (non-ASCII bytes percent-encoded for the
-/// header; the URL is otherwise as given).
-fn redirect(url: &str) -> Response {
+/// header; the URL is otherwise as given); `title` is the page shown if it cannot be a header.
+fn redirect(url: &str, title: &str) -> Response {
     let mut location = String::with_capacity(url.len());
     for b in url.bytes() {
         if b.is_ascii() {
@@ -231,7 +276,7 @@ fn redirect(url: &str) -> Response {
                 .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
             resp
         }
-        Err(_) => message(StatusCode::OK, "开通成功", "芝麻GO已开通。", true),
+        Err(_) => message(StatusCode::OK, title, "请返回商户页面。", true),
     }
 }
 
@@ -257,7 +302,7 @@ mod tests {
 
     #[test]
     fn redirect_encodes_non_ascii() {
-        let r = redirect("https://m.example/back?b=流");
+        let r = redirect("https://m.example/back?b=流", "开通成功");
         assert_eq!(r.status(), StatusCode::SEE_OTHER);
         assert_eq!(
             r.headers()[LOCATION].to_str().unwrap(),

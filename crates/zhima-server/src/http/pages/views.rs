@@ -7,11 +7,12 @@ use axum::response::Response;
 use super::{html, CSS_HREF};
 use crate::domain::card::Card;
 use crate::domain::consent::SignSubject;
+use crate::domain::instance_view::InstanceView;
 use crate::error::BizCode;
 use crate::http::error::{ApiError, Fault};
 use crate::http::v1::Failure;
 
-/// The signing page: what the user agrees to, and the 同意 form.
+/// The signing page: what the user agrees to, and the form (同意并签约 / 暂不签约).
 #[derive(Template)]
 #[template(path = "sign.html")]
 pub(super) struct SignPage<'a> {
@@ -20,6 +21,7 @@ pub(super) struct SignPage<'a> {
     /// `¥` amount, from fen.
     pub(super) freeze: String,
     pub(super) confirm_path: &'a str,
+    pub(super) decline_path: &'a str,
     pub(super) token: &'a str,
 }
 
@@ -29,6 +31,14 @@ pub(super) struct SignPage<'a> {
 pub(super) struct CardPage<'a> {
     pub(super) css: &'a str,
     pub(super) card: &'a Card,
+}
+
+/// A state-sync instance.
+#[derive(Template)]
+#[template(path = "instance.html")]
+pub(super) struct InstancePage<'a> {
+    pub(super) css: &'a str,
+    pub(super) view: &'a InstanceView,
 }
 
 /// A page that only tells something (errors, used or expired links, success).
@@ -71,6 +81,28 @@ pub(super) fn message(status: StatusCode, title: &str, message: &str, ok: bool) 
             sub_code: None,
             ok,
         },
+    )
+}
+
+/// The 403 of a view link that does not open its page (forged, expired, another subject's,
+/// or a subject that does not exist): the same words for all, naming nothing.
+pub(super) fn forbidden() -> Response {
+    message(
+        StatusCode::FORBIDDEN,
+        "链接无效或已过期",
+        "请向商户重新获取查看链接",
+        false,
+    )
+}
+
+/// Storage did not answer (logged; the page says only "busy").
+pub(super) fn unavailable(e: &crate::error::Error) -> Response {
+    tracing::warn!(error = %e, "consumer page: storage failed");
+    message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "系统繁忙",
+        "请稍后再试",
+        false,
     )
 }
 
@@ -134,6 +166,7 @@ mod tests {
             subject: &s,
             freeze: s.freeze_amount.to_yuan_string(),
             confirm_path: "/c/sign/confirm",
+            decline_path: "/c/sign/decline",
             token: "t\"><x",
         };
         let html = page.render().unwrap();
@@ -148,7 +181,15 @@ mod tests {
         let input = Selector::parse("input[name=token]").unwrap();
         let value = doc.select(&input).next().unwrap().value().attr("value");
         assert_eq!(value, Some("t\"><x"));
-        assert_eq!(texts(&doc, "form button"), ["同意"]);
+        assert_eq!(texts(&doc, "form button"), ["同意并签约", "暂不签约"]);
+        let decline = Selector::parse("button.decline").unwrap();
+        let formaction = doc
+            .select(&decline)
+            .next()
+            .unwrap()
+            .value()
+            .attr("formaction");
+        assert_eq!(formaction, Some("/c/sign/decline"));
     }
 
     #[test]
