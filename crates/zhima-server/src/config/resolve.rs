@@ -15,7 +15,7 @@ use super::file::{
     AgreementSection, AppSection, FileConfig, PlatformSection, ServerSection, TemplateSection,
 };
 use super::{
-    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS,
+    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_NOTIFY_TIMEOUT_SECS,
     DEFAULT_CLOCK_SKEW_SECS, DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN,
     DEFAULT_MAX_CONNECTIONS,
 };
@@ -132,6 +132,17 @@ fn resolve_server(src: &Source<'_>, s: &ServerSection) -> ServerConfig {
         audit_retention_days: s
             .audit_retention_days
             .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS),
+        notify_allowed_hosts: s
+            .notify_allowed_hosts
+            .iter()
+            .flatten()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
+        notify_timeout: std::time::Duration::from_secs(
+            s.notify_timeout_secs
+                .map_or(DEFAULT_NOTIFY_TIMEOUT_SECS, |n| u64::from(n.get())),
+        ),
     }
 }
 
@@ -209,7 +220,7 @@ fn resolve_records(src: &Source<'_>, file: &FileConfig) -> Result<Records> {
         .zmgo
         .agreements
         .iter()
-        .map(|a| resolve_agreement(src, a, &template_nos))
+        .map(|a| resolve_agreement(src, a, &template_nos, &app_ids))
         .collect::<Result<Vec<_>>>()?;
     unique(
         src,
@@ -311,7 +322,25 @@ fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
     if a.sign_types.is_empty() {
         return Err(src.err_at(&a.app_id, "sign_types must list RSA2 and/or RSA"));
     }
+    let notify_url = match &a.notify_url {
+        None => None,
+        Some(u) => match url::Url::parse(u.get_ref()) {
+            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+                Some(u.get_ref().clone())
+            }
+            _ => {
+                return Err(src.err_at(
+                    u,
+                    format!(
+                        "app {}: notify_url must be an http:// or https:// URL with a host",
+                        a.app_id.get_ref()
+                    ),
+                ))
+            }
+        },
+    };
     Ok(App {
+        notify_url,
         app_id: a.app_id.get_ref().clone(),
         partner_id: a.partner_id.clone(),
         public_key_pem: public_key.to_spki_pem(),
@@ -338,7 +367,16 @@ fn resolve_agreement(
     src: &Source<'_>,
     a: &AgreementSection,
     template_nos: &HashSet<&str>,
+    app_ids: &HashSet<&str>,
 ) -> Result<Agreement> {
+    if let Some(app) = &a.app_id {
+        if !app_ids.contains(app.get_ref().as_str()) {
+            return Err(src.err_at(
+                app,
+                format!("app_id {} is not declared in [[apps]]", app.get_ref()),
+            ));
+        }
+    }
     if !template_nos.contains(a.template_no.get_ref().as_str()) {
         return Err(src.err_at(
             &a.template_no,
@@ -364,6 +402,7 @@ fn resolve_agreement(
         start_time: a.start_time,
         end_time: a.end_time,
         quit: None,
+        app_id: a.app_id.as_ref().map(|id| id.get_ref().clone()),
     })
 }
 

@@ -29,6 +29,7 @@
 //! | [`sign`] | signing a preorder into an agreement |
 //! | [`close`] | `bizopt.close`: closing a preorder |
 //! | [`unsign`] | `agreement.unsign`: `Y` → `P` with a `withhold_plan_no` |
+//! | [`notify`] | notifications to merchants: which change emits which `notify_type`, routing, the retry schedule |
 //! | [`view_token`] | signed, expiring links to consumer pages (the Zhima GO card) |
 
 pub mod audit;
@@ -45,6 +46,7 @@ pub mod ids;
 pub mod invariants;
 pub mod ledger;
 pub mod merchant_sync;
+pub mod notify;
 pub mod period;
 pub mod preorder;
 pub mod query;

@@ -18,8 +18,10 @@
 //! |---|---|
 //! | `clock.rs` | `GET /admin/api/v1/clock`, `POST /admin/api/v1/clock/advance` |
 //! | `view_links.rs` | `POST /admin/api/v1/view-links` (consumer card links) |
+//! | `notifications.rs` | `GET /admin/api/v1/notifications`, `POST /admin/api/v1/notifications/{notify_id}/redeliver` |
 
 mod clock;
+mod notifications;
 mod view_links;
 
 use std::sync::Arc;
@@ -50,6 +52,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(&format!("{PREFIX}/clock"), get(clock::show))
         .route(&format!("{PREFIX}/clock/advance"), post(clock::advance))
         .route(&format!("{PREFIX}/view-links"), post(view_links::create))
+        .route(&format!("{PREFIX}/notifications"), get(notifications::list))
+        .route(
+            &format!("{PREFIX}/notifications/{{notify_id}}/redeliver"),
+            post(notifications::redeliver),
+        )
         .route_layer(middleware::from_fn_with_state(shared, require_token))
 }
 

@@ -21,6 +21,7 @@ mod cumulation;
 mod group_commit;
 mod lifecycle;
 mod money;
+mod outbox;
 mod read_pool;
 mod records;
 mod schema;
