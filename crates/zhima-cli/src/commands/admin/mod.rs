@@ -4,6 +4,7 @@
 //! API's JSON answer instead of a summary).
 
 mod clock;
+mod notifications;
 mod view_link;
 
 use std::path::{Path, PathBuf};
@@ -54,6 +55,9 @@ enum AdminCommand {
     Clock(clock::ClockCommand),
     /// A signed link to an agreement's consumer card (the Zhima GO card page).
     ViewLink(view_link::ViewLinkArgs),
+    /// Notifications to merchants: list the outbox, redeliver one.
+    #[command(subcommand)]
+    Notifications(notifications::NotificationsCommand),
 }
 
 /// Runs the command.
@@ -67,6 +71,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         match args.command {
             AdminCommand::Clock(cmd) => clock::run(&client, cmd).await,
             AdminCommand::ViewLink(args) => view_link::run(&client, args).await,
+            AdminCommand::Notifications(cmd) => notifications::run(&client, cmd).await,
         }
     })
 }
