@@ -140,6 +140,7 @@ pub fn records() -> Records {
         encrypt_key: None,
         sign_types: vec![SignType::Rsa2, SignType::Rsa],
         enabled: true,
+        notify_url: None,
     };
     let template = |no: &str, mode| Template {
         template_no: no.into(),
