@@ -30,6 +30,9 @@ use crate::storage::Storage;
 
 use self::targets::{check_target, AllowedHosts};
 
+/// How long the worker waits after a wake-up before claiming (batches bursts).
+const COALESCE: Duration = Duration::from_millis(20);
+
 /// The body a merchant answers when it took the notification.
 pub const SUCCESS_BODY: &str = "success";
 
@@ -125,7 +128,11 @@ impl Worker {
                 }
                 if claimed < self.settings.batch as usize {
                     tokio::select! {
-                        _ = self.storage.outbox_woken() => {}
+                        _ = self.storage.outbox_woken() => {
+                            // Let a burst of changes commit first: one claim takes them all,
+                            // instead of one claim transaction per request under load.
+                            tokio::time::sleep(COALESCE).await;
+                        }
                         _ = tokio::time::sleep(self.settings.poll_every) => {}
                     }
                 }
