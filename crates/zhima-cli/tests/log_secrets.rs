@@ -356,7 +356,10 @@ async fn drive_notify_path(
             secrets.add("notify sign", params.get("sign").unwrap());
             return;
         }
-        assert!(std::time::Instant::now() < deadline, "no notification arrived");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no notification arrived"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -371,7 +374,10 @@ async fn no_secret_reaches_the_log_at_trace() {
         .await;
     let config = std::fs::read_to_string(&sandbox.config).unwrap().replacen(
         "sign_types = [\"RSA2\", \"RSA\"]\n",
-        &format!("sign_types = [\"RSA2\", \"RSA\"]\nnotify_url = \"{}/notify\"\n", mock.uri()),
+        &format!(
+            "sign_types = [\"RSA2\", \"RSA\"]\nnotify_url = \"{}/notify\"\n",
+            mock.uri()
+        ),
         1,
     );
     std::fs::write(&sandbox.config, config).unwrap();

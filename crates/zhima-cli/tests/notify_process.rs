@@ -122,12 +122,15 @@ async fn official_sdks_verify_what_zhima_sends_and_verify_notify_refuses_forgeri
     assert!(py["message"].as_str().unwrap().starts_with("app_id="));
 
     let mut tampered = genuine.clone();
-    tampered["biz_content"] = json!(notify
-        .get("biz_content")
-        .unwrap()
-        .replace("0.01", "9.99"));
-    assert_eq!(Sdk::Node.run("verify-notify", &input(&tampered)).await["v2"], false);
-    assert_eq!(Sdk::Py.run("verify-notify", &input(&tampered)).await["ok"], false);
+    tampered["biz_content"] = json!(notify.get("biz_content").unwrap().replace("0.01", "9.99"));
+    assert_eq!(
+        Sdk::Node.run("verify-notify", &input(&tampered)).await["v2"],
+        false
+    );
+    assert_eq!(
+        Sdk::Py.run("verify-notify", &input(&tampered)).await["ok"],
+        false
+    );
 
     // zhima-client: the genuine raw body verifies; tampered or another key's does not.
     let raw = mock.received_requests().await.unwrap()[0].body.clone();
@@ -141,7 +144,9 @@ async fn official_sdks_verify_what_zhima_sends_and_verify_notify_refuses_forgeri
         zhima_client::verify_notify(&forged, &platform),
         Err(zhima_client::Error::Signature(_))
     ));
-    let other = zhima_proto::keys::PrivateKey::generate().unwrap().public_key();
+    let other = zhima_proto::keys::PrivateKey::generate()
+        .unwrap()
+        .public_key();
     assert!(matches!(
         zhima_client::verify_notify(&raw, &other),
         Err(zhima_client::Error::Signature(_))
@@ -191,7 +196,11 @@ async fn a_sigkill_between_commit_and_delivery_delivers_after_restart() {
     assert_eq!(got[1].get("notify_id"), Some(id.as_str()), "same notify_id");
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        let listed = admin(&sandbox, &server, &["notifications", "list", "--status", "DELIVERED"]);
+        let listed = admin(
+            &sandbox,
+            &server,
+            &["notifications", "list", "--status", "DELIVERED"],
+        );
         let rows = listed["notifications"].as_array().unwrap();
         if rows.len() == 1 {
             assert_eq!(rows[0]["notify_id"], id.as_str());
@@ -239,7 +248,9 @@ async fn several_processes_on_postgres_deliver_each_notify_once_per_attempt() {
     let sandbox = Sandbox::on(Backend::Postgres, &lane_refs);
     with_notify_url(&sandbox, &format!("{}/notify", mock.uri()));
     let servers: Vec<Server> = std::thread::scope(|s| {
-        let starting: Vec<_> = (0..3).map(|_| s.spawn(|| Server::start(&sandbox))).collect();
+        let starting: Vec<_> = (0..3)
+            .map(|_| s.spawn(|| Server::start(&sandbox)))
+            .collect();
         starting.into_iter().map(|h| h.join().unwrap()).collect()
     });
     let clients: Vec<V1> = servers.iter().map(|s| V1::new(&sandbox, s)).collect();
@@ -264,7 +275,9 @@ async fn several_processes_on_postgres_deliver_each_notify_once_per_attempt() {
     let got = received(&mock).await;
     let mut per_id: HashMap<String, usize> = HashMap::new();
     for p in &got {
-        *per_id.entry(p.get("notify_id").unwrap().to_owned()).or_default() += 1;
+        *per_id
+            .entry(p.get("notify_id").unwrap().to_owned())
+            .or_default() += 1;
     }
     assert_eq!(per_id.len(), N, "one notify per settlement");
     assert!(
@@ -276,7 +289,14 @@ async fn several_processes_on_postgres_deliver_each_notify_once_per_attempt() {
         let listed = admin(
             &sandbox,
             &servers[1],
-            &["notifications", "list", "--status", "DELIVERED", "--page-size", "100"],
+            &[
+                "notifications",
+                "list",
+                "--status",
+                "DELIVERED",
+                "--page-size",
+                "100",
+            ],
         );
         let rows = listed["notifications"].as_array().unwrap();
         if rows.len() == N {

@@ -19,12 +19,12 @@ use std::time::{Duration, Instant};
 
 use zhima_client::models::ZhimaCreditPeZmgoSettleUnfreezeModel;
 use zhima_client::{Endpoint, ZhimaClient};
+use zhima_proto::money::Fen;
 use zhima_server::bootstrap::{bootstrap_default, demo};
 use zhima_server::domain::entities::Records;
 use zhima_server::http::{Platform, Server, Settings};
 use zhima_server::notify::{NotifySettings, Worker};
 use zhima_server::storage::{SqliteOptions, Storage};
-use zhima_proto::money::Fen;
 
 async fn receiver(count: Arc<AtomicU64>) -> String {
     let app = axum::Router::new().route(
@@ -91,7 +91,10 @@ async fn wait_backlog_empty(storage: &Storage) {
 
 #[tokio::main]
 async fn main() {
-    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse().unwrap()).collect();
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse().unwrap())
+        .collect();
     let n = args.first().copied().unwrap_or(2000);
     let concurrency = args.get(1).copied().unwrap_or(16);
     let dir = tempfile::tempdir().unwrap();
@@ -113,7 +116,11 @@ async fn main() {
         })
         .await
         .unwrap();
-    let template = storage.agreement(demo::AGREEMENT_NO).await.unwrap().unwrap();
+    let template = storage
+        .agreement(demo::AGREEMENT_NO)
+        .await
+        .unwrap()
+        .unwrap();
     let agreements = (0..AGREEMENTS)
         .map(|i| zhima_server::domain::entities::Agreement {
             agreement_no: agreement_no(i),

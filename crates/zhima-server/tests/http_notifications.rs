@@ -129,7 +129,12 @@ async fn sign_new(server: &TestServer, notify_url: Option<&str>) -> String {
         .to_owned()
 }
 
-async fn admin(server: &TestServer, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+async fn admin(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let token = server.admin_token().await;
     let mut req = client()
         .request(method, format!("{}/admin/api/v1/{path}", server.base))
@@ -169,7 +174,12 @@ async fn listed(server: &TestServer, query: &str) -> Vec<Value> {
 async fn wait_stored(server: &TestServer, notify_id: &str, attempts: i64, status: &str) -> Value {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let n = server.storage.notification(notify_id).await.unwrap().unwrap();
+        let n = server
+            .storage
+            .notification(notify_id)
+            .await
+            .unwrap()
+            .unwrap();
         if n.attempts >= attempts && n.status.as_str() == status {
             let all = listed(server, "page_size=100").await;
             return all
@@ -282,11 +292,19 @@ async fn every_event_arrives_once(server: TestServer) {
             .map(biz)
             .unwrap()
     };
-    assert_eq!(find("zmgo_agreement_unsign")["withhold_plan_no"], plan.as_str());
-    assert_eq!(find("zmgo_agreement_unsign")["quit_type"], "USER_CANCEL_QUIT");
+    assert_eq!(
+        find("zmgo_agreement_unsign")["withhold_plan_no"],
+        plan.as_str()
+    );
+    assert_eq!(
+        find("zmgo_agreement_unsign")["quit_type"],
+        "USER_CANCEL_QUIT"
+    );
     let expired = find("zmgo_agreement_expire");
     assert_eq!(expired["quit_type"], "EXPIRE_QUIT");
-    assert!(expired["withhold_plan_no"].as_str().is_some_and(|w| !w.is_empty()));
+    assert!(expired["withhold_plan_no"]
+        .as_str()
+        .is_some_and(|w| !w.is_empty()));
     assert_eq!(find("zmgo_settle_success")["pay_amount"], "2.00");
     assert_eq!(find("zmgo_settle_refund")["refund_amount"], "0.50");
     assert_eq!(find("zmgo_settle_unfreeze")["unfreeze_amount"], "1.00");
@@ -298,8 +316,17 @@ async fn every_event_arrives_once(server: TestServer) {
     assert_eq!(listed(&server, &format!("agreement={a2}")).await.len(), 2);
     assert_eq!(listed(&server, "app=nobody").await.len(), 0);
     assert_eq!(listed(&server, "status=PENDING").await.len(), 0);
-    let (status, body) = admin(&server, reqwest::Method::GET, "notifications?status=LOST", None).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("BAD_REQUEST")));
+    let (status, body) = admin(
+        &server,
+        reqwest::Method::GET,
+        "notifications?status=LOST",
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("BAD_REQUEST"))
+    );
     let metrics = client()
         .get(format!("{}/metrics", server.base))
         .send()
@@ -325,25 +352,26 @@ async fn every_event_arrives_once_on_sqlite() {
 #[tokio::test]
 async fn every_event_arrives_once_on_postgres() {
     let db = PgDatabase::create();
-    every_event_arrives_once(TestServer::start_on(Some(PgOptions::new(db.url.clone())), |_| {}).await)
-        .await;
+    every_event_arrives_once(
+        TestServer::start_on(Some(PgOptions::new(db.url.clone())), |_| {}).await,
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_receiver_failing_twice_gets_the_third_attempt_after_the_schedule() {
     let server = TestServer::start().await;
     let (receiver, url) = Receiver::start().await;
-    receiver
-        .script
-        .lock()
-        .unwrap()
-        .extend(["fail", "oops"]);
+    receiver.script.lock().unwrap().extend(["fail", "oops"]);
     set_app_notify_url(&server, &url).await;
     sign_new(&server, None).await;
     let first = receiver.wait_for(1).await;
     let id = first[0].get("notify_id").unwrap().to_owned();
     let stored = wait_stored(&server, &id, 1, "PENDING").await;
-    assert!(stored["last_error"].as_str().unwrap().contains("fail"), "{stored}");
+    assert!(
+        stored["last_error"].as_str().unwrap().contains("fail"),
+        "{stored}"
+    );
     // Not before the 4 minutes have passed on the sandbox clock.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert_eq!(receiver.got().len(), 1);
@@ -374,7 +402,10 @@ async fn a_receiver_down_for_the_whole_schedule_ends_failed_and_redelivers() {
         .unwrap()
         .to_owned();
     wait_stored(&server, &id, 1, "PENDING").await;
-    for (n, step) in ["4m", "10m", "10m", "1h", "2h", "6h", "15h"].iter().enumerate() {
+    for (n, step) in ["4m", "10m", "10m", "1h", "2h", "6h", "15h"]
+        .iter()
+        .enumerate()
+    {
         advance(&server, step).await;
         let attempts = n as i64 + 2;
         let status = if attempts == 8 { "FAILED" } else { "PENDING" };
@@ -383,7 +414,14 @@ async fn a_receiver_down_for_the_whole_schedule_ends_failed_and_redelivers() {
     let failed = listed(&server, "status=FAILED").await;
     assert_eq!(failed.len(), 1);
     assert_eq!(failed[0]["attempts"], 8);
-    assert!(failed[0]["last_error"].as_str().unwrap().contains("connect"), "{}", failed[0]);
+    assert!(
+        failed[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("connect"),
+        "{}",
+        failed[0]
+    );
     let metrics = client()
         .get(format!("{}/metrics", server.base))
         .send()
@@ -392,7 +430,10 @@ async fn a_receiver_down_for_the_whole_schedule_ends_failed_and_redelivers() {
         .text()
         .await
         .unwrap();
-    assert!(metrics.contains("zhima_notifications_failed_total 1"), "{metrics}");
+    assert!(
+        metrics.contains("zhima_notifications_failed_total 1"),
+        "{metrics}"
+    );
 
     // The merchant is back: redeliver on command, same notify_id.
     let receiver = Receiver::default();

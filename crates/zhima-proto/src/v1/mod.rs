@@ -17,8 +17,8 @@ pub mod response;
 pub mod sign_content;
 
 pub use extract::{extract_signed_node, verify_response, SignedNode, VerifiedResponse};
-pub use notify::{notify_sign_content, sign_notify, verify_notify, NOTIFY_PARAMS};
 pub use names::{response_node_key, ERROR_RESPONSE_KEY, HEADER_TRACE_ID, VERSION};
+pub use notify::{notify_sign_content, sign_notify, verify_notify, NOTIFY_PARAMS};
 pub use params::{
     form_encode, form_encode_pairs, Charset, FormStyle, GatewayParams, MAX_APP_ID_LEN,
     MAX_METHOD_LEN,

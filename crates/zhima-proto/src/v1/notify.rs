@@ -30,7 +30,10 @@ pub fn notify_sign_content(params: &GatewayParams) -> String {
 /// Signs a notification's parameters with the platform key; its `sign_type` (default
 /// `RSA2`) picks the algorithm and `charset` the bytes. Returns the base64 signature.
 pub fn sign_notify(params: &GatewayParams, key: &PrivateKey) -> Result<String> {
-    let sign_type: SignType = params.get_non_empty("sign_type").unwrap_or("RSA2").parse()?;
+    let sign_type: SignType = params
+        .get_non_empty("sign_type")
+        .unwrap_or("RSA2")
+        .parse()?;
     let bytes = params.charset().encode(&notify_sign_content(params))?;
     key.sign(sign_type, &bytes)
 }

@@ -15,9 +15,9 @@ use super::file::{
     AgreementSection, AppSection, FileConfig, PlatformSection, ServerSection, TemplateSection,
 };
 use super::{
-    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS, DEFAULT_NOTIFY_TIMEOUT_SECS,
+    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS,
     DEFAULT_CLOCK_SKEW_SECS, DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_NOTIFY_TIMEOUT_SECS,
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
 use crate::domain::preorder::ZmgoUser;
@@ -325,7 +325,9 @@ fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
     let notify_url = match &a.notify_url {
         None => None,
         Some(u) => match url::Url::parse(u.get_ref()) {
-            Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            Ok(parsed)
+                if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() =>
+            {
                 Some(u.get_ref().clone())
             }
             _ => {

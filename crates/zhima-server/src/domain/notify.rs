@@ -429,7 +429,10 @@ mod tests {
         let ok = after_attempt(2, &AttemptOutcome::Success, &now);
         assert_eq!((ok.status, ok.attempts), (NotifyStatus::Delivered, 3));
         let refused = after_attempt(0, &AttemptOutcome::Refused("host not allowed".into()), &now);
-        assert_eq!((refused.status, refused.attempts), (NotifyStatus::Failed, 0));
+        assert_eq!(
+            (refused.status, refused.attempts),
+            (NotifyStatus::Failed, 0)
+        );
     }
 
     #[test]
@@ -441,10 +444,32 @@ mod tests {
             partner_id: "P".into(),
             biz_content: json!({}),
         };
-        let r = route(ev(), "app", Some("http://x/n"), Some("http://y/n"), &now, "id".into()).unwrap();
-        assert_eq!((r.notify_url.as_str(), r.url_from_request), ("http://x/n", true));
-        let r = route(ev(), "app", Some(" "), Some("http://y/n"), &now, "id".into()).unwrap();
-        assert_eq!((r.notify_url.as_str(), r.url_from_request), ("http://y/n", false));
+        let r = route(
+            ev(),
+            "app",
+            Some("http://x/n"),
+            Some("http://y/n"),
+            &now,
+            "id".into(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.notify_url.as_str(), r.url_from_request),
+            ("http://x/n", true)
+        );
+        let r = route(
+            ev(),
+            "app",
+            Some(" "),
+            Some("http://y/n"),
+            &now,
+            "id".into(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.notify_url.as_str(), r.url_from_request),
+            ("http://y/n", false)
+        );
         assert!(route(ev(), "app", None, None, &now, "id".into()).is_none());
     }
 

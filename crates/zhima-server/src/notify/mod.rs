@@ -182,17 +182,17 @@ impl Worker {
         let metrics = self.metrics.clone();
         let settings = self.settings.clone();
         async move {
-            let outcome = match check_target(&c.row.notify_url, c.row.url_from_request, allowed.as_ref())
-            {
-                Err(refusal) => AttemptOutcome::Refused(refusal),
-                Ok(url) => {
-                    let now = storage.business_now();
-                    match form_body(&c, &key, &now) {
-                        Ok(body) => post(&client, url, body, &settings).await,
-                        Err(e) => return Err(e),
+            let outcome =
+                match check_target(&c.row.notify_url, c.row.url_from_request, allowed.as_ref()) {
+                    Err(refusal) => AttemptOutcome::Refused(refusal),
+                    Ok(url) => {
+                        let now = storage.business_now();
+                        match form_body(&c, &key, &now) {
+                            Ok(body) => post(&client, url, body, &settings).await,
+                            Err(e) => return Err(e),
+                        }
                     }
-                }
-            };
+                };
             let at = storage.business_now();
             let update = notify::after_attempt(c.attempts, &outcome, &at);
             let label = match &outcome {
@@ -305,7 +305,9 @@ async fn post(
                     settings.timeout.as_secs_f64()
                 ))
             }
-            Err(e) => return AttemptOutcome::Retry(format!("reading the answer: {}", error_chain(&e))),
+            Err(e) => {
+                return AttemptOutcome::Retry(format!("reading the answer: {}", error_chain(&e)))
+            }
         }
     }
     let text = String::from_utf8_lossy(&answer);

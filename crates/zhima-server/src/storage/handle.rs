@@ -243,7 +243,9 @@ impl Storage {
     /// `settle.apply`: record the settlement and set the agreement to `N`, exactly once per
     /// (`partner_id`, `out_request_no`).
     pub async fn apply_settlement(&self, cmd: SettleCmd, caller: Caller) -> Result<SettleReceipt> {
-        let out = self.write(move |tx| commands::apply_settlement(tx, &cmd, &caller)).await;
+        let out = self
+            .write(move |tx| commands::apply_settlement(tx, &cmd, &caller))
+            .await;
         self.wake_outbox();
         out
     }
@@ -255,7 +257,9 @@ impl Storage {
         cmd: RefundCmd,
         caller: Caller,
     ) -> Result<SettlementRefund> {
-        let out = self.write(move |tx| money::refund_settlement(tx, &cmd, &caller)).await;
+        let out = self
+            .write(move |tx| money::refund_settlement(tx, &cmd, &caller))
+            .await;
         self.wake_outbox();
         out
     }
@@ -263,7 +267,9 @@ impl Storage {
     /// `settle.unfreeze`: a release within the agreement's remaining frozen amount, exactly
     /// once per (`partner_id`, `out_request_no`).
     pub async fn unfreeze(&self, cmd: UnfreezeCmd, caller: Caller) -> Result<Unfreeze> {
-        let out = self.write(move |tx| money::unfreeze(tx, &cmd, &caller)).await;
+        let out = self
+            .write(move |tx| money::unfreeze(tx, &cmd, &caller))
+            .await;
         self.wake_outbox();
         out
     }
@@ -370,7 +376,9 @@ impl Storage {
 
     /// `agreement.sign`: the preorder's agreement, signed now or before (one per preorder).
     pub async fn sign_preorder(&self, cmd: SignCmd, caller: Caller) -> Result<SignReceipt> {
-        let out = self.write(move |tx| agreement_lifecycle::sign_preorder(tx, &cmd, &caller)).await;
+        let out = self
+            .write(move |tx| agreement_lifecycle::sign_preorder(tx, &cmd, &caller))
+            .await;
         self.wake_outbox();
         out
     }
@@ -426,7 +434,9 @@ impl Storage {
 
     /// `agreement.unsign`: `Y` → `P` with a new `withhold_plan_no` (again: the same answer).
     pub async fn unsign_agreement(&self, cmd: UnsignCmd, caller: Caller) -> Result<UnsignReceipt> {
-        let out = self.write(move |tx| agreement_lifecycle::unsign(tx, &cmd, &caller)).await;
+        let out = self
+            .write(move |tx| agreement_lifecycle::unsign(tx, &cmd, &caller))
+            .await;
         self.wake_outbox();
         out
     }

@@ -170,10 +170,7 @@ impl OutboxTx for PgTx<'_> {
     }
 
     fn redeliver_notification(&mut self, notify_id: &str, due: &Time) -> Result<bool> {
-        let n = self.exec(
-            REDELIVER_SQL,
-            &[&notify_id, &ms(due)],
-        )?;
+        let n = self.exec(REDELIVER_SQL, &[&notify_id, &ms(due)])?;
         Ok(n == 1)
     }
 }
