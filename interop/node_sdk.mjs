@@ -328,6 +328,15 @@ const OPS = {
     return { html: out, form: { action: action.replaceAll('&amp;', '&'), method: 'POST', fields } };
   },
 
+  // Merchant side of an async notify: checkNotifySignV2(postData) over already form-decoded
+  // values (the documented way), and plain checkNotifySign, which decodes them once more.
+  async 'verify-notify'(inp) {
+    requireField(inp, 'platform_public_key');
+    const params = requireField(inp, 'params');
+    const sdk = makeSdk(inp, { gateway: 'http://127.0.0.1:9/gateway.do' });
+    return { v2: sdk.checkNotifySignV2({ ...params }), v1: sdk.checkNotifySign({ ...params }) };
+  },
+
   async 'sign-v3'(inp) {
     requireField(inp, 'private_key');
     applyFreezes(inp);

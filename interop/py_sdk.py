@@ -447,6 +447,25 @@ def op_page_execute(inp):
     return result
 
 
+def op_verify_notify(inp):
+    """verify_with_rsa over the documented notify string: every parameter but sign and
+    sign_type, empty values dropped, sorted, k=v joined with &, raw (decoded) values."""
+    from alipay.aop.api.util.SignatureUtils import verify_with_rsa
+
+    params = _require(inp, "params")
+    key = _require(inp, "platform_public_key")
+    message = "&".join(
+        "%s=%s" % (k, params[k])
+        for k in sorted(params)
+        if k not in ("sign", "sign_type") and params[k] != ""
+    )
+    try:
+        ok = verify_with_rsa(key, message.encode("utf-8"), params.get("sign", ""))
+    except Exception as exc:  # rsa.VerificationError and malformed signatures alike
+        return {"ok": False, "error": _error(exc), "message": message}
+    return {"ok": ok, "message": message}
+
+
 def op_no_v3(_inp):
     raise DriverError("alipay-sdk-python 3.7.1411 has no OpenAPI v3 client; use node_sdk.mjs", EXIT_UNSUPPORTED)
 
@@ -456,6 +475,7 @@ OPS = {
     "page-execute": op_page_execute,
     "verify-v1-response": op_verify_v1_response,
     "call-v1": op_call_v1,
+    "verify-notify": op_verify_notify,
     "sign-v3": op_no_v3,
     "verify-v3-response": op_no_v3,
     "call-v3": op_no_v3,

@@ -3,10 +3,10 @@
 //! every kind of answer (successes, gateway errors, business rejections, broken framing,
 //! hostile parameters, v1 and v3), and its stderr is searched for each secret.
 //!
-//! The admin token, app auth tokens created through the admin API and the view-link key are
-//! covered (`drive_admin_paths`, `view_link_key`). New secrets join [`Secrets`]: when
-//! notification signatures exist, add them where the sandbox is made and drive their paths in
-//! [`drive_every_path`]; the search below then covers them.
+//! The admin token, app auth tokens created through the admin API, the view-link key
+//! (`drive_admin_paths`, `view_link_key`) and the signatures of the notifications zhima posts
+//! to merchants (`drive_notify_path`) are covered. New secrets join [`Secrets`]: add them where
+//! the sandbox is made and drive their paths; the search below then covers them.
 
 mod support;
 
@@ -404,9 +404,57 @@ async fn view_link_key(sandbox: &Sandbox) -> String {
         .expect("the view-link key exists once a link was minted")
 }
 
+/// Settles lane `s` so a notification is posted to `mock`; its `sign` joins `secrets`.
+async fn drive_notify_path(
+    sandbox: &Sandbox,
+    server: &Server,
+    mock: &wiremock::MockServer,
+    secrets: &mut Secrets,
+) {
+    let body = json!({
+        "agreement_id": agreement("s", Kind::Decoupled), "partner_id": PARTNER_ID,
+        "out_request_no": "notify-secret-1", "withhold_plan_no": "W-notify-secret-1",
+        "pay_amount": "0.01", "total_real_pay_amount": "0.00",
+        "total_discount_amount": "0.00", "total_task_count": "0"
+    });
+    let node = V1::new(sandbox, server)
+        .call("zhima.credit.pe.zmgo.settle.apply", &body.to_string())
+        .await
+        .expect("settle.apply answered");
+    Outcome::from_v1_node(node).success("settle.apply");
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let got = mock.received_requests().await.unwrap_or_default();
+        if let Some(r) = got.first() {
+            let params = GatewayParams::parse(b"", &r.body, None).unwrap();
+            secrets.add("notify sign", params.get("sign").unwrap());
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no notification arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test]
 async fn no_secret_reaches_the_log_at_trace() {
     let sandbox = Sandbox::new(&["s"]);
+    let mock = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_string("success"))
+        .mount(&mock)
+        .await;
+    let config = std::fs::read_to_string(&sandbox.config).unwrap().replacen(
+        "sign_types = [\"RSA2\", \"RSA\"]\n",
+        &format!(
+            "sign_types = [\"RSA2\", \"RSA\"]\nnotify_url = \"{}/notify\"\n",
+            mock.uri()
+        ),
+        1,
+    );
+    std::fs::write(&sandbox.config, config).unwrap();
     let server = Server::start_logging(&sandbox, "trace");
     let mut secrets = Secrets::default();
     secrets.add_base64_body(
@@ -425,6 +473,7 @@ async fn no_secret_reaches_the_log_at_trace() {
     for token in [TOKEN, EXPIRED_TOKEN, UNKNOWN_TOKEN] {
         secrets.add("app auth token", token);
     }
+    drive_notify_path(&sandbox, &server, &mock, &mut secrets).await;
     drive_every_path(&sandbox, &server, &mut secrets).await;
     drive_admin_paths(&sandbox, &server, &mut secrets).await;
     // Let the last lines reach the file.
@@ -448,6 +497,7 @@ async fn no_secret_reaches_the_log_at_trace() {
         "v3 string-to-sign",
         "request rejected",
         "request ok",
+        "notification delivered",
     ] {
         assert!(log.contains(needle), "the log lacks {needle:?}");
     }

@@ -18,6 +18,7 @@
 //! | `signing` | per protocol (`signing/v1.rs`, `signing/v3.rs`): signing requests, verifying and judging responses |
 //! | `transport` | reqwest, the attempt loop, [`RequestStrategy`] retries, tracing |
 //! | `api` | typed methods, one file per API, on [`ZhimaClient::v1`] and [`ZhimaClient::v3`] |
+//! | [`notify`] | [`verify_notify`]: the asynchronous notifications zhima POSTs to a merchant, verified fail-closed |
 //! | [`error`] | the one [`Error`] enum |
 //!
 //! ## Example
@@ -80,6 +81,7 @@ mod clock;
 mod config;
 mod content;
 pub mod error;
+pub mod notify;
 mod signing;
 mod transport;
 
@@ -92,6 +94,7 @@ pub use crate::content::{Content, JsonStyle};
 pub use crate::error::{
     ApiError, Error, ErrorLink, Result, SignatureError, V1ApiError, V3ApiError,
 };
+pub use crate::notify::{verify_notify, Notification, NOTIFY_SUCCESS};
 pub use crate::signing::v1::V1Response;
 pub use crate::signing::v3::V3Response;
 pub use crate::transport::{

@@ -422,6 +422,7 @@ async fn a_preorder_page_shows_its_freeze_amount_and_signs_it() {
         partner_id: PARTNER_ID.into(),
         now,
         business_now: server.storage.business_now(),
+        notify_url: None,
     };
     let preorder_no = server
         .storage

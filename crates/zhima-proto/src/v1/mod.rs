@@ -5,10 +5,12 @@
 //! * [`request`]: sign a parameter set and lay it out on the wire as the official SDKs do;
 //! * [`response`]: the signed JSON envelope the server writes;
 //! * [`extract`]: the client's escape-aware extraction and verification of that envelope;
+//! * [`notify`]: the asynchronous notifications the platform posts to merchants (sign / verify);
 //! * [`names`]: the fixed wire names and values (`version`, `trace_id` header, `error_response`).
 
 pub mod extract;
 pub mod names;
+pub mod notify;
 pub mod params;
 pub mod request;
 pub mod response;
@@ -16,6 +18,7 @@ pub mod sign_content;
 
 pub use extract::{extract_signed_node, verify_response, SignedNode, VerifiedResponse};
 pub use names::{response_node_key, ERROR_RESPONSE_KEY, HEADER_TRACE_ID, VERSION};
+pub use notify::{notify_sign_content, sign_notify, verify_notify, NOTIFY_PARAMS};
 pub use params::{
     form_encode, form_encode_pairs, Charset, FormStyle, GatewayParams, MAX_APP_ID_LEN,
     MAX_METHOD_LEN,

@@ -44,6 +44,8 @@ pub(super) struct ServerSection {
     pub(super) max_connections: Option<std::num::NonZeroU32>,
     pub(super) admin_token_file: Option<Spanned<String>>,
     pub(super) audit_retention_days: Option<u32>,
+    pub(super) notify_allowed_hosts: Option<Vec<String>>,
+    pub(super) notify_timeout_secs: Option<std::num::NonZeroU32>,
 }
 
 #[derive(Deserialize)]
@@ -66,6 +68,7 @@ pub(super) struct AppSection {
     pub(super) sign_types: Vec<SignType>,
     #[serde(default = "yes")]
     pub(super) enabled: bool,
+    pub(super) notify_url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -127,6 +130,7 @@ pub(super) struct AgreementSection {
     pub(super) start_time: Time,
     #[serde(deserialize_with = "alipay_time")]
     pub(super) end_time: Time,
+    pub(super) app_id: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -38,6 +38,8 @@ pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 /// Default `[server] audit_retention_days` (0 keeps the audit log forever).
 pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 30;
+/// Default time one notification attempt may take (PRODUCT §12).
+pub const DEFAULT_NOTIFY_TIMEOUT_SECS: u64 = 5;
 
 /// A fully resolved configuration: keys loaded, amounts in fen, times as instants.
 #[derive(Debug, Clone)]
@@ -72,6 +74,11 @@ pub struct ServerConfig {
     pub admin_token_file: Option<PathBuf>,
     /// Days audit entries are kept; 0 keeps them forever.
     pub audit_retention_days: u32,
+    /// Hosts a request's `notify_url` may name besides loopback and the hosts of the apps'
+    /// `notify_url`s (`[server] notify_allowed_hosts`, PRODUCT §12).
+    pub notify_allowed_hosts: Vec<String>,
+    /// How long one notification attempt may take (`[server] notify_timeout_secs`).
+    pub notify_timeout: std::time::Duration,
 }
 
 /// `[platform]`, resolved: the response-signing key and, in cert mode, its certificates.

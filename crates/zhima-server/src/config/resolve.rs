@@ -17,7 +17,7 @@ use super::file::{
 use super::{
     CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS,
     DEFAULT_CLOCK_SKEW_SECS, DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_NOTIFY_TIMEOUT_SECS,
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
 use crate::domain::preorder::ZmgoUser;
@@ -133,6 +133,17 @@ fn resolve_server(src: &Source<'_>, s: &ServerSection) -> ServerConfig {
         audit_retention_days: s
             .audit_retention_days
             .unwrap_or(DEFAULT_AUDIT_RETENTION_DAYS),
+        notify_allowed_hosts: s
+            .notify_allowed_hosts
+            .iter()
+            .flatten()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .filter(|h| !h.is_empty())
+            .collect(),
+        notify_timeout: std::time::Duration::from_secs(
+            s.notify_timeout_secs
+                .map_or(DEFAULT_NOTIFY_TIMEOUT_SECS, |n| u64::from(n.get())),
+        ),
     }
 }
 
@@ -210,7 +221,7 @@ fn resolve_records(src: &Source<'_>, file: &FileConfig) -> Result<Records> {
         .zmgo
         .agreements
         .iter()
-        .map(|a| resolve_agreement(src, a, &template_nos))
+        .map(|a| resolve_agreement(src, a, &template_nos, &app_ids))
         .collect::<Result<Vec<_>>>()?;
     unique(
         src,
@@ -320,6 +331,7 @@ fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
         }
     };
     let app = App {
+        notify_url: a.notify_url.as_ref().map(|u| u.get_ref().clone()),
         app_id: a.app_id.get_ref().clone(),
         partner_id: a.partner_id.clone(),
         public_key_pem: public_key,
@@ -328,7 +340,10 @@ fn resolve_app(src: &Source<'_>, a: &AppSection) -> Result<App> {
         sign_types: a.sign_types.clone(),
         enabled: a.enabled,
     };
-    records::check_app(&app).map_err(|e| src.err_at(&a.app_id, e))?;
+    records::check_app(&app).map_err(|e| match (&a.notify_url, e.field) {
+        (Some(u), "notify_url") => src.err_at(u, format!("app {}: {e}", a.app_id.get_ref())),
+        _ => src.err_at(&a.app_id, e),
+    })?;
     Ok(app)
 }
 
@@ -348,7 +363,16 @@ fn resolve_agreement(
     src: &Source<'_>,
     a: &AgreementSection,
     template_nos: &HashSet<&str>,
+    app_ids: &HashSet<&str>,
 ) -> Result<Agreement> {
+    if let Some(app) = &a.app_id {
+        if !app_ids.contains(app.get_ref().as_str()) {
+            return Err(src.err_at(
+                app,
+                format!("app_id {} is not declared in [[apps]]", app.get_ref()),
+            ));
+        }
+    }
     let agreement = Agreement {
         agreement_no: a.agreement_no.get_ref().clone(),
         template_no: a.template_no.get_ref().clone(),
@@ -359,6 +383,7 @@ fn resolve_agreement(
         start_time: a.start_time,
         end_time: a.end_time,
         quit: None,
+        app_id: a.app_id.as_ref().map(|id| id.get_ref().clone()),
     };
     records::check_agreement(&agreement, template_nos).map_err(|e| {
         let at = if e.field == "template_no" {

@@ -221,3 +221,56 @@ fn zmgo_users_declare_admittance_once_each() {
     let twice = format!("{text}\n{user}");
     assert!(config_error(&path, &twice).contains("2088000000000009"));
 }
+
+#[test]
+fn notification_keys_are_read_and_checked() {
+    let (_dir, path) = sandbox();
+    let c = Config::from_toml(&path, DEMO_CONFIG).unwrap();
+    assert_eq!(c.server.notify_timeout, std::time::Duration::from_secs(5));
+    assert!(c.server.notify_allowed_hosts.is_empty());
+    assert_eq!(c.records.apps[0].notify_url, None);
+
+    let text = DEMO_CONFIG
+        .replacen(
+            "# notify_timeout_secs = 5",
+            "notify_timeout_secs = 2\nnotify_allowed_hosts = [\"Hooks.Example.com\"]",
+            1,
+        )
+        .replacen(
+            "# notify_url = \"http://127.0.0.1:8090/zhima/notify\"",
+            "notify_url = \"https://merchant.example.cn/notify\"",
+            1,
+        )
+        .replacen(
+            "template_no = \"ZMGO_T1\"\nuser_id",
+            "template_no = \"ZMGO_T1\"\napp_id = \"2021000000000001\"\nuser_id",
+            1,
+        );
+    let c = Config::from_toml(&path, &text).unwrap();
+    assert_eq!(c.server.notify_timeout, std::time::Duration::from_secs(2));
+    assert_eq!(c.server.notify_allowed_hosts, ["hooks.example.com"]);
+    assert_eq!(
+        c.records.apps[0].notify_url.as_deref(),
+        Some("https://merchant.example.cn/notify")
+    );
+    assert_eq!(
+        c.records.agreements[0].app_id.as_deref(),
+        Some("2021000000000001")
+    );
+
+    let bad_url = text.replace("https://merchant.example.cn/notify", "ftp://x/notify");
+    assert_refused_at(&path, &bad_url, line_of(&bad_url, "ftp://"), "notify_url");
+    let unknown_app = text.replacen(
+        "app_id = \"2021000000000001\"\nuser_id",
+        "app_id = \"2021000000000077\"\nuser_id",
+        1,
+    );
+    assert_refused_at(
+        &path,
+        &unknown_app,
+        line_of(&unknown_app, "2021000000000077"),
+        "2021000000000077",
+    );
+    let zero = text.replace("notify_timeout_secs = 2", "notify_timeout_secs = 0");
+    assert_refused_at(&path, &zero, line_of(&zero, "notify_timeout_secs"), "");
+}

@@ -79,6 +79,8 @@ pub struct AppView {
     pub sign_types: Vec<SignType>,
     /// Disabled apps get `isv.invalid-app-id`.
     pub enabled: bool,
+    /// Where this app's notifications go (PRODUCT §12).
+    pub notify_url: Option<String>,
 }
 
 impl From<&App> for AppView {
@@ -91,6 +93,7 @@ impl From<&App> for AppView {
             encrypt_key_set: a.encrypt_key.is_some(),
             sign_types: a.sign_types.clone(),
             enabled: a.enabled,
+            notify_url: a.notify_url.clone(),
         }
     }
 }

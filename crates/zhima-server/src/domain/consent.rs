@@ -329,6 +329,7 @@ mod tests {
             partner_id: "P1".into(),
             now,
             business_now: now,
+            notify_url: None,
         }
     }
 

@@ -28,6 +28,9 @@ pub struct App {
     pub sign_types: Vec<SignType>,
     /// Disabled apps are refused by the gateway.
     pub enabled: bool,
+    /// Where its notifications go (`[[apps]] notify_url`, PRODUCT §12); none: not notified
+    /// unless a request names a `notify_url`.
+    pub notify_url: Option<String>,
 }
 
 /// An `app_auth_token`: an ISV app acting for a merchant partner (PRODUCT §3).
@@ -101,6 +104,9 @@ pub struct Agreement {
     /// Set when the agreement left `Y` by expiry or unsign (run-time state: a configuration
     /// reload never clears it).
     pub quit: Option<AgreementQuit>,
+    /// The app that receives its notifications: the app that signed it, or `app_id` in the
+    /// file (none: nobody is notified of its expiry).
+    pub app_id: Option<String>,
 }
 
 /// How an agreement left `Y` (PRODUCT §11): the plan `settle.apply` must then name.
@@ -154,6 +160,9 @@ pub struct Caller {
     /// Business time at receipt (`now` + the sandbox clock's offset, PRODUCT §11): what
     /// business rules (expiry, `sign_time`, the `biz_time` future check) compare against.
     pub business_now: Time,
+    /// The request's `notify_url` public parameter (v1): where the notifications this request
+    /// causes go instead of the app's `notify_url` (only towards allowed hosts, PRODUCT §12).
+    pub notify_url: Option<String>,
 }
 
 /// Everything a configuration declares, upserted into storage on start (PRODUCT §9).

@@ -70,6 +70,7 @@ mod tests {
             start_time: parse_alipay_datetime("2026-01-01 00:00:00").unwrap(),
             end_time: parse_alipay_datetime(end).unwrap(),
             quit: None,
+            app_id: None,
         }
     }
 

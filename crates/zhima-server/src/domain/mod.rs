@@ -30,6 +30,7 @@
 //! | [`sign`] | signing a preorder into an agreement |
 //! | [`close`] | `bizopt.close`: closing a preorder |
 //! | [`unsign`] | `agreement.unsign`: `Y` → `P` with a `withhold_plan_no` |
+//! | [`notify`] | notifications to merchants: which change emits which `notify_type`, routing, the retry schedule |
 //! | [`view_token`] | signed, expiring links to consumer pages (the Zhima GO card, state-sync instances) |
 
 pub mod admin;
@@ -48,6 +49,7 @@ pub mod instance_view;
 pub mod invariants;
 pub mod ledger;
 pub mod merchant_sync;
+pub mod notify;
 pub mod period;
 pub mod preorder;
 pub mod query;

@@ -85,7 +85,23 @@ pub fn check_app(app: &App) -> Result<(), FieldError> {
     if app.sign_types.is_empty() {
         return Err(FieldError::new("sign_types", "must list RSA2 and/or RSA"));
     }
+    if let Some(u) = &app.notify_url {
+        check_notify_url(u)?;
+    }
     Ok(())
+}
+
+/// Where notifications go: an absolute http(s) URL with a host (PRODUCT §12).
+pub fn check_notify_url(u: &str) -> Result<(), FieldError> {
+    match url::Url::parse(u) {
+        Ok(parsed) if matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some() => {
+            Ok(())
+        }
+        _ => Err(FieldError::new(
+            "notify_url",
+            "must be an http:// or https:// URL with a host",
+        )),
+    }
 }
 
 /// The rules of a template's configured terms: a number, and nothing negative.

@@ -154,6 +154,7 @@ fn sign(caller: &Caller, snap: &SignSnapshot, agreement_no: String) -> SignDecis
             start_time: now,
             end_time: t.end_of(&now),
             quit: None,
+            app_id: Some(caller.app_id.clone()),
         },
         preorder_no: p.preorder_no.clone(),
         out_request_no: p.out_request_no.clone(),

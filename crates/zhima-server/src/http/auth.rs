@@ -164,12 +164,18 @@ pub(crate) fn decrypt(key: &AesKey, ciphertext: &str) -> Result<String, ApiError
         .map_err(|e| ApiError::gateway(GatewayFault::DecryptionUnknown).log(e.to_string()))
 }
 
-/// The domain's view of the caller.
-pub(crate) fn caller(app: &App, partner_id: String, ctx: &RequestCtx) -> Caller {
+/// The domain's view of the caller; `notify_url` is the request's public parameter (v1).
+pub(crate) fn caller(
+    app: &App,
+    partner_id: String,
+    ctx: &RequestCtx,
+    notify_url: Option<&str>,
+) -> Caller {
     Caller {
         app_id: app.app_id.clone(),
         partner_id,
         now: ctx.now,
         business_now: ctx.business_now,
+        notify_url: notify_url.map(str::to_owned),
     }
 }

@@ -13,7 +13,8 @@
 //! While serving, an expiry sweep runs every second ([`Settings::expiry_sweep_every`]): `Y`
 //! agreements whose end has passed on the sandbox clock move to `P` (PRODUCT §11); and an
 //! audit retention sweep every hour ([`Settings::audit_sweep_every`]) deletes audit entries
-//! older than `[server] audit_retention_days`.
+//! older than `[server] audit_retention_days`; and the notification worker
+//! ([`crate::notify::Worker`], [`Settings::notify`]) delivers the outbox.
 //!
 //! Handlers are thin: read the body (bounded by [`Settings::body_limit`]) → authenticate
 //! (`auth`) → validate and call the domain through storage (`dispatch`) → render. Errors
@@ -154,7 +155,22 @@ impl Server {
         let audit_pruner = shared
             .storage
             .spawn_audit_pruner(settings.audit_retention_days, settings.audit_sweep_every);
+        let notifier = if settings.notify.enabled {
+            let worker = crate::notify::Worker::new(
+                shared.storage.clone(),
+                shared.platform.key.clone(),
+                settings.notify.clone(),
+                shared.metrics.notify.clone(),
+            )
+            .map_err(std::io::Error::other)?;
+            Some(worker.spawn())
+        } else {
+            None
+        };
         let served = connections::serve(listener, self.router(), limits, signal).await;
+        if let Some(n) = notifier {
+            n.abort();
+        }
         sweeper.abort();
         if let Some(pruner) = audit_pruner {
             pruner.abort();

@@ -53,6 +53,8 @@ pub struct Settings {
     pub audit_retention_days: u32,
     /// How often the audit retention sweep runs while serving (first run at start).
     pub audit_sweep_every: Duration,
+    /// The notification delivery worker (PRODUCT §12).
+    pub notify: crate::notify::NotifySettings,
 }
 
 impl Settings {
@@ -63,6 +65,11 @@ impl Settings {
             header_read_timeout: config.server.header_read_timeout,
             max_connections: config.server.max_connections,
             audit_retention_days: config.server.audit_retention_days,
+            notify: crate::notify::NotifySettings {
+                timeout: config.server.notify_timeout,
+                allowed_hosts: config.server.notify_allowed_hosts.clone(),
+                ..Default::default()
+            },
             ..Settings::default()
         }
     }
@@ -80,6 +87,7 @@ impl Default for Settings {
             expiry_sweep_every: DEFAULT_EXPIRY_SWEEP_EVERY,
             audit_retention_days: crate::config::DEFAULT_AUDIT_RETENTION_DAYS,
             audit_sweep_every: DEFAULT_AUDIT_SWEEP_EVERY,
+            notify: crate::notify::NotifySettings::default(),
         }
     }
 }

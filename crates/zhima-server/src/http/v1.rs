@@ -251,7 +251,7 @@ async fn check(
     Ok(Checked {
         api,
         biz_content,
-        caller: auth::caller(&app.app, partner_id, ctx),
+        caller: auth::caller(&app.app, partner_id, ctx, p.get_non_empty("notify_url")),
         return_url: p.get_non_empty("return_url").map(str::to_owned),
     })
 }

@@ -151,7 +151,13 @@ async fn handle(
     } else {
         Input::Json(body)
     };
-    dispatch(shared, api, input, auth::caller(&app.app, partner_id, ctx)).await
+    dispatch(
+        shared,
+        api,
+        input,
+        auth::caller(&app.app, partner_id, ctx, None),
+    )
+    .await
 }
 
 /// Parses the `Authorization` header.

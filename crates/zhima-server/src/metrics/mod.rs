@@ -15,6 +15,9 @@
 //! | `zhima_storage_commit_batch_size_max` | gauge | |
 //! | `zhima_storage_commit_duration_seconds` | histogram (`COMMIT`, fsync / WAL flush included) | |
 //! | `zhima_storage_queue_depth` | gauge (jobs waiting for the group-commit writer) | |
+//! | `zhima_notifications_backlog` | gauge (notifications `PENDING` in the outbox, all processes) | |
+//! | `zhima_notification_deliveries_total` | counter (attempts by this process) | `outcome` (`success`, `retry`, `refused`) |
+//! | `zhima_notifications_failed_total` | counter (notifications this process marked `FAILED`) | |
 
 mod histogram;
 mod storage;
@@ -62,6 +65,32 @@ pub struct Metrics {
     requests: IntCounterVec,
     latency: HistogramVec,
     in_flight: IntGauge,
+    /// The notification worker's metrics (cloned into the worker).
+    pub notify: NotifyMetrics,
+}
+
+/// The notification metrics (PRODUCT §14): handles that share the server's registry.
+#[derive(Clone)]
+pub struct NotifyMetrics {
+    backlog: IntGauge,
+    deliveries: IntCounterVec,
+    failed: prometheus::IntCounter,
+}
+
+impl NotifyMetrics {
+    /// Sets the backlog (notifications `PENDING`).
+    pub fn set_backlog(&self, n: i64) {
+        self.backlog.set(n);
+    }
+
+    /// Counts one attempt by outcome (`success`, `retry` or `refused`), and a notification
+    /// that ended `FAILED`.
+    pub fn attempt(&self, outcome: &'static str, ended_failed: bool) {
+        self.deliveries.with_label_values(&[outcome]).inc();
+        if ended_failed {
+            self.failed.inc();
+        }
+    }
 }
 
 impl Default for Metrics {
@@ -90,10 +119,33 @@ impl Metrics {
         .expect("valid metric");
         let in_flight = IntGauge::new("zhima_requests_in_flight", "HTTP requests being served now")
             .expect("valid metric");
+        let notify = NotifyMetrics {
+            backlog: IntGauge::new(
+                "zhima_notifications_backlog",
+                "Notifications waiting in the outbox (PENDING)",
+            )
+            .expect("valid metric"),
+            deliveries: IntCounterVec::new(
+                Opts::new(
+                    "zhima_notification_deliveries_total",
+                    "Notification delivery attempts by outcome",
+                ),
+                &["outcome"],
+            )
+            .expect("valid metric"),
+            failed: prometheus::IntCounter::new(
+                "zhima_notifications_failed_total",
+                "Notifications that ended FAILED",
+            )
+            .expect("valid metric"),
+        };
         for c in [
             Box::new(requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(latency.clone()),
             Box::new(in_flight.clone()),
+            Box::new(notify.backlog.clone()),
+            Box::new(notify.deliveries.clone()),
+            Box::new(notify.failed.clone()),
         ] {
             registry.register(c).expect("names are unique");
         }
@@ -102,6 +154,7 @@ impl Metrics {
             requests,
             latency,
             in_flight,
+            notify,
         }
     }
 

@@ -16,6 +16,8 @@ use crate::domain::unsign::{self, UnsignCmd, UnsignDecision, UnsignReceipt};
 use crate::error::{Error, Result};
 
 use super::engine::WriteTx;
+use super::outbox;
+use crate::domain::notify;
 
 /// `preorder.create`: a `WAIT_SIGN` preorder, or the stored one again.
 pub fn create_preorder(
@@ -72,6 +74,13 @@ pub fn sign_preorder(tx: &mut dyn WriteTx, cmd: &SignCmd, caller: &Caller) -> Re
         SignDecision::Reject(r) => Err(r.into()),
         SignDecision::Sign(s) => {
             tx.record_signing(&s)?;
+            outbox::emit(
+                tx,
+                notify::signed(&s),
+                Some(&caller.app_id),
+                caller.notify_url.as_deref(),
+                &caller.business_now,
+            )?;
             Ok(SignReceipt {
                 replayed: false,
                 signed: *s,
@@ -141,6 +150,15 @@ pub fn unsign(tx: &mut dyn WriteTx, cmd: &UnsignCmd, caller: &Caller) -> Result<
         UnsignDecision::Quit(r, quit) => {
             if !tx.record_quit(&r.agreement_no, &quit)? {
                 return Err(Error::internal("a locked Y agreement changed status"));
+            }
+            if let Some(a) = &agreement {
+                outbox::emit(
+                    tx,
+                    notify::quit(a, &quit),
+                    Some(&caller.app_id),
+                    caller.notify_url.as_deref(),
+                    &caller.business_now,
+                )?;
             }
             Ok(r)
         }

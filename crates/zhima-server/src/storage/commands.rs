@@ -12,6 +12,8 @@ use crate::domain::state_sync::{
 use crate::error::Result;
 
 use super::engine::WriteTx;
+use super::outbox;
+use crate::domain::notify;
 
 /// `cumulation.sync`: rules 2–6, then the event and its totals delta.
 pub(crate) fn sync_cumulation(
@@ -77,6 +79,13 @@ pub(crate) fn apply_settlement(
         SettleDecision::Reject(r) => Err(r.into()),
         SettleDecision::Settle(s) => {
             tx.record_settlement(&s)?;
+            outbox::emit(
+                tx,
+                notify::settled(&s),
+                Some(&caller.app_id),
+                caller.notify_url.as_deref(),
+                &caller.business_now,
+            )?;
             Ok(SettleReceipt::of(&s, false))
         }
     }

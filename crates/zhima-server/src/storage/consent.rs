@@ -69,8 +69,11 @@ impl Storage {
         now: Time,
         business_now: Time,
     ) -> Result<std::result::Result<Confirmed, ConsentRefusal>> {
-        self.write(move |tx| confirm(tx, &token_hash, &now, &business_now))
-            .await
+        let out = self
+            .write(move |tx| confirm(tx, &token_hash, &now, &business_now))
+            .await;
+        self.wake_outbox();
+        out
     }
 
     /// Declines (暂不签约) the consent whose token hashes to `token_hash` at real time `now`:
@@ -127,6 +130,7 @@ fn confirm(
         partner_id: c.partner_id.clone(),
         now: *now,
         business_now: *business_now,
+        notify_url: None,
     };
     let agreement_no = sign(tx, &cmd, &caller)?;
     Ok(Ok(Confirmed {

@@ -68,7 +68,7 @@ pub trait Engine: Send + Sync {
 /// The rows a command loads and the effects it writes, inside one write transaction. Each
 /// `load_*` returns what the domain's `decide` needs; each write stores exactly a decision.
 /// Idempotency keys are unique in the database, so a lost race can never write twice.
-pub trait WriteTx: super::agreement_tx::AgreementTx {
+pub trait WriteTx: super::agreement_tx::AgreementTx + super::outbox::OutboxTx {
     /// The [`CumulationSnapshot`] of `cmd`. When an event with the same (`partner_id`,
     /// `out_biz_no`) exists only `existing` is needed. Locks the agreement's totals where the
     /// engine is shared by several processes.

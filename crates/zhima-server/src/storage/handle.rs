@@ -56,6 +56,9 @@ pub struct Storage {
     cached_offset_ms: AtomicI64,
     /// One sweep at a time in this process, so an advance's own sweep reports what it expired.
     sweep: tokio::sync::Mutex<()>,
+    /// Wakes this process's notification worker after a write that may have made a
+    /// notification due (a lifecycle change, a clock advance, a redeliver).
+    outbox_signal: tokio::sync::Notify,
 }
 
 /// What [`Storage::advance_clock`] did.
@@ -75,6 +78,7 @@ impl Storage {
             machines: MachineCache::default(),
             cached_offset_ms: AtomicI64::new(0),
             sweep: tokio::sync::Mutex::new(()),
+            outbox_signal: tokio::sync::Notify::new(),
         };
         storage.clock().await?;
         let services = storage.state_services().await?;
@@ -100,6 +104,16 @@ impl Storage {
             .await
             .map_err(|e| Error::internal(format!("connecting to the database failed: {e}")))??;
         Storage::start(engine).await
+    }
+
+    /// Tells the notification worker to look for due rows now.
+    pub fn wake_outbox(&self) {
+        self.outbox_signal.notify_one();
+    }
+
+    /// Resolves at the next [`Storage::wake_outbox`] (one stored wake-up if none is waiting).
+    pub async fn outbox_woken(&self) {
+        self.outbox_signal.notified().await
     }
 
     /// Runs `f` as a write job and returns its value once committed.
@@ -229,8 +243,11 @@ impl Storage {
     /// `settle.apply`: record the settlement and set the agreement to `N`, exactly once per
     /// (`partner_id`, `out_request_no`).
     pub async fn apply_settlement(&self, cmd: SettleCmd, caller: Caller) -> Result<SettleReceipt> {
-        self.write(move |tx| commands::apply_settlement(tx, &cmd, &caller))
-            .await
+        let out = self
+            .write(move |tx| commands::apply_settlement(tx, &cmd, &caller))
+            .await;
+        self.wake_outbox();
+        out
     }
 
     /// `settle.refund`: a refund within the settlement's remaining `pay_amount`, exactly once
@@ -240,15 +257,21 @@ impl Storage {
         cmd: RefundCmd,
         caller: Caller,
     ) -> Result<SettlementRefund> {
-        self.write(move |tx| money::refund_settlement(tx, &cmd, &caller))
-            .await
+        let out = self
+            .write(move |tx| money::refund_settlement(tx, &cmd, &caller))
+            .await;
+        self.wake_outbox();
+        out
     }
 
     /// `settle.unfreeze`: a release within the agreement's remaining frozen amount, exactly
     /// once per (`partner_id`, `out_request_no`).
     pub async fn unfreeze(&self, cmd: UnfreezeCmd, caller: Caller) -> Result<Unfreeze> {
-        self.write(move |tx| money::unfreeze(tx, &cmd, &caller))
-            .await
+        let out = self
+            .write(move |tx| money::unfreeze(tx, &cmd, &caller))
+            .await;
+        self.wake_outbox();
+        out
     }
 
     /// `zhima.merchant.zmgo.cumulate.sync`: one event in the ledger `cumulation.sync` writes,
@@ -353,8 +376,11 @@ impl Storage {
 
     /// `agreement.sign`: the preorder's agreement, signed now or before (one per preorder).
     pub async fn sign_preorder(&self, cmd: SignCmd, caller: Caller) -> Result<SignReceipt> {
-        self.write(move |tx| agreement_lifecycle::sign_preorder(tx, &cmd, &caller))
-            .await
+        let out = self
+            .write(move |tx| agreement_lifecycle::sign_preorder(tx, &cmd, &caller))
+            .await;
+        self.wake_outbox();
+        out
     }
 
     /// `template.create`: a template owned by the caller's partner, or the stored one again.
@@ -408,8 +434,11 @@ impl Storage {
 
     /// `agreement.unsign`: `Y` → `P` with a new `withhold_plan_no` (again: the same answer).
     pub async fn unsign_agreement(&self, cmd: UnsignCmd, caller: Caller) -> Result<UnsignReceipt> {
-        self.write(move |tx| agreement_lifecycle::unsign(tx, &cmd, &caller))
-            .await
+        let out = self
+            .write(move |tx| agreement_lifecycle::unsign(tx, &cmd, &caller))
+            .await;
+        self.wake_outbox();
+        out
     }
 
     /// The agreement with its signing details.
@@ -461,6 +490,8 @@ impl Storage {
         self.cached_offset_ms
             .fetch_max(offset_ms, Ordering::Relaxed);
         let reading = self.clock().await?;
+        // Retries that the new business time made due go out now, not at the next poll.
+        self.wake_outbox();
         let expired = self.expire_due_locked(reading.business_time).await?;
         Ok(Ok(ClockAdvanced { reading, expired }))
     }
@@ -492,6 +523,9 @@ impl Storage {
                     withhold_plan_no = %e.quit.withhold_plan_no,
                     "agreement expired (Y -> P)"
                 );
+            }
+            if !batch.is_empty() {
+                self.wake_outbox();
             }
             all.extend(batch);
             if !full {

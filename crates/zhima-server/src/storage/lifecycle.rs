@@ -9,6 +9,8 @@ use crate::domain::expiry::{self, Expiry, SWEEP_BATCH};
 use crate::error::Result;
 
 use super::engine::WriteTx;
+use super::outbox;
+use crate::domain::notify;
 
 /// Adds `advance` to the stored offset; the new offset, or `None` when it would pass
 /// [`MAX_OFFSET_MS`].
@@ -27,6 +29,10 @@ pub(crate) fn expire_batch(tx: &mut dyn WriteTx, now: &Time) -> Result<(Vec<Expi
     let mut written = Vec::with_capacity(decided.len());
     for e in decided {
         if tx.record_quit(&e.agreement_no, &e.quit)? {
+            // Nobody asked for this change: the agreement's own app hears of it.
+            if let Some(a) = due.iter().find(|a| a.agreement_no == e.agreement_no) {
+                outbox::emit(tx, notify::quit(a, &e.quit), a.app_id.as_deref(), None, now)?;
+            }
             written.push(e);
         }
     }

@@ -17,6 +17,7 @@
 //! | `queries.rs` | the read side (`cumulate.query`, `agreement.query`, ledger, invariants) |
 //! | `sqlite/` | the SQLite engine (WAL, fsync, group commit) |
 //! | `postgres/` | the PostgreSQL engine (several processes, one database, group commit) |
+//! | `outbox.rs` | notifications to merchants: the outbox part of the contract ([`OutboxTx`]), `emit` inside the lifecycle's write jobs, claims and attempts for the delivery worker |
 //! | `nonce.rs` | the in-memory v3 nonce cache of a single-process engine |
 //!
 //! ## The engine contract
@@ -70,6 +71,7 @@ mod handle;
 mod lifecycle;
 mod money;
 pub(crate) mod nonce;
+pub mod outbox;
 pub mod postgres;
 mod queries;
 pub mod reads;
@@ -84,6 +86,7 @@ pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
 pub use self::handle::{ClockAdvanced, Storage};
+pub use self::outbox::{OutboxReadTx, OutboxTx};
 pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};
 pub use self::sqlite::{SqliteEngine, SqliteOptions};

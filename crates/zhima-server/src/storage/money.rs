@@ -11,6 +11,8 @@ use crate::domain::settle_unfreeze::{self, Unfreeze, UnfreezeCmd, UnfreezeDecisi
 use crate::error::Result;
 
 use super::engine::WriteTx;
+use super::outbox;
+use crate::domain::notify;
 
 /// `settle.refund`: record a refund within the settlement's remaining `pay_amount`.
 pub(crate) fn refund_settlement(
@@ -25,6 +27,13 @@ pub(crate) fn refund_settlement(
         RefundDecision::Reject(r) => Err(r.into()),
         RefundDecision::Refund(r) => {
             tx.record_refund(&r)?;
+            outbox::emit(
+                tx,
+                notify::refunded(&r),
+                Some(&caller.app_id),
+                caller.notify_url.as_deref(),
+                &caller.business_now,
+            )?;
             Ok(*r)
         }
     }
@@ -59,6 +68,13 @@ pub(crate) fn unfreeze(
         UnfreezeDecision::Reject(r) => Err(r.into()),
         UnfreezeDecision::Unfreeze(u) => {
             tx.record_unfreeze(&u)?;
+            outbox::emit(
+                tx,
+                notify::unfrozen(&u),
+                Some(&caller.app_id),
+                caller.notify_url.as_deref(),
+                &caller.business_now,
+            )?;
             Ok(*u)
         }
     }

@@ -15,7 +15,9 @@ use crate::error::Result;
 use zhima_proto::money::Fen;
 
 /// Row reads, each answering from the transaction's snapshot.
-pub trait ReadTx: super::agreement_tx::AgreementReadTx + super::admin_reads::AdminReadTx {
+pub trait ReadTx:
+    super::agreement_tx::AgreementReadTx + super::admin_reads::AdminReadTx + super::outbox::OutboxReadTx
+{
     /// One app.
     fn app(&mut self, app_id: &str) -> Result<Option<App>>;
     /// Every app, by `app_id`.

@@ -70,6 +70,7 @@ pub fn caller_for(app_id: &str, partner_id: &str) -> Caller {
         partner_id: partner_id.into(),
         now: now(),
         business_now: now(),
+        notify_url: None,
     }
 }
 
@@ -84,6 +85,7 @@ fn agreement(no: &str, template: &str, partner: &str, status: AgreementStatus) -
         start_time: t("2024-01-01 00:00:00"),
         end_time: t("2030-12-31 23:59:59"),
         quit: None,
+        app_id: None,
     }
 }
 
@@ -140,6 +142,7 @@ pub fn records() -> Records {
         encrypt_key: None,
         sign_types: vec![SignType::Rsa2, SignType::Rsa],
         enabled: true,
+        notify_url: None,
     };
     let template = |no: &str, mode| Template {
         template_no: no.into(),

@@ -6,6 +6,7 @@
 mod clock;
 mod resources;
 mod table;
+mod notifications;
 mod view_link;
 
 use std::path::{Path, PathBuf};
@@ -85,6 +86,9 @@ enum AdminCommand {
     Instances(resources::InstancesCommand),
     /// The audit log, filtered by app, API, outcome and time.
     Audit(resources::AuditArgs),
+    /// Notifications to merchants: list the outbox, redeliver one.
+    #[command(subcommand)]
+    Notifications(notifications::NotificationsCommand),
 }
 
 /// Runs the command.
@@ -108,6 +112,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
             AdminCommand::Events(args) => resources::events(&client, args).await,
             AdminCommand::Instances(cmd) => resources::instances(&client, cmd).await,
             AdminCommand::Audit(args) => resources::audit(&client, args).await,
+            AdminCommand::Notifications(cmd) => notifications::run(&client, cmd).await,
         }
     })
 }

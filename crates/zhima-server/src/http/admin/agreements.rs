@@ -51,6 +51,9 @@ struct PutBody {
     status: Option<String>,
     start_time: String,
     end_time: String,
+    /// The app whose `notify_url` gets this agreement's notifications.
+    #[serde(default)]
+    app_id: Option<String>,
 }
 
 fn status(s: &str) -> Result<AgreementStatus, AdminError> {
@@ -132,6 +135,7 @@ pub(super) async fn put(
         start_time: required("start_time", Some(&b.start_time))?,
         end_time: required("end_time", Some(&b.end_time))?,
         quit: None,
+        app_id: b.app_id.filter(|s| !s.is_empty()),
     };
     let a = edited(shared.storage.admin_put_agreement(agreement).await?)?;
     tracing::info!(agreement_no = %a.agreement_no, "admin: agreement upserted");

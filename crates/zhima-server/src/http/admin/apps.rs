@@ -29,6 +29,8 @@ struct CreateBody {
     enabled: Option<bool>,
     #[serde(default)]
     encrypt_key: Option<String>,
+    #[serde(default)]
+    notify_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +93,7 @@ pub(super) async fn create(
         app_cert_sn: None,
         encrypt_key: b.encrypt_key.filter(|k| !k.is_empty()),
         enabled: b.enabled.unwrap_or(true),
+        notify_url: b.notify_url.filter(|u| !u.is_empty()),
     };
     let app = edited(shared.storage.admin_create_app(app).await?)?;
     tracing::info!(app_id = %app.app_id, "admin: app created");

@@ -32,6 +32,7 @@
 //! `cursor` for the next page (`limit` 1–500, default 50). Edits go through the same rules
 //! and upsert as the configuration file (`domain::records`); a refused edit is a 400 whose
 //! message starts with the field's name, and writes nothing.
+//! | `notifications.rs` | `GET /admin/api/v1/notifications`, `POST /admin/api/v1/notifications/{notify_id}/redeliver` |
 
 mod agreements;
 mod apps;
@@ -44,6 +45,7 @@ mod records;
 mod render;
 mod templates;
 mod tokens;
+mod notifications;
 mod view_links;
 
 use std::sync::Arc;
@@ -138,6 +140,11 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router<Arc<Shared>> {
         .route(&format!("{PREFIX}/instances"), get(instances::list))
         .route(&format!("{PREFIX}/instances/{{id}}"), get(instances::show))
         .route(&format!("{PREFIX}/audit"), get(audit::list))
+        .route(&format!("{PREFIX}/notifications"), get(notifications::list))
+        .route(
+            &format!("{PREFIX}/notifications/{{notify_id}}/redeliver"),
+            post(notifications::redeliver),
+        )
         .route_layer(middleware::from_fn_with_state(shared, require_token))
 }
 

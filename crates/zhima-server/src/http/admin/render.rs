@@ -41,6 +41,7 @@ pub(super) fn app(a: &AppView) -> Value {
         "encrypt_key_set": a.encrypt_key_set,
         "sign_types": a.sign_types.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
         "enabled": a.enabled,
+        "notify_url": a.notify_url,
     })
 }
 
@@ -76,6 +77,7 @@ pub(super) fn agreement(a: &Agreement) -> Value {
         "user_id": a.user_id,
         "open_id": a.open_id,
         "partner_id": a.partner_id,
+        "app_id": a.app_id,
         "status": a.status.as_str(),
         "start_time": time(&a.start_time),
         "end_time": time(&a.end_time),

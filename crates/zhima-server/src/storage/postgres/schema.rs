@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0002_clock_admin.sql"),
     include_str!("../../../migrations/postgres/0003_lifecycle.sql"),
     include_str!("../../../migrations/postgres/0004_lifecycle_money.sql"),
+    include_str!("../../../migrations/postgres/0005_notifications.sql"),
 ];
 
 /// The schema version this build writes.

@@ -198,6 +198,7 @@ mod agreements;
 mod consent;
 mod lifecycle;
 mod money;
+mod outbox;
 mod read;
 mod rows;
 
@@ -323,13 +324,13 @@ impl PgTx<'_> {
             )));
         }
         self.exec(
-            "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms, app_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
              ON CONFLICT (agreement_no) DO UPDATE SET template_no = excluded.template_no, user_id = excluded.user_id,
                open_id = excluded.open_id, partner_id = excluded.partner_id,
                status = CASE WHEN agreements.settled OR agreements.withhold_plan_no IS NOT NULL
                  THEN agreements.status ELSE excluded.status END,
-               start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms",
+               start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms, app_id = excluded.app_id",
             &[
                 &a.agreement_no,
                 &a.template_no,
@@ -339,6 +340,7 @@ impl PgTx<'_> {
                 &a.status.as_str(),
                 &ms(&a.start_time),
                 &ms(&a.end_time),
+                &a.app_id,
             ],
         )?;
         Ok(())
@@ -595,12 +597,13 @@ impl WriteTx for PgTx<'_> {
         for a in &r.apps {
             let sign_types: Vec<&str> = a.sign_types.iter().map(|s| s.as_str()).collect();
             self.exec(
-                "INSERT INTO apps (app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
+                "INSERT INTO apps (app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled, notify_url)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                  ON CONFLICT (app_id) DO UPDATE SET partner_id = excluded.partner_id,
                    public_key_pem = excluded.public_key_pem, app_cert_sn = excluded.app_cert_sn,
-                   encrypt_key = excluded.encrypt_key, sign_types = excluded.sign_types, enabled = excluded.enabled",
-                &[&a.app_id, &a.partner_id, &a.public_key_pem, &a.app_cert_sn, &a.encrypt_key, &sign_types.join(","), &a.enabled],
+                   encrypt_key = excluded.encrypt_key, sign_types = excluded.sign_types, enabled = excluded.enabled,
+                   notify_url = excluded.notify_url",
+                &[&a.app_id, &a.partner_id, &a.public_key_pem, &a.app_cert_sn, &a.encrypt_key, &sign_types.join(","), &a.enabled, &a.notify_url],
             )?;
         }
         for t in &r.app_auth_tokens {

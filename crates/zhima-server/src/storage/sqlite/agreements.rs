@@ -68,15 +68,15 @@ pub(crate) fn signed_columns() -> String {
 
 pub(crate) fn signed_row(r: &Row<'_>) -> rusqlite::Result<SignedAgreement> {
     let agreement = agreement_row(r)?;
-    let sign_ms: Option<i64> = r.get(13)?;
+    let sign_ms: Option<i64> = r.get(14)?;
     Ok(SignedAgreement {
         sign_time: match sign_ms {
             Some(ms) => time(ms)?,
             None => agreement.start_time,
         },
-        preorder_no: r.get::<_, Option<String>>(11)?.unwrap_or_default(),
-        out_request_no: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
-        freeze_amount: Fen(r.get(14)?),
+        preorder_no: r.get::<_, Option<String>>(12)?.unwrap_or_default(),
+        out_request_no: r.get::<_, Option<String>>(13)?.unwrap_or_default(),
+        freeze_amount: Fen(r.get(15)?),
         agreement,
     })
 }
@@ -247,8 +247,8 @@ impl AgreementTx for SqliteTx<'_> {
         self.0
             .prepare_cached(
                 "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status,
-                   start_time_ms, end_time_ms, preorder_no, sign_time_ms, freeze_amount)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                   start_time_ms, end_time_ms, preorder_no, sign_time_ms, freeze_amount, app_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 a.agreement_no,
@@ -262,6 +262,7 @@ impl AgreementTx for SqliteTx<'_> {
                 s.preorder_no,
                 ms(&s.sign_time),
                 s.freeze_amount.0,
+                a.app_id,
             ])?;
         self.0
             .prepare_cached(

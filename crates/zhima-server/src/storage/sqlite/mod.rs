@@ -22,6 +22,7 @@ mod cumulation;
 mod group_commit;
 mod lifecycle;
 mod money;
+mod outbox;
 mod read_pool;
 mod records;
 mod schema;

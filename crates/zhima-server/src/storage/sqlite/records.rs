@@ -59,18 +59,19 @@ pub(crate) fn apply_records(conn: &Connection, r: &Records) -> Result<()> {
 fn upsert_app(conn: &Connection, a: &App) -> Result<()> {
     let sign_types: Vec<&str> = a.sign_types.iter().map(|s| s.as_str()).collect();
     conn.prepare_cached(
-        "INSERT INTO apps (app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        "INSERT INTO apps (app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled, notify_url)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (app_id) DO UPDATE SET partner_id = excluded.partner_id,
            public_key_pem = excluded.public_key_pem, app_cert_sn = excluded.app_cert_sn,
-           encrypt_key = excluded.encrypt_key, sign_types = excluded.sign_types, enabled = excluded.enabled",
+           encrypt_key = excluded.encrypt_key, sign_types = excluded.sign_types, enabled = excluded.enabled,
+           notify_url = excluded.notify_url",
     )?
-    .execute(params![a.app_id, a.partner_id, a.public_key_pem, a.app_cert_sn, a.encrypt_key, sign_types.join(","), a.enabled])?;
+    .execute(params![a.app_id, a.partner_id, a.public_key_pem, a.app_cert_sn, a.encrypt_key, sign_types.join(","), a.enabled, a.notify_url])?;
     Ok(())
 }
 
 const APP_COLUMNS: &str =
-    "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled";
+    "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled, notify_url";
 
 fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
     let sign_types: String = r.get(5)?;
@@ -86,6 +87,7 @@ fn app_row(r: &Row<'_>) -> rusqlite::Result<App> {
             .map(parse::<SignType>)
             .collect::<rusqlite::Result<_>>()?,
         enabled: r.get(6)?,
+        notify_url: r.get(7)?,
     })
 }
 
@@ -193,13 +195,13 @@ pub(crate) fn templates(conn: &Connection) -> Result<Vec<Template>> {
 /// Upserts an agreement; run-time state wins over the file: one that `settle.apply` moved to
 /// `N`, or that expiry or unsign moved to `P` (it has a `withhold_plan_no`), keeps its status.
 fn upsert_agreement(conn: &Connection, a: &Agreement) -> Result<()> {
-    let sql = "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    let sql = "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms, app_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
          ON CONFLICT (agreement_no) DO UPDATE SET template_no = excluded.template_no, user_id = excluded.user_id,
            open_id = excluded.open_id, partner_id = excluded.partner_id,
            status = CASE WHEN agreements.settled = 1 OR agreements.withhold_plan_no IS NOT NULL
              THEN agreements.status ELSE excluded.status END,
-           start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms";
+           start_time_ms = excluded.start_time_ms, end_time_ms = excluded.end_time_ms, app_id = excluded.app_id";
     conn.prepare_cached(sql)?
         .execute(params![
             a.agreement_no,
@@ -209,7 +211,8 @@ fn upsert_agreement(conn: &Connection, a: &Agreement) -> Result<()> {
             a.partner_id,
             a.status.as_str(),
             ms(&a.start_time),
-            ms(&a.end_time)
+            ms(&a.end_time),
+            a.app_id
         ])
         .map_err(|e| match e {
             rusqlite::Error::SqliteFailure(f, _)
@@ -227,7 +230,7 @@ fn upsert_agreement(conn: &Connection, a: &Agreement) -> Result<()> {
 
 pub(crate) const AGREEMENT_COLUMNS: &str =
     "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms,
-     withhold_plan_no, quit_type, quit_time_ms";
+     withhold_plan_no, quit_type, quit_time_ms, app_id";
 
 pub(crate) fn agreement_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
     let status: String = r.get(5)?;
@@ -248,6 +251,7 @@ pub(crate) fn agreement_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
             }),
             _ => None,
         },
+        app_id: r.get(11)?,
     })
 }
 

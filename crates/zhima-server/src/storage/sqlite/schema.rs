@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_clock_admin.sql"),
     include_str!("../../../migrations/sqlite/0003_lifecycle.sql"),
     include_str!("../../../migrations/sqlite/0004_lifecycle_money.sql"),
+    include_str!("../../../migrations/sqlite/0005_notifications.sql"),
 ];
 
 /// The schema version this build writes.

@@ -71,15 +71,15 @@ pub(super) fn signed_columns() -> String {
 
 pub(super) fn signed_row(r: &Row) -> Result<SignedAgreement> {
     let agreement = agreement_row(r)?;
-    let sign_ms: Option<i64> = get(r, 13)?;
+    let sign_ms: Option<i64> = get(r, 14)?;
     Ok(SignedAgreement {
         sign_time: match sign_ms {
             Some(ms) => time(ms)?,
             None => agreement.start_time,
         },
-        preorder_no: get::<Option<String>>(r, 11)?.unwrap_or_default(),
-        out_request_no: get::<Option<String>>(r, 12)?.unwrap_or_default(),
-        freeze_amount: Fen(get(r, 14)?),
+        preorder_no: get::<Option<String>>(r, 12)?.unwrap_or_default(),
+        out_request_no: get::<Option<String>>(r, 13)?.unwrap_or_default(),
+        freeze_amount: Fen(get(r, 15)?),
         agreement,
     })
 }
@@ -240,8 +240,8 @@ impl AgreementTx for PgTx<'_> {
         let a = &s.agreement;
         self.exec(
             "INSERT INTO agreements (agreement_no, template_no, user_id, open_id, partner_id, status,
-               start_time_ms, end_time_ms, preorder_no, sign_time_ms, freeze_amount)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+               start_time_ms, end_time_ms, preorder_no, sign_time_ms, freeze_amount, app_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             &[
                 &a.agreement_no,
                 &a.template_no,
@@ -254,6 +254,7 @@ impl AgreementTx for PgTx<'_> {
                 &s.preorder_no,
                 &ms(&s.sign_time),
                 &s.freeze_amount.0,
+                &a.app_id,
             ],
         )?;
         self.exec(

@@ -71,7 +71,7 @@ pub(super) fn event_row(r: &Row) -> Result<LedgerEvent> {
 }
 
 pub(super) const APP_COLUMNS: &str =
-    "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled";
+    "app_id, partner_id, public_key_pem, app_cert_sn, encrypt_key, sign_types, enabled, notify_url";
 
 pub(super) fn app_row(r: &Row) -> Result<App> {
     let sign_types: String = get(r, 5)?;
@@ -87,6 +87,7 @@ pub(super) fn app_row(r: &Row) -> Result<App> {
             .map(parse::<SignType>)
             .collect::<Result<_>>()?,
         enabled: get(r, 6)?,
+        notify_url: get(r, 7)?,
     })
 }
 
@@ -119,7 +120,7 @@ pub(super) fn mode_str(m: TemplateMode) -> &'static str {
 
 pub(super) const AGREEMENT_COLUMNS: &str =
     "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms,
-     withhold_plan_no, quit_type, quit_time_ms";
+     withhold_plan_no, quit_type, quit_time_ms, app_id";
 
 pub(super) fn agreement_row(r: &Row) -> Result<Agreement> {
     let status: String = get(r, 5)?;
@@ -140,6 +141,7 @@ pub(super) fn agreement_row(r: &Row) -> Result<Agreement> {
             }),
             _ => None,
         },
+        app_id: get(r, 11)?,
     })
 }
 
