@@ -42,6 +42,9 @@ pub(super) struct ServerSection {
     pub(super) clock_skew_secs: Option<u32>,
     pub(super) header_read_timeout_secs: Option<std::num::NonZeroU32>,
     pub(super) max_connections: Option<std::num::NonZeroU32>,
+    pub(super) max_in_flight: Option<std::num::NonZeroU32>,
+    pub(super) app_rate_limit_per_sec: Option<u32>,
+    pub(super) app_rate_limit_burst: Option<std::num::NonZeroU32>,
     pub(super) admin_token_file: Option<Spanned<String>>,
     pub(super) audit_retention_days: Option<u32>,
 }
