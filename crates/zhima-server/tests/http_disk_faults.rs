@@ -66,8 +66,15 @@ async fn a_full_disk_gets_signed_errors_commits_nothing_and_recovers() {
         assert_eq!(node["biz_result"], "failed", "{node}");
     }
     for no in &cumulations {
-        let call = V1::new(CUMULATION_SYNC, &cumulation_body(AGREEMENT_NO, PARTNER_ID, no));
-        assert_codes(&call.send(&server).await.node(&call), "40004", "SYSTEM_ERROR");
+        let call = V1::new(
+            CUMULATION_SYNC,
+            &cumulation_body(AGREEMENT_NO, PARTNER_ID, no),
+        );
+        assert_codes(
+            &call.send(&server).await.node(&call),
+            "40004",
+            "SYSTEM_ERROR",
+        );
         let reply = V3::post(
             V3_SYNC,
             &cumulation_body(AGREEMENT_NO, PARTNER_ID, &format!("{no}v3")),
@@ -75,7 +82,10 @@ async fn a_full_disk_gets_signed_errors_commits_nothing_and_recovers() {
         .send(&server)
         .await;
         let message = reply.assert_error(500, "SYSTEM_ERROR");
-        assert!(!message.contains("disk") && !message.contains("sqlite"), "{message}");
+        assert!(
+            !message.contains("disk") && !message.contains("sqlite"),
+            "{message}"
+        );
     }
     // Reads are still answered.
     let query = V1::new(
@@ -100,7 +110,10 @@ async fn a_full_disk_gets_signed_errors_commits_nothing_and_recovers() {
         assert_eq!(call.send(&server).await.node(&call)["code"], "10000");
     }
     for no in &cumulations {
-        let call = V1::new(CUMULATION_SYNC, &cumulation_body(AGREEMENT_NO, PARTNER_ID, no));
+        let call = V1::new(
+            CUMULATION_SYNC,
+            &cumulation_body(AGREEMENT_NO, PARTNER_ID, no),
+        );
         assert_eq!(call.send(&server).await.node(&call)["code"], "10000");
         let reply = V3::post(
             V3_SYNC,

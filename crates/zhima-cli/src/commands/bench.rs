@@ -201,8 +201,7 @@ pub fn run(args: Args) -> Result<(), Failure> {
         )?;
         let mut requests = requests;
         let open_loop = requests.split_off(args.warmup + args.requests);
-        let mut report =
-            runtime.block_on(load(&server, scenario, requests, &args, &ceiling))?;
+        let mut report = runtime.block_on(load(&server, scenario, requests, &args, &ceiling))?;
         if let Some(factor) = args.overload {
             let rate = report.per_sec * factor;
             report.overload = Some(runtime.block_on(overload(&server, open_loop, factor, rate))?);
@@ -491,7 +490,10 @@ async fn overload(
     let mut accepted = Vec::new();
     let (mut refused, mut failures) = (0, 0);
     for t in tasks {
-        match t.await.map_err(|e| Failure::Other(format!("worker: {e}")))? {
+        match t
+            .await
+            .map_err(|e| Failure::Other(format!("worker: {e}")))?
+        {
             (Got::Accepted, latency) => accepted.push(latency),
             (Got::Refused, _) => refused += 1,
             (Got::Failed, _) => failures += 1,

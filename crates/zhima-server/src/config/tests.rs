@@ -231,12 +231,19 @@ fn admission_limits_are_read_with_their_defaults() {
     assert_eq!(config.server.app_rate_limit, None, "off by default");
     let text = DEMO_CONFIG
         .replace("max_in_flight = 64", "max_in_flight = 9")
-        .replace("# app_rate_limit_per_sec = 100", "app_rate_limit_per_sec = 5");
+        .replace(
+            "# app_rate_limit_per_sec = 100",
+            "app_rate_limit_per_sec = 5",
+        );
     std::fs::write(&path, text).unwrap();
     let config = Config::load(&path).unwrap();
     assert_eq!(config.server.max_in_flight, 9);
     let limit = config.server.app_rate_limit.unwrap();
-    assert_eq!((limit.per_sec, limit.burst), (5, 5), "burst defaults to a second's worth");
+    assert_eq!(
+        (limit.per_sec, limit.burst),
+        (5, 5),
+        "burst defaults to a second's worth"
+    );
     let settings = crate::http::Settings::from_config(&config);
     assert_eq!(settings.max_in_flight, 9);
     assert_eq!(settings.app_rate_limit, Some(limit));
