@@ -238,6 +238,8 @@ catalog_enum! {
         IsvInsufficientIsvPermissions = "isv.insufficient-isv-permissions" => sub(G40006, "ISV权限不足，建议在开发者中心检查对应功能是否已经添加"),
         IsvInsufficientUserPermissions = "isv.insufficient-user-permissions" => sub(G40006, "用户权限不足"),
         IsvAppApiPunished = "isv.app-api-punished" => sub(G40006, "该接口已被处罚，不可调用"),
+        // Not in the public table: our rate-limit refusal, named after the v3 `app-call-limited`.
+        IsvAppCallLimited = "isv.app-call-limited" => sub(G40006, "应用调用频率超限，请稍后重试"),
     }
 }
 

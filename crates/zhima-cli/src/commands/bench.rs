@@ -65,6 +65,11 @@ pub struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// After each closed loop, offer FACTOR × its throughput in an open loop (--requests more
+    /// requests, each sent on schedule whatever happened to the others) and report how many
+    /// were accepted or refused with the overload answer, and the accepted ones' latency.
+    #[arg(long, value_name = "FACTOR")]
+    overload: Option<f64>,
 }
 
 /// What one scenario sends.
@@ -116,6 +121,25 @@ struct ScenarioReport {
     cpu_per_signature: Option<f64>,
     /// `per_sec` ÷ the signing ceiling on all cores.
     of_ceiling: f64,
+    /// The open-loop phase (`--overload`).
+    overload: Option<OverloadReport>,
+}
+
+/// An open loop past the sustainable rate.
+#[derive(Serialize)]
+struct OverloadReport {
+    factor: f64,
+    offered_per_sec: f64,
+    requests: usize,
+    accepted: usize,
+    /// Signed overload answers (v1 `20000`, v3 503).
+    refused: usize,
+    /// Anything else: transport errors, other refusals.
+    failures: usize,
+    accepted_per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    max_ms: f64,
 }
 
 #[derive(Serialize)]
@@ -168,14 +192,20 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     let mut reports = Vec::new();
     for (i, &scenario) in scenarios.iter().enumerate() {
-        let total = args.warmup + args.requests;
+        let total = args.warmup + args.requests * if args.overload.is_some() { 2 } else { 1 };
         let requests = presign(
             &key,
             scenario,
             total,
             &format!("B{i}{}", std::process::id()),
         )?;
-        let report = runtime.block_on(load(&server, scenario, requests, &args, &ceiling))?;
+        let mut requests = requests;
+        let open_loop = requests.split_off(args.warmup + args.requests);
+        let mut report = runtime.block_on(load(&server, scenario, requests, &args, &ceiling))?;
+        if let Some(factor) = args.overload {
+            let rate = report.per_sec * factor;
+            report.overload = Some(runtime.block_on(overload(&server, open_loop, factor, rate))?);
+        }
         reports.push(report);
     }
     let report = Report {
@@ -399,6 +429,94 @@ async fn load(
         server_cpu_us,
         cpu_per_signature: server_cpu_us.map(|c| c / ceiling.sign_cpu_us),
         of_ceiling: per_sec / ceiling.signatures_per_sec,
+        overload: None,
+    })
+}
+
+/// What one request got in the open loop.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Got {
+    Accepted,
+    Refused,
+    Failed,
+}
+
+/// Open loop at `rate` requests per second: request `i` is sent at `i / rate` s.
+async fn overload(
+    server: &Target,
+    requests: Vec<Presigned>,
+    factor: f64,
+    rate: f64,
+) -> Result<OverloadReport, Failure> {
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| Failure::Other(format!("HTTP client: {e}")))?;
+    let requests = Arc::new(requests);
+    let start = tokio::time::Instant::now();
+    let mut tasks = Vec::with_capacity(requests.len());
+    for i in 0..requests.len() {
+        tokio::time::sleep_until(start + Duration::from_secs_f64(i as f64 / rate)).await;
+        let (http, requests, base) = (http.clone(), requests.clone(), server.base.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = &requests[i];
+            let mut req = http
+                .post(format!("{base}{}", r.path_and_query))
+                .header("content-type", r.content_type)
+                .body(r.body.clone());
+            if let Some(a) = &r.authorization {
+                req = req.header("authorization", a);
+            }
+            let started = Instant::now();
+            let got = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status();
+                    let text = resp.text().await.unwrap_or_default();
+                    if status == reqwest::StatusCode::SERVICE_UNAVAILABLE
+                        || text.contains("\"code\":\"20000\"")
+                    {
+                        Got::Refused
+                    } else if status.is_success() && is_success(&text) {
+                        Got::Accepted
+                    } else {
+                        Got::Failed
+                    }
+                }
+                Err(_) => Got::Failed,
+            };
+            (got, started.elapsed())
+        }));
+    }
+    let mut accepted = Vec::new();
+    let (mut refused, mut failures) = (0, 0);
+    for t in tasks {
+        match t
+            .await
+            .map_err(|e| Failure::Other(format!("worker: {e}")))?
+        {
+            (Got::Accepted, latency) => accepted.push(latency),
+            (Got::Refused, _) => refused += 1,
+            (Got::Failed, _) => failures += 1,
+        }
+    }
+    let seconds = start.elapsed().as_secs_f64().max(1e-9);
+    accepted.sort();
+    let pct = |p: f64| {
+        accepted
+            .get(((accepted.len() as f64 * p) as usize).min(accepted.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1e3)
+    };
+    Ok(OverloadReport {
+        factor,
+        offered_per_sec: rate,
+        requests: requests.len(),
+        accepted: accepted.len(),
+        refused,
+        failures,
+        accepted_per_sec: accepted.len() as f64 / seconds,
+        p50_ms: pct(0.50),
+        p99_ms: pct(0.99),
+        max_ms: accepted.last().map_or(0.0, |d| d.as_secs_f64() * 1e3),
     })
 }
 
@@ -464,6 +582,24 @@ fn print_report(r: &Report) {
                 .map_or("-".into(), |c| format!("{c:.2}")),
             s.of_ceiling
         );
+    }
+    for s in &r.scenarios {
+        if let Some(o) = &s.overload {
+            println!(
+                "{:<20} overload ×{:.1}: offered {:.0} req/s, {} requests: {} accepted ({:.0}/s), {} refused (signed overload answer), {} failed; accepted p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+                format!("{:?}", s.scenario),
+                o.factor,
+                o.offered_per_sec,
+                o.requests,
+                o.accepted,
+                o.accepted_per_sec,
+                o.refused,
+                o.failures,
+                o.p50_ms,
+                o.p99_ms,
+                o.max_ms
+            );
+        }
     }
     if let Some(rss) = r.server_rss_kib {
         println!("server RSS after the load: {:.1} MB", rss as f64 / 1024.0);

@@ -24,5 +24,5 @@ pub use params::{
     MAX_METHOD_LEN,
 };
 pub use request::{build_request, sign_params, verify_request, SdkLayout, SignedRequest};
-pub use response::{build_response, ResponseNode};
+pub use response::{assemble_response, build_response, ResponseNode};
 pub use sign_content::sign_content;

@@ -74,6 +74,19 @@ pub fn build_response(
 ) -> Result<String> {
     let node_text = node.wire_text();
     let sign = key.sign(sign_type, &charset.encode(&node_text)?)?;
+    Ok(assemble_response(node_key, node, cert_sn, &sign))
+}
+
+/// Writes a response body around a node whose signature is already known (for example a
+/// cached one: a constant node signed once per sign type and charset). `sign` must be the
+/// signature of `node`'s [`ResponseNode::wire_text`] in the charset the body is written in.
+pub fn assemble_response(
+    node_key: &str,
+    node: &ResponseNode,
+    cert_sn: Option<&str>,
+    sign: &str,
+) -> String {
+    let node_text = node.wire_text();
     let key_json = serde_json::to_string(node_key).expect("a string serialises");
     let mut body = String::with_capacity(node_text.len() + key_json.len() + sign.len() + 64);
     body.push('{');
@@ -85,7 +98,7 @@ pub fn build_response(
         body.push_str(&serde_json::to_string(sn).expect("a string serialises"));
     }
     body.push_str(",\"sign\":\"");
-    body.push_str(&sign);
+    body.push_str(sign);
     body.push_str("\"}");
-    Ok(body)
+    body
 }

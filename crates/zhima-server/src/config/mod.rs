@@ -36,6 +36,10 @@ pub const DEFAULT_CLOCK_SKEW_SECS: u64 = 900;
 pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
 /// Default `[server] max_connections`.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default `[server] max_in_flight`: API requests served at once; more are refused at once
+/// with the signed overload answer. Enough to keep both cores and the group-commit writer
+/// busy, small enough that an accepted request waits little behind the others.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 64;
 /// Default `[server] audit_retention_days` (0 keeps the audit log forever).
 pub const DEFAULT_AUDIT_RETENTION_DAYS: u32 = 30;
 /// Default time one notification attempt may take (PRODUCT §12).
@@ -70,6 +74,10 @@ pub struct ServerConfig {
     pub header_read_timeout: std::time::Duration,
     /// Connections open at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// API requests (v1 gateway, v3 routes) served at once; more get the signed overload answer.
+    pub max_in_flight: usize,
+    /// Per-app rate limit after signature verification, if configured.
+    pub app_rate_limit: Option<RateLimit>,
     /// File holding the admin bearer token, if the admin API is enabled.
     pub admin_token_file: Option<PathBuf>,
     /// Days audit entries are kept; 0 keeps them forever.
@@ -79,6 +87,15 @@ pub struct ServerConfig {
     pub notify_allowed_hosts: Vec<String>,
     /// How long one notification attempt may take (`[server] notify_timeout_secs`).
     pub notify_timeout: std::time::Duration,
+}
+
+/// A token bucket: `per_sec` requests per second on average, at most `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Sustained rate (tokens added per second).
+    pub per_sec: u32,
+    /// Bucket size: requests allowed back to back after a quiet period.
+    pub burst: u32,
 }
 
 /// `[platform]`, resolved: the response-signing key and, in cert mode, its certificates.

@@ -15,9 +15,9 @@ use super::file::{
     AgreementSection, AppSection, FileConfig, PlatformSection, ServerSection, TemplateSection,
 };
 use super::{
-    CertRef, Config, PlatformConfig, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS,
+    CertRef, Config, PlatformConfig, RateLimit, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS,
     DEFAULT_CLOCK_SKEW_SECS, DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_NOTIFY_TIMEOUT_SECS,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_NOTIFY_TIMEOUT_SECS,
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
 use crate::domain::preorder::ZmgoUser;
@@ -126,6 +126,17 @@ fn resolve_server(src: &Source<'_>, s: &ServerSection) -> ServerConfig {
         max_connections: s
             .max_connections
             .map_or(DEFAULT_MAX_CONNECTIONS, |n| n.get() as usize),
+        max_in_flight: s
+            .max_in_flight
+            .map_or(DEFAULT_MAX_IN_FLIGHT, |n| n.get() as usize),
+        // 0 (or absent) is off; the burst defaults to one second's worth.
+        app_rate_limit: s
+            .app_rate_limit_per_sec
+            .filter(|&n| n > 0)
+            .map(|per_sec| RateLimit {
+                per_sec,
+                burst: s.app_rate_limit_burst.map_or(per_sec, |b| b.get()),
+            }),
         admin_token_file: s
             .admin_token_file
             .as_ref()

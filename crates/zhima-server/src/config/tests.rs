@@ -274,3 +274,32 @@ fn notification_keys_are_read_and_checked() {
     let zero = text.replace("notify_timeout_secs = 2", "notify_timeout_secs = 0");
     assert_refused_at(&path, &zero, line_of(&zero, "notify_timeout_secs"), "");
 }
+
+#[test]
+fn admission_limits_are_read_with_their_defaults() {
+    let (_dir, path) = sandbox();
+    std::fs::write(&path, DEMO_CONFIG).unwrap();
+    let config = Config::load(&path).unwrap();
+    assert_eq!(config.server.max_in_flight, 64);
+    assert_eq!(config.server.app_rate_limit, None, "off by default");
+    let text = DEMO_CONFIG
+        .replace("max_in_flight = 64", "max_in_flight = 9")
+        .replace(
+            "# app_rate_limit_per_sec = 100",
+            "app_rate_limit_per_sec = 5",
+        );
+    std::fs::write(&path, text).unwrap();
+    let config = Config::load(&path).unwrap();
+    assert_eq!(config.server.max_in_flight, 9);
+    let limit = config.server.app_rate_limit.unwrap();
+    assert_eq!(
+        (limit.per_sec, limit.burst),
+        (5, 5),
+        "burst defaults to a second's worth"
+    );
+    let settings = crate::http::Settings::from_config(&config);
+    assert_eq!(settings.max_in_flight, 9);
+    assert_eq!(settings.app_rate_limit, Some(limit));
+    let text = DEMO_CONFIG.replace("max_in_flight = 64", "max_in_flight = 0");
+    assert!(config_error(&path, &text).contains("nonzero"));
+}

@@ -40,6 +40,8 @@ pub(crate) enum GatewayFault {
     InvalidParameter,
     /// The body is over the limit (v3 answers it with HTTP 413).
     BodyTooLarge,
+    /// The app is over its rate limit (v1 `isv.app-call-limited`, v3 429 `app-call-limited`).
+    AppCallLimited,
 }
 
 impl GatewayFault {
@@ -70,6 +72,7 @@ impl GatewayFault {
             F::NotValidEncryptKey => S::IsvDecryptionErrorNotValidEncryptKey,
             F::DecryptionUnknown => S::IsvDecryptionErrorUnknown,
             F::InvalidMethod => S::IsvInvalidMethod,
+            F::AppCallLimited => S::IsvAppCallLimited,
             // The gateway table has no invalid-version sub_code.
             F::InvalidVersion | F::InvalidParameter | F::BodyTooLarge => S::IsvInvalidParameter,
         }
@@ -139,6 +142,15 @@ impl ApiError {
         ApiError {
             fault: Fault::System,
             log: Some(detail.into()),
+        }
+    }
+
+    /// Refused because `max_in_flight` requests are being served: v1 `20000
+    /// isp.unknow-error`, v3 503 (see `admission`).
+    pub(crate) fn overloaded() -> Self {
+        ApiError {
+            fault: Fault::Unavailable,
+            log: Some("refused: max_in_flight requests in flight".to_owned()),
         }
     }
 
@@ -228,6 +240,7 @@ mod tests {
             DecryptionUnknown,
             InvalidMethod,
             InvalidParameter,
+            AppCallLimited,
         ];
         for f in all {
             assert_ne!(f.v1().gateway_code(), GatewayCode::Success, "{f:?}");
@@ -241,6 +254,8 @@ mod tests {
         );
         assert_eq!(InvalidAppAuthToken.v3(), V3ErrorCode::InvalidAppAuthToken);
         assert_eq!(MissingAppCertSn.v3(), V3ErrorCode::MissingAppCertSn);
+        assert_eq!(AppCallLimited.v3(), V3ErrorCode::AppCallLimited);
+        assert_eq!(AppCallLimited.v3().http_status(), 429);
     }
 
     #[test]

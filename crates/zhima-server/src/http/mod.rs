@@ -25,6 +25,7 @@
 //! | `connections.rs` | the accept loop: header-read timeout, connection cap, graceful shutdown |
 //! | `body.rs` | reading the body within the size and time limits, and whose fault a failure is |
 //! | `v1.rs`, `v3.rs` | the protocol handlers: parameters, checks in order, the signed answer |
+//! | `admission.rs` | at most `max_in_flight` API requests at once (beyond: the signed overload answer, from a signature cache), per-app rate limits |
 //! | `auth.rs` | app lookup, timestamp window, app auth token, cert SN, AES content keys |
 //! | `dispatch.rs` | the business model validated (zhima-proto) and handed to storage |
 //! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
@@ -45,6 +46,7 @@
 //! ```
 
 mod admin;
+mod admission;
 mod audit;
 mod auth;
 mod body;
@@ -73,8 +75,8 @@ use zhima_proto::models::{Api, HttpMethod};
 
 pub use shared::{
     Platform, Settings, DEFAULT_AUDIT_SWEEP_EVERY, DEFAULT_BODY_LIMIT, DEFAULT_EXPIRY_SWEEP_EVERY,
-    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_REQUEST_TIMEOUT,
-    DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 use self::shared::Shared;

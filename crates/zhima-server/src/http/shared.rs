@@ -24,6 +24,8 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
     Duration::from_secs(crate::config::DEFAULT_HEADER_READ_TIMEOUT_SECS);
 /// Default cap on connections open at once.
 pub const DEFAULT_MAX_CONNECTIONS: usize = crate::config::DEFAULT_MAX_CONNECTIONS;
+/// Default cap on API requests served at once.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = crate::config::DEFAULT_MAX_IN_FLIGHT;
 /// Default period of the agreement expiry sweep (PRODUCT §11).
 pub const DEFAULT_EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// Default period of the audit retention sweep.
@@ -47,6 +49,10 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Connections open at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// API requests served at once; beyond it the signed overload answer, at once.
+    pub max_in_flight: usize,
+    /// Per-app token bucket, counted after the signature verified (`None`: no limit).
+    pub app_rate_limit: Option<crate::config::RateLimit>,
     /// How often the agreement expiry sweep runs while serving.
     pub expiry_sweep_every: Duration,
     /// Days audit entries are kept (`[server] audit_retention_days`); 0 keeps them forever.
@@ -64,6 +70,8 @@ impl Settings {
             clock_skew: config.server.clock_skew,
             header_read_timeout: config.server.header_read_timeout,
             max_connections: config.server.max_connections,
+            max_in_flight: config.server.max_in_flight,
+            app_rate_limit: config.server.app_rate_limit,
             audit_retention_days: config.server.audit_retention_days,
             notify: crate::notify::NotifySettings {
                 timeout: config.server.notify_timeout,
@@ -84,6 +92,8 @@ impl Default for Settings {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            app_rate_limit: None,
             expiry_sweep_every: DEFAULT_EXPIRY_SWEEP_EVERY,
             audit_retention_days: crate::config::DEFAULT_AUDIT_RETENTION_DAYS,
             audit_sweep_every: DEFAULT_AUDIT_SWEEP_EVERY,
@@ -132,6 +142,8 @@ pub(crate) struct Shared {
     pub(crate) settings: Settings,
     /// This server's Prometheus registry (`/metrics`).
     pub(crate) metrics: crate::metrics::Metrics,
+    /// In-flight cap, per-app rate limits and the cached overload answers.
+    pub(crate) admission: super::admission::Admission,
     keys: RwLock<HashMap<String, Arc<AppKeys>>>,
     shutting_down: AtomicBool,
 }
@@ -139,6 +151,10 @@ pub(crate) struct Shared {
 impl Shared {
     pub(crate) fn new(storage: Arc<Storage>, platform: Platform, settings: Settings) -> Self {
         Shared {
+            admission: super::admission::Admission::new(
+                settings.max_in_flight,
+                settings.app_rate_limit,
+            ),
             storage,
             platform,
             settings,

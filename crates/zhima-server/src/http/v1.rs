@@ -88,6 +88,9 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
     let query = parts.uri.query().unwrap_or("").to_owned();
     let mut env = Envelope::default();
     env.refine(&lossy_params(query.as_bytes(), b""));
+    let Some(_slot) = shared.admission.try_enter() else {
+        return overloaded(&shared, &ctx, &parts, &query, body, env).await;
+    };
     let checked = with_body(&shared, body, |body| {
         handle(&shared, &ctx, &parts, &query, body, &mut env)
     })
@@ -238,6 +241,7 @@ async fn check(
             format!("signature does not verify with app {app_id}'s public key (SHA-256 fingerprint {}) as {}", app.keys.public.fingerprint(), sign_type.algorithm_name()),
         ));
     }
+    shared.admission.check_rate(app_id)?;
     let biz_content = match p.get_non_empty("encrypt_type") {
         None => p.get("biz_content").unwrap_or_default().to_owned(),
         Some(encrypt_type) => {
@@ -280,7 +284,12 @@ fn respond(
         &outcome,
         result.as_ref().err(),
     );
-    match render(shared, env, &result) {
+    reply(ctx, render(shared, env, &result))
+}
+
+/// The HTTP 200 carrying a signed body (or a plain 500 when it could not be signed).
+fn reply(ctx: &RequestCtx, rendered: Result<(Charset, Vec<u8>), zhima_proto::Error>) -> Response {
+    match rendered {
         Ok((charset, body)) => {
             let content_type = format!("application/json;charset={}", charset.as_str());
             let mut resp = (StatusCode::OK, body).into_response();
@@ -304,6 +313,76 @@ fn respond(
                 .into_response()
         }
     }
+}
+
+/// The signed overload answer, `20000 isp.unknow-error` (see `admission`): no check runs and
+/// nothing is written (no audit entry: that would be more work for a server already full);
+/// the refusal is counted in `/metrics` and logged at DEBUG.
+async fn overloaded(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    parts: &Parts,
+    query: &str,
+    body: axum::body::Body,
+    mut env: Envelope,
+) -> Response {
+    // `method`, `sign_type` and `charset` may be in the body: read it (bounded) to answer in
+    // the node, sign type and charset the caller's SDK expects.
+    if let Ok(body) = with_body(shared, body, |b| async move { Ok(b) }).await {
+        env.refine(&lossy_params(query.as_bytes(), &body));
+    }
+    let label = env
+        .method
+        .clone()
+        .unwrap_or_else(|| "(no method)".to_owned());
+    let e = ApiError::overloaded();
+    if let Some(api) = env.api().filter(|a| a.is_page_method()) {
+        let page = pages::PageRequest {
+            api,
+            http_method: &parts.method,
+            app_id: env.app_id.clone(),
+            label,
+        };
+        return pages::v1_page(shared, ctx, page, Err(e)).await;
+    }
+    super::metrics::observe(
+        shared,
+        crate::metrics::Channel::V1,
+        &label,
+        Some(&e.outcome()),
+        ctx.started.elapsed(),
+    );
+    tracing::debug!(trace_id = %ctx.trace_id, method = ?label, "refused: max_in_flight requests in flight");
+    let mut resp = reply(ctx, render_overloaded(shared, &env));
+    super::admission::close_after(&mut resp);
+    resp
+}
+
+/// The overload node, signed once per sign type and charset.
+fn render_overloaded(
+    shared: &Shared,
+    env: &Envelope,
+) -> Result<(Charset, Vec<u8>), zhima_proto::Error> {
+    let node_key = env
+        .method
+        .as_deref()
+        .map_or_else(|| ERROR_RESPONSE_KEY.to_owned(), v1::response_node_key);
+    let node = gateway_node(
+        GatewaySubCode::IspUnknowError,
+        super::admission::OVERLOADED_MSG,
+    )
+    .map_err(|e| zhima_proto::Error::GatewayResponse(e.to_string()))?;
+    let node = ResponseNode::Json(node);
+    let charset = env.charset;
+    let sign = shared.admission.v1_signature(env.sign_type, charset, || {
+        shared
+            .platform
+            .key
+            .sign(env.sign_type, &charset.encode(&node.wire_text())?)
+    })?;
+    let sn = shared.platform.sn_for(env.cert_mode);
+    let body = v1::assemble_response(&node_key, &node, sn, &sign);
+    Ok((charset, charset.encode(&body)?))
 }
 
 /// The signed body, in the request's charset when every character fits in it (else UTF-8).

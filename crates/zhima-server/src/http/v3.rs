@@ -46,6 +46,9 @@ struct Answer {
 pub(crate) async fn endpoint(shared: Arc<Shared>, api: Api, req: Request) -> Response {
     let ctx = RequestCtx::new(shared.storage.cached_clock());
     let (parts, body) = req.into_parts();
+    let Some(_slot) = shared.admission.try_enter() else {
+        return overloaded(&shared, &ctx, &parts, body).await;
+    };
     let mut answer = Answer {
         cert_mode: parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN),
         ..Answer::default()
@@ -62,6 +65,73 @@ pub(crate) async fn endpoint(shared: Arc<Shared>, api: Api, req: Request) -> Res
 fn label(parts: &Parts) -> String {
     let label = format!("{} {}", parts.method, parts.uri.path());
     log_safe::bounded(&label, log_safe::MAX_LABEL_CHARS).into_owned()
+}
+
+/// The signed overload answer: 503 `SYSTEM_ERROR` with `Retry-After` (see `admission`). No
+/// check runs and nothing is written; the signed body (its trace id included) is shared by
+/// every refusal of the same second, so a refusal costs no RSA signature.
+async fn overloaded(
+    shared: &Shared,
+    ctx: &RequestCtx,
+    parts: &Parts,
+    body: axum::body::Body,
+) -> Response {
+    // Read what the client sends (bounded) so that it reads the answer, not a reset.
+    let _ = with_body(shared, body, |b| async move { Ok(b) }).await;
+    let cert_mode = parts.headers.contains_key(v3::HEADER_ROOT_CERT_SN)
+        || authorization(&parts.headers).is_ok_and(|a| a.fields.app_cert_sn.is_some());
+    let label = label(parts);
+    let e = ApiError::overloaded();
+    super::metrics::observe(
+        shared,
+        crate::metrics::Channel::V3,
+        &label,
+        Some(&e.outcome()),
+        ctx.started.elapsed(),
+    );
+    tracing::debug!(trace_id = %ctx.trace_id, method = ?label, "refused: max_in_flight requests in flight");
+    let refusal = shared.admission.v3_refusal(cert_mode, || {
+        let trace_id = uuid::Uuid::new_v4().simple().to_string();
+        let link = format!("https://open.alipay.com/api/errCheck?traceId={trace_id}");
+        let body = serde_json::to_string(&ErrorBody {
+            code: CumulationCode::SystemError.as_str(),
+            message: super::admission::OVERLOADED_MSG,
+            links: [Link {
+                link: &link,
+                desc: "解决方案",
+            }],
+        })
+        .expect("strings serialise");
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let sn = shared.platform.sn_for(cert_mode);
+        let now_ms = to_epoch_millis(&now_alipay());
+        let headers = v3::sign_response(&shared.platform.key, now_ms, &nonce, &body, sn)?;
+        Ok::<_, zhima_proto::Error>(super::admission::V3Refusal {
+            made: std::time::Instant::now(),
+            body: body.into(),
+            trace_id: trace_id.into(),
+            headers: Arc::new(headers),
+        })
+    });
+    let refusal = match refusal {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::error!(trace_id = %ctx.trace_id, error = %e, "cannot sign a v3 response");
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "cannot sign the response",
+            )
+                .into_response();
+        }
+    };
+    let mut resp = signed_reply(
+        StatusCode::SERVICE_UNAVAILABLE,
+        refusal.body.to_string(),
+        &refusal.headers,
+        &refusal.trace_id,
+    );
+    super::admission::close_after(&mut resp);
+    resp
 }
 
 /// Answers an unknown `/v3/…` path or method in the v3 error format.
@@ -131,6 +201,8 @@ async fn handle(
         )));
     }
     check_nonce(shared, ctx, &fields.app_id, &fields.nonce, &ts).await?;
+    // After the nonce: a replayed request spends nothing of the app's quota.
+    shared.admission.check_rate(&fields.app_id)?;
     let plain;
     let body = match header(&parts.headers, v3::HEADER_ENCRYPT_TYPE) {
         None => body,
@@ -318,6 +390,16 @@ fn respond(
                 .into_response();
         }
     };
+    signed_reply(status, body, &signed, &ctx.trace_id)
+}
+
+/// The response with its signature headers; 429 and 503 also say when to retry.
+fn signed_reply(
+    status: StatusCode,
+    body: String,
+    signed: &v3::ResponseHeaders,
+    trace_id: &str,
+) -> Response {
     let mut resp = (status, body).into_response();
     let h = resp.headers_mut();
     let mut put = |name: &'static str, value: &str| {
@@ -332,7 +414,16 @@ fn respond(
     if let Some(sn) = &signed.sn {
         put(v3::HEADER_SN, sn);
     }
-    put(v3::HEADER_TRACE_ID, &ctx.trace_id);
+    put(v3::HEADER_TRACE_ID, trace_id);
+    if matches!(
+        status,
+        StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+    ) {
+        put(
+            "retry-after",
+            &super::admission::RETRY_AFTER_SECS.to_string(),
+        );
+    }
     resp
 }
 

@@ -1,0 +1,215 @@
+//! Admission: how much API work the server takes on at once, and how fast one app may call.
+//!
+//! - **In flight**: at most [`Settings::max_in_flight`](super::Settings::max_in_flight) v1/v3
+//!   requests are served at once. One more is refused at once (no queue: a queue only turns
+//!   overload into latency for everyone) with the signed overload answer — v1 `20000
+//!   isp.unknow-error`, v3 `503` + `Retry-After`. Signing costs as much as answering, so the
+//!   refusal is signed from a cache: the v1 node is constant, signed once per sign type and
+//!   charset; the v3 body, nonce and timestamp are re-signed at most once a second.
+//! - **Per app**: a token bucket per app id, taken only after the request's signature
+//!   verified (so nobody can spend another app's quota), answered `40006
+//!   isv.app-call-limited` / `429 app-call-limited`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use zhima_proto::v1::Charset;
+use zhima_proto::SignType;
+
+use super::error::{ApiError, GatewayFault};
+use crate::config::RateLimit;
+
+/// How long a signed v3 refusal is reused.
+const V3_REFUSAL_TTL: Duration = Duration::from_secs(1);
+/// `Retry-After` of the overload and rate-limit answers, in seconds.
+pub(crate) const RETRY_AFTER_SECS: u64 = 1;
+/// `sub_msg` / `message` of the overload answer (our wording).
+pub(crate) const OVERLOADED_MSG: &str = "服务繁忙，请稍后重试";
+
+/// A signed v3 refusal, reused for [`V3_REFUSAL_TTL`].
+#[derive(Clone)]
+pub(crate) struct V3Refusal {
+    pub(crate) made: Instant,
+    pub(crate) body: Arc<str>,
+    pub(crate) trace_id: Arc<str>,
+    pub(crate) headers: Arc<zhima_proto::v3::ResponseHeaders>,
+}
+
+pub(crate) struct Admission {
+    slots: Arc<Semaphore>,
+    buckets: Option<Buckets>,
+    v1_signatures: Mutex<HashMap<(SignType, Charset), Arc<str>>>,
+    /// Index: cert-mode request or not (cert mode carries `alipay-sn`).
+    v3_refusals: Mutex<[Option<V3Refusal>; 2]>,
+}
+
+impl Admission {
+    pub(crate) fn new(max_in_flight: usize, rate: Option<RateLimit>) -> Self {
+        Admission {
+            slots: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            buckets: rate.map(Buckets::new),
+            v1_signatures: Mutex::new(HashMap::new()),
+            v3_refusals: Mutex::new([None, None]),
+        }
+    }
+
+    /// A slot for one request, or `None` when `max_in_flight` are being served.
+    pub(crate) fn try_enter(&self) -> Option<OwnedSemaphorePermit> {
+        self.slots.clone().try_acquire_owned().ok()
+    }
+
+    /// Takes one request from `app_id`'s bucket (call only once its signature verified).
+    pub(crate) fn check_rate(&self, app_id: &str) -> Result<(), ApiError> {
+        match &self.buckets {
+            Some(b) if !b.take(app_id, Instant::now()) => {
+                Err(ApiError::gateway(GatewayFault::AppCallLimited).log(format!(
+                    "app {app_id} is over its rate limit ({} per second, burst {})",
+                    b.limit.per_sec, b.limit.burst
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The cached signature of the constant v1 overload node, or `sign`'s, cached.
+    pub(crate) fn v1_signature<E>(
+        &self,
+        sign_type: SignType,
+        charset: Charset,
+        sign: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Arc<str>, E> {
+        let key = (sign_type, charset);
+        if let Some(s) = lock(&self.v1_signatures).get(&key) {
+            return Ok(s.clone());
+        }
+        let signed: Arc<str> = sign()?.into();
+        lock(&self.v1_signatures).insert(key, signed.clone());
+        Ok(signed)
+    }
+
+    /// The cached v3 refusal for this kind of request while fresh, else `make`'s, cached.
+    pub(crate) fn v3_refusal<E>(
+        &self,
+        cert_mode: bool,
+        make: impl FnOnce() -> Result<V3Refusal, E>,
+    ) -> Result<V3Refusal, E> {
+        let i = usize::from(cert_mode);
+        if let Some(r) = lock(&self.v3_refusals)[i]
+            .as_ref()
+            .filter(|r| r.made.elapsed() < V3_REFUSAL_TTL)
+        {
+            return Ok(r.clone());
+        }
+        let fresh = make()?;
+        lock(&self.v3_refusals)[i] = Some(fresh.clone());
+        Ok(fresh)
+    }
+}
+
+/// Marks an overload answer `Connection: close`: a refused client's keep-alive connection
+/// would otherwise hold one of `max_connections` slots until the header-read timeout while
+/// new clients wait in the backlog.
+pub(crate) fn close_after(resp: &mut axum::response::Response) {
+    resp.headers_mut().insert(
+        axum::http::header::CONNECTION,
+        axum::http::HeaderValue::from_static("close"),
+    );
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Token buckets by app id. Only apps whose signature verified get one, so the map is
+/// bounded by the configured apps.
+struct Buckets {
+    limit: RateLimit,
+    apps: Mutex<HashMap<String, Bucket>>,
+}
+
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Buckets {
+    fn new(limit: RateLimit) -> Self {
+        Buckets {
+            limit,
+            apps: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether `app_id` may make one more request at `now` (and counts it if so).
+    fn take(&self, app_id: &str, now: Instant) -> bool {
+        let burst = f64::from(self.limit.burst.max(1));
+        let mut apps = lock(&self.apps);
+        let b = apps.entry(app_id.to_owned()).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        let refill =
+            now.saturating_duration_since(b.at).as_secs_f64() * f64::from(self.limit.per_sec);
+        b.tokens = (b.tokens + refill).min(burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_burst_then_its_rate() {
+        let b = Buckets::new(RateLimit {
+            per_sec: 10,
+            burst: 3,
+        });
+        let t0 = Instant::now();
+        assert!((0..3).all(|_| b.take("a", t0)));
+        assert!(!b.take("a", t0), "past the burst");
+        assert!(b.take("other", t0), "each app has its own bucket");
+        // 10 per second: one more token after 100 ms, not before.
+        assert!(!b.take("a", t0 + Duration::from_millis(50)));
+        assert!(b.take("a", t0 + Duration::from_millis(150)));
+        // A long pause refills only up to the burst.
+        let later = t0 + Duration::from_secs(60);
+        assert!((0..3).all(|_| b.take("a", later)));
+        assert!(!b.take("a", later));
+    }
+
+    #[test]
+    fn slots_are_bounded_and_given_back() {
+        let a = Admission::new(2, None);
+        let p1 = a.try_enter().unwrap();
+        let _p2 = a.try_enter().unwrap();
+        assert!(a.try_enter().is_none());
+        drop(p1);
+        assert!(a.try_enter().is_some());
+        assert!(a.check_rate("anyone").is_ok(), "no limit configured");
+    }
+
+    #[test]
+    fn refusal_signatures_are_made_once() {
+        let a = Admission::new(1, None);
+        let mut calls = 0;
+        for _ in 0..3 {
+            let s = a
+                .v1_signature(SignType::Rsa2, Charset::Utf8, || {
+                    calls += 1;
+                    Ok::<_, ()>("sig".to_owned())
+                })
+                .unwrap();
+            assert_eq!(&*s, "sig");
+        }
+        assert_eq!(calls, 1);
+    }
+}
