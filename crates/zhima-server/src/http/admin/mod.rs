@@ -41,11 +41,11 @@ mod clock;
 mod events;
 mod instances;
 mod machines;
+mod notifications;
 mod records;
 mod render;
 mod templates;
 mod tokens;
-mod notifications;
 mod view_links;
 
 use std::sync::Arc;
