@@ -38,6 +38,7 @@ mod agreements;
 mod apps;
 mod audit;
 mod clock;
+pub(crate) mod console;
 mod events;
 mod instances;
 mod machines;
