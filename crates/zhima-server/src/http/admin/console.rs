@@ -271,7 +271,7 @@ fn fields(title: &str, v: &Value) -> Table {
     let rows = match v {
         Value::Object(m) => m
             .iter()
-            .filter(|(_, v)| !v.is_array())
+            .filter(|(_, v)| !v.is_array() && !v.is_object())
             .map(|(k, v)| {
                 vec![
                     Cell {
