@@ -44,18 +44,24 @@ const SESSION_SECS: i64 = 8 * 3600;
 
 const CSS: &str = include_str!("../../../static/admin.css");
 const CSS_PATH: &str = "/admin/static/admin.css";
+const JS: &str = include_str!("../../../static/admin.js");
+const JS_PATH: &str = "/admin/static/admin.js";
+/// Where the dashboard's script polls the live counter.
+const RATE_PATH: &str = "/admin/rate.json";
 static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
     let hash = hex::encode(Sha256::digest(CSS.as_bytes()));
     format!("{CSS_PATH}?v={}", &hash[..12])
 });
 
-/// No scripts at all; styles from us; forms post to us only.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// Scripts, styles and fetches from us only (no inline script); forms post to us only.
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The console's routes.
 pub(crate) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route(CSS_PATH, get(css))
+        .route(JS_PATH, get(js))
+        .route(RATE_PATH, get(rate))
         .route("/admin/login", get(login_page).post(login))
         .route("/admin/logout", axum::routing::post(logout))
         .route("/admin", get(dashboard))
@@ -211,6 +217,32 @@ async fn css() -> Response {
     resp
 }
 
+async fn js() -> Response {
+    let mut resp = JS.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    resp
+}
+
+/// `{"cumulation_syncs": n}`: successful cumulation syncs this process answered (the dashboard
+/// turns two readings into events/s).
+async fn rate(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Err(r) = session(&shared, &headers).await {
+        return r;
+    }
+    let n = shared
+        .metrics
+        .successes(zhima_proto::models::Api::CumulationSync);
+    let mut resp = Json(serde_json::json!({ "cumulation_syncs": n })).into_response();
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
 /// A table: column names and rows of cell text (links where a cell names a detail page).
 pub(super) struct Table {
     pub(super) title: String,
@@ -335,6 +367,7 @@ struct Page<'a> {
     search: Vec<SearchField>,
     notice: Option<String>,
     clock_form: bool,
+    live: bool,
     tables: Vec<Table>,
     next: Option<String>,
 }
@@ -368,6 +401,7 @@ struct PageParts {
     search: Vec<SearchField>,
     notice: Option<String>,
     clock_form: bool,
+    live: bool,
     tables: Vec<Table>,
     next: Option<String>,
 }
@@ -380,6 +414,7 @@ impl PageParts {
             search: Vec::new(),
             notice: None,
             clock_form: false,
+            live: false,
             tables: Vec::new(),
             next: None,
         }
@@ -398,6 +433,7 @@ fn page(s: &Session, p: PageParts) -> Response {
             search: p.search,
             notice: p.notice,
             clock_form: p.clock_form,
+            live: p.live,
             tables: p.tables,
             next: p.next,
         },
@@ -594,6 +630,7 @@ async fn dashboard(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Res
         let code = cell_text(a.get("outcome").unwrap_or(&Value::Null));
         *by_sub_code.entry(code).or_default() += 1;
     }
+    p.live = true;
     p.notice = Some(format!(
         "Business time {} (UTC+8)",
         zhima_proto::time::format_alipay_datetime(&reading.business_time)
