@@ -4,9 +4,9 @@
 //! API's JSON answer instead of a summary).
 
 mod clock;
+mod notifications;
 mod resources;
 mod table;
-mod notifications;
 mod view_link;
 
 use std::path::{Path, PathBuf};

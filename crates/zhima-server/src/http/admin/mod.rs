@@ -43,11 +43,11 @@ pub(crate) mod console;
 mod events;
 mod instances;
 mod machines;
+mod notifications;
 mod records;
 mod render;
 mod templates;
 mod tokens;
-mod notifications;
 mod view_links;
 
 use std::sync::Arc;
