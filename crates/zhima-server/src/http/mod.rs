@@ -120,6 +120,7 @@ impl Server {
         }
         router
             .merge(admin::router(self.shared.clone()))
+            .merge(admin::console::router())
             .merge(pages::router())
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)

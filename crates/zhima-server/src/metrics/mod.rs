@@ -177,6 +177,25 @@ impl Metrics {
             .observe(latency.as_secs_f64());
     }
 
+    /// Successful requests of `api` (both channels) answered by this process: the console's
+    /// live rate polls it.
+    pub fn successes(&self, api: Api) -> u64 {
+        use prometheus::core::Collector as _;
+        let name = api.v1_method();
+        let has = |m: &prometheus::proto::Metric, k: &str, v: &str| {
+            m.get_label()
+                .iter()
+                .any(|l| l.name() == k && l.value() == v)
+        };
+        self.requests
+            .collect()
+            .iter()
+            .flat_map(|f| f.get_metric())
+            .filter(|m| has(m, "api", name) && has(m, "outcome", SUCCESS))
+            .map(|m| m.get_counter().get_value() as u64)
+            .sum()
+    }
+
     /// Marks a request in flight until the guard is dropped.
     pub fn in_flight(&self) -> InFlight {
         self.in_flight.inc();

@@ -27,6 +27,7 @@
 //! | `events.rs` | `GET /events` (search, cursor) |
 //! | `instances.rs` | `GET /instances` (search, cursor), `GET /instances/{id}` (with history) |
 //! | `audit.rs` | `GET /audit` (filters, cursor) |
+//! | `console.rs` | the HTML console under `/admin` (login, session cookie, CSRF, pages over these handlers) |
 //!
 //! Every listing answers `{"items": [...], "next_cursor": …}`: pass `next_cursor` back as
 //! `cursor` for the next page (`limit` 1–500, default 50). Edits go through the same rules
@@ -38,6 +39,7 @@ mod agreements;
 mod apps;
 mod audit;
 mod clock;
+pub(crate) mod console;
 mod events;
 mod instances;
 mod machines;
