@@ -194,6 +194,57 @@ async fn console(server: &TestServer) {
         assert!(!a.body.contains(&token), "{path} shows no token");
         assert!(!a.body.contains("PRIVATE KEY"), "{path}");
     }
+    // Detail pages, reached through the listings' links.
+    let apps = get(server, "/admin/apps", Some(&cookie)).await;
+    let app_link = format!("/admin/apps/{APP_ID}");
+    assert!(
+        apps.body.contains(&format!("href=\"{app_link}\"")),
+        "{}",
+        apps.body
+    );
+    let app = get(server, &app_link, Some(&cookie)).await;
+    assert_eq!(app.status, 200);
+    assert!(app.body.contains("key_fingerprint") && app.body.contains(APP_ID));
+    assert!(!app.body.contains("PRIVATE KEY"));
+    let templates = get(server, "/admin/templates", Some(&cookie)).await;
+    let doc = Html::parse_document(&templates.body);
+    let template_link = doc
+        .select(&Selector::parse("a[href^='/admin/templates/']").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .expect("a template links to its page")
+        .to_owned();
+    assert_eq!(get(server, &template_link, Some(&cookie)).await.status, 200);
+    let call = V1::new(
+        STATE_SYNC,
+        &state_sync_body(&unique("CONSOLE-STATE"), r#"{"orderNo":"o-1"}"#),
+    );
+    assert_eq!(call.send(server).await.node(&call)["code"], "10000");
+    let instances = get(server, "/admin/instances", Some(&cookie)).await;
+    let doc = Html::parse_document(&instances.body);
+    let instance_link = doc
+        .select(&Selector::parse("a[href^='/admin/instances/']").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .expect("an instance links to its page")
+        .to_owned();
+    let instance = get(server, &instance_link, Some(&cookie)).await;
+    assert_eq!(instance.status, 200);
+    assert!(instance.body.contains("events"), "its history table");
+    assert_eq!(
+        get(server, "/admin/instances/99999999", Some(&cookie))
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        get(server, "/admin/instances/abc", Some(&cookie))
+            .await
+            .status,
+        400
+    );
+    assert_eq!(get(server, "/admin/apps/NOPE", None).await.status, 303);
+
     let bad = get(server, "/admin/events?from=yesterday", Some(&cookie)).await;
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("from"));

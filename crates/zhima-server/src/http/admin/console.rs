@@ -26,12 +26,12 @@ use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
 use super::{agreements, apps, audit, clock, events, instances, templates, AdminError};
 use crate::bootstrap::admin_token::{hashes_match, token_hash, ADMIN_TOKEN_SECRET};
 use crate::domain::clock::Advance;
 use crate::error::{Error, Result};
+use crate::http::pages::{static_file, versioned_href};
 use crate::http::shared::Shared;
 use crate::storage::Storage;
 
@@ -48,10 +48,7 @@ const JS: &str = include_str!("../../../static/admin.js");
 const JS_PATH: &str = "/admin/static/admin.js";
 /// Where the dashboard's script polls the live counter.
 const RATE_PATH: &str = "/admin/rate.json";
-static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
-    let hash = hex::encode(Sha256::digest(CSS.as_bytes()));
-    format!("{CSS_PATH}?v={}", &hash[..12])
-});
+static CSS_HREF: LazyLock<String> = LazyLock::new(|| versioned_href(CSS_PATH, CSS));
 
 /// Scripts, styles and fetches from us only (no inline script); forms post to us only.
 const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -68,11 +65,14 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
         .route("/admin/", get(dashboard))
         .route("/admin/clock", get(clock_page).post(clock_advance))
         .route("/admin/apps", get(apps_page))
+        .route("/admin/apps/{app_id}", get(app_page))
         .route("/admin/templates", get(templates_page))
+        .route("/admin/templates/{template_no}", get(template_page))
         .route("/admin/agreements", get(agreements_page))
         .route("/admin/agreements/{agreement_no}", get(agreement_page))
         .route("/admin/events", get(events_page))
         .route("/admin/instances", get(instances_page))
+        .route("/admin/instances/{id}", get(instance_page))
         .route("/admin/audit", get(audit_page))
 }
 
@@ -204,28 +204,12 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
 }
 
 async fn css() -> Response {
-    let mut resp = CSS.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    h.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
-    resp
+    static_file(CSS, "text/css; charset=utf-8", "public, max-age=86400")
 }
 
+/// Not versioned in its link: revalidated on every load.
 async fn js() -> Response {
-    let mut resp = JS.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    resp
+    static_file(JS, "text/javascript; charset=utf-8", "no-cache")
 }
 
 /// `{"cumulation_syncs": n}`: successful cumulation syncs this process answered (the dashboard
@@ -263,8 +247,21 @@ fn cell_text(v: &Value) -> String {
     }
 }
 
-/// Lays out JSON objects (the API's renderings) as a table; `agreement_no` cells link to the
-/// agreement's page.
+/// The detail page a cell links to: records named by their key column (`id` only in the
+/// instances listing, where it is the instance's).
+fn detail_href(table_title: &str, column: &str, text: &str) -> Option<String> {
+    let base = match column {
+        "agreement_no" => "/admin/agreements",
+        "app_id" => "/admin/apps",
+        "template_no" => "/admin/templates",
+        "id" if table_title == "Instances" => "/admin/instances",
+        _ => return None,
+    };
+    (!text.is_empty()).then(|| format!("{base}/{}", urlencoding(text)))
+}
+
+/// Lays out JSON objects (the API's renderings) as a table; key cells (`agreement_no`,
+/// `app_id`, `template_no`, an instance's `id`) link to their detail pages.
 fn table(title: &str, items: &[Value]) -> Table {
     let mut columns: Vec<String> = Vec::new();
     for item in items {
@@ -284,8 +281,7 @@ fn table(title: &str, items: &[Value]) -> Table {
                 .map(|c| {
                     let v = item.get(c).unwrap_or(&Value::Null);
                     let text = cell_text(v);
-                    let href = (c == "agreement_no" && !text.is_empty())
-                        .then(|| format!("/admin/agreements/{}", urlencoding(&text)));
+                    let href = detail_href(title, c, &text);
                     Cell { text, href }
                 })
                 .collect()
@@ -790,6 +786,63 @@ async fn agreement_page(
         table("Unfreezes", &list("unfreezes")),
     ];
     page(&s, p)
+}
+
+/// A record's page: its fields, then each list it holds (an instance's history) as a table.
+fn detail(
+    s: &Session,
+    title: &'static str,
+    answer: std::result::Result<Json<Value>, AdminError>,
+) -> Response {
+    let Json(v) = match answer {
+        Ok(v) => v,
+        Err(e) => return admin_error(e),
+    };
+    let mut p = PageParts::new(title);
+    p.tables = vec![fields(title, &v)];
+    if let Value::Object(m) = &v {
+        for (k, list) in m {
+            if let Value::Array(items) = list {
+                if items.iter().all(Value::is_object) {
+                    p.tables.push(table(k, items));
+                }
+            }
+        }
+    }
+    page(s, p)
+}
+
+async fn app_page(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> Response {
+    let s = session_or_return!(shared, headers);
+    detail(
+        &s,
+        "App",
+        apps::show(State(shared.clone()), Path(app_id)).await,
+    )
+}
+
+async fn template_page(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(template_no): Path<String>,
+) -> Response {
+    let s = session_or_return!(shared, headers);
+    let answer = templates::show(State(shared.clone()), Path(template_no)).await;
+    detail(&s, "Template", answer)
+}
+
+async fn instance_page(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let s = session_or_return!(shared, headers);
+    let answer = instances::show(State(shared.clone()), Path(id)).await;
+    detail(&s, "Instance", answer)
 }
 
 #[cfg(test)]

@@ -49,10 +49,30 @@ const FAVICON: &str = include_str!("../../../static/favicon.svg");
 
 /// `CSS_PATH?v=<content hash>`: pages link this, so a new build's CSS is never served stale
 /// from a cache that keeps it a day.
-static CSS_HREF: LazyLock<String> = LazyLock::new(|| {
-    let hash = hex::encode(Sha256::digest(CSS.as_bytes()));
-    format!("{CSS_PATH}?v={}", &hash[..12])
-});
+static CSS_HREF: LazyLock<String> = LazyLock::new(|| versioned_href(CSS_PATH, CSS));
+
+/// `path?v=<content hash>`: a link that changes whenever the embedded file does.
+pub(crate) fn versioned_href(path: &str, content: &str) -> String {
+    let hash = hex::encode(Sha256::digest(content.as_bytes()));
+    format!("{path}?v={}", &hash[..12])
+}
+
+/// A file embedded in the binary, served with its type and cache policy (the consumer pages'
+/// and the console's static files alike).
+pub(crate) fn static_file(
+    body: &'static str,
+    content_type: &'static str,
+    cache_control: &'static str,
+) -> Response {
+    let mut resp = body.into_response();
+    let h = resp.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static(cache_control));
+    resp
+}
+
+/// Versioned links make a day of caching safe.
+const STATIC_CACHE: &str = "public, max-age=86400";
 
 /// No scripts, frames or foreign origins; styles from us only.
 const CSP: &str =
@@ -80,28 +100,11 @@ pub(crate) fn router() -> Router<Arc<Shared>> {
 }
 
 async fn favicon() -> Response {
-    let mut resp = FAVICON.into_response();
-    let h = resp.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
-    h.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
-    resp
+    static_file(FAVICON, "image/svg+xml", STATIC_CACHE)
 }
 
 async fn css() -> Response {
-    let mut resp = CSS.into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    h.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=86400"),
-    );
-    resp
+    static_file(CSS, "text/css; charset=utf-8", STATIC_CACHE)
 }
 
 /// An HTML answer. Pages carry one-time tokens or personal data: never cached.
