@@ -30,6 +30,39 @@ fn label_pairs(text: &str) -> Vec<(String, String)> {
     pairs
 }
 
+/// A request's audit entry rides with the next request's write: N sequential syncs cost N
+/// commits (N fsyncs), not 2N with an audit-only commit after each answer.
+#[tokio::test]
+async fn each_sync_costs_one_commit_audit_included() {
+    let server = TestServer::start_with(|s| {
+        // No background writes during the test: only the requests' own writes commit.
+        let hour = std::time::Duration::from_secs(3600);
+        s.audit_flush_every = hour;
+        s.expiry_sweep_every = hour;
+        s.audit_retention_days = 0;
+        s.notify.enabled = false;
+    })
+    .await;
+    let sync = Api::CumulationSync.v1_method();
+    // The periodic tasks run once at start (expiry sweep): let that pass first.
+    let warm_up = V1::new(
+        sync,
+        &cumulation_body(AGREEMENT_NO, PARTNER_ID, &unique("Warm")),
+    );
+    assert_eq!(warm_up.send(&server).await.node(&warm_up)["code"], "10000");
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let before = server.storage.stats().commits;
+    for i in 0..10 {
+        let obn = unique(&format!("OneCommit{i}"));
+        let req = V1::new(sync, &cumulation_body(AGREEMENT_NO, PARTNER_ID, &obn));
+        assert_eq!(req.send(&server).await.node(&req)["code"], "10000");
+    }
+    assert_eq!(server.storage.stats().commits - before, 10);
+    // Every entry is there once the log is read (the read flushes the last one).
+    let audit = server.storage.recent_audit(100).await.unwrap();
+    assert_eq!(audit.iter().filter(|e| e.method == sync).count(), 11);
+}
+
 #[tokio::test]
 async fn metrics_count_requests_by_api_channel_and_outcome_and_leak_nothing() {
     let server = TestServer::start().await;

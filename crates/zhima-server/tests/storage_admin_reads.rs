@@ -244,12 +244,10 @@ async fn audit_is_filtered_and_counted(backend: Backend) {
         outcome: outcome.into(),
         latency_us: 7,
     };
-    s.append_audit(entry(0, APP, "zhima.a", "10000")).await;
-    s.append_audit(entry(1, APP, "zhima.b", "isv.invalid-signature"))
-        .await;
-    s.append_audit(entry(2, ISV_APP, "zhima.a", "10000")).await;
-    s.append_audit(entry(3, APP, "zhima.a", "isv.invalid-signature"))
-        .await;
+    s.append_audit(entry(0, APP, "zhima.a", "10000"));
+    s.append_audit(entry(1, APP, "zhima.b", "isv.invalid-signature"));
+    s.append_audit(entry(2, ISV_APP, "zhima.a", "10000"));
+    s.append_audit(entry(3, APP, "zhima.a", "isv.invalid-signature"));
     s.flush().await.unwrap();
 
     let failed = s

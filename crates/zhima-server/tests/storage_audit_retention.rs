@@ -1,6 +1,8 @@
-//! Audit log retention on both engines: the sweep deletes exactly the entries received before
-//! the cutoff, in bounded batches, and the periodic pruner does it by itself; plus the
-//! group-commit counters `/metrics` reads (batch sizes, commit latency, queue depth).
+//! The audit log on both engines: entries are buffered and ride with the next business write
+//! (no commit of their own), the periodic flusher writes the rest, reads see every queued
+//! entry; retention: the sweep deletes exactly the entries received before the cutoff, in
+//! bounded batches, and the periodic pruner does it by itself; plus the group-commit counters
+//! `/metrics` reads (batch sizes, commit latency, queue depth).
 
 mod storage_support;
 
@@ -33,7 +35,56 @@ on_both_backends!(
     the_sweep_works_in_bounded_batches,
     the_pruner_applies_the_retention_by_itself,
     group_commit_counters_feed_the_metrics,
+    queued_entries_ride_with_the_next_write_in_one_commit,
+    reads_of_the_audit_log_see_every_queued_entry,
+    the_flusher_writes_entries_when_nothing_else_writes,
 );
+
+async fn queued_entries_ride_with_the_next_write_in_one_commit(backend: Backend) {
+    let (_db, storage) = open(backend).await;
+    for i in 0..20 {
+        storage.append_audit(entry(now(), &format!("q{i}")));
+    }
+    let before = storage.stats();
+    storage.set_secret("audit_test", "v").await.unwrap();
+    let after = storage.stats();
+    // One commit for the business write and the 20 entries together (one job for all 20).
+    assert_eq!(after.commits - before.commits, 1, "{after:?}");
+    assert_eq!(after.write_jobs - before.write_jobs, 2, "{after:?}");
+    assert_eq!(methods(&storage).await.len(), 20);
+    // Nothing was left to flush: reading took no commit.
+    assert_eq!(storage.stats().commits, after.commits);
+}
+
+async fn reads_of_the_audit_log_see_every_queued_entry(backend: Backend) {
+    let (_db, storage) = open(backend).await;
+    storage.append_audit(entry(now(), "just-queued"));
+    assert_eq!(methods(&storage).await, ["just-queued"]);
+    storage.append_audit(entry(now(), "queued-again"));
+    let since = now() - chrono::Duration::hours(1);
+    let outcomes = storage.audit_outcomes(since).await.unwrap();
+    assert_eq!(
+        outcomes.iter().map(|o| o.count).sum::<i64>(),
+        2,
+        "{outcomes:?}"
+    );
+}
+
+async fn the_flusher_writes_entries_when_nothing_else_writes(backend: Backend) {
+    let (_db, storage) = open(backend).await;
+    let flusher = storage.spawn_audit_flusher(Duration::from_millis(10));
+    let before = storage.stats().write_jobs;
+    storage.append_audit(entry(now(), "flushed"));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    // Watch the writer's counters only: any read of the audit log would flush by itself.
+    while storage.stats().write_jobs == before {
+        assert!(tokio::time::Instant::now() < deadline, "never flushed");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    flusher.abort();
+    assert_eq!(storage.stats().write_jobs - before, 1);
+    assert_eq!(methods(&storage).await, ["flushed"]);
+}
 
 async fn the_sweep_deletes_only_entries_older_than_the_cutoff(backend: Backend) {
     let (_db, storage) = open(backend).await;
@@ -46,7 +97,7 @@ async fn the_sweep_deletes_only_entries_older_than_the_cutoff(backend: Backend) 
         (cutoff + ms(1), "just-after"),
         (cutoff + chrono::Duration::days(3), "recent"),
     ] {
-        storage.append_audit(entry(at, method)).await;
+        storage.append_audit(entry(at, method));
     }
     storage.flush().await.unwrap();
     assert_eq!(storage.prune_audit(cutoff).await.unwrap(), 2);
@@ -65,9 +116,9 @@ async fn the_sweep_works_in_bounded_batches(backend: Backend) {
     let n = PRUNE_BATCH as usize * 2 + 7;
     for i in 0..n {
         let at = old + chrono::Duration::seconds(i as i64);
-        storage.append_audit(entry(at, "old")).await;
+        storage.append_audit(entry(at, "old"));
     }
-    storage.append_audit(entry(now(), "kept")).await;
+    storage.append_audit(entry(now(), "kept"));
     storage.flush().await.unwrap();
     let commits_before = storage.stats().commits;
     assert_eq!(
@@ -82,12 +133,8 @@ async fn the_sweep_works_in_bounded_batches(backend: Backend) {
 async fn the_pruner_applies_the_retention_by_itself(backend: Backend) {
     let (_db, storage) = open(backend).await;
     let real_now = zhima_proto::time::now_alipay();
-    storage
-        .append_audit(entry(real_now - chrono::Duration::days(3), "expired"))
-        .await;
-    storage
-        .append_audit(entry(real_now - chrono::Duration::hours(47), "kept"))
-        .await;
+    storage.append_audit(entry(real_now - chrono::Duration::days(3), "expired"));
+    storage.append_audit(entry(real_now - chrono::Duration::hours(47), "kept"));
     storage.flush().await.unwrap();
     // 0 days: keep forever, no task at all.
     assert!(storage
@@ -112,14 +159,14 @@ async fn the_pruner_applies_the_retention_by_itself(backend: Backend) {
 async fn group_commit_counters_feed_the_metrics(backend: Backend) {
     let (_db, storage) = open(backend).await;
     let before = storage.stats();
-    let writes: Vec<_> = (0..20)
-        .map(|i| storage.append_audit(entry(now(), &format!("m{i}"))))
-        .collect();
-    futures_join_all(writes).await;
+    for i in 0..20 {
+        storage.append_audit(entry(now(), &format!("m{i}")));
+    }
     storage.flush().await.unwrap();
     let after = storage.stats();
     assert!(after.commits > before.commits);
-    assert_eq!(after.write_jobs - before.write_jobs, 21, "{after:?}");
+    // The 20 entries as one job, then the flush's own empty job.
+    assert_eq!(after.write_jobs - before.write_jobs, 2, "{after:?}");
     assert_eq!(
         after.batch_sizes.count,
         after.commits + after.failed_commits
@@ -135,11 +182,4 @@ async fn group_commit_counters_feed_the_metrics(backend: Backend) {
         after.batch_sizes.count,
         "no batch exceeds the largest bound"
     );
-}
-
-/// Awaits every future (no `futures` dependency in the tests).
-async fn futures_join_all<F: std::future::Future<Output = ()>>(futs: Vec<F>) {
-    for f in futs {
-        f.await;
-    }
 }

@@ -253,15 +253,13 @@ async fn audit_entries_ride_the_next_commit(backend: Backend) {
         .iter()
         .enumerate()
     {
-        storage
-            .append_audit(AuditEntry {
-                at: now(),
-                app_id: (i != 2).then(|| APP.to_owned()),
-                method: "zhima.credit.pe.zmgo.cumulation.sync".into(),
-                outcome: (*outcome).into(),
-                latency_us: 1_000 + i as i64,
-            })
-            .await;
+        storage.append_audit(AuditEntry {
+            at: now(),
+            app_id: (i != 2).then(|| APP.to_owned()),
+            method: "zhima.credit.pe.zmgo.cumulation.sync".into(),
+            outcome: (*outcome).into(),
+            latency_us: 1_000 + i as i64,
+        });
     }
     storage.flush().await.unwrap();
     let recent = storage.recent_audit(2).await.unwrap();

@@ -52,6 +52,5 @@ pub(crate) fn record(
         outcome: outcome.to_owned(),
         latency_us,
     };
-    let storage = shared.storage.clone();
-    tokio::spawn(async move { storage.append_audit(entry).await });
+    shared.storage.append_audit(entry);
 }

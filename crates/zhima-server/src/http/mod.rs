@@ -155,6 +155,9 @@ impl Server {
         let sweeper = shared
             .storage
             .spawn_expiry_sweeper(settings.expiry_sweep_every);
+        let audit_flusher = shared
+            .storage
+            .spawn_audit_flusher(settings.audit_flush_every);
         let audit_pruner = shared
             .storage
             .spawn_audit_pruner(settings.audit_retention_days, settings.audit_sweep_every);
@@ -175,6 +178,11 @@ impl Server {
             n.abort();
         }
         sweeper.abort();
+        audit_flusher.abort();
+        // What the last requests queued is written before serving ends.
+        if let Err(e) = shared.storage.flush_audit().await {
+            tracing::warn!(error = %e, "audit entries not written at shutdown");
+        }
         if let Some(pruner) = audit_pruner {
             pruner.abort();
         }

@@ -59,6 +59,8 @@ pub struct Settings {
     pub audit_retention_days: u32,
     /// How often the audit retention sweep runs while serving (first run at start).
     pub audit_sweep_every: Duration,
+    /// How often queued audit entries are written when no business write takes them along.
+    pub audit_flush_every: Duration,
     /// The notification delivery worker (PRODUCT §12).
     pub notify: crate::notify::NotifySettings,
 }
@@ -97,6 +99,7 @@ impl Default for Settings {
             expiry_sweep_every: DEFAULT_EXPIRY_SWEEP_EVERY,
             audit_retention_days: crate::config::DEFAULT_AUDIT_RETENTION_DAYS,
             audit_sweep_every: DEFAULT_AUDIT_SWEEP_EVERY,
+            audit_flush_every: crate::storage::audit_log::DEFAULT_AUDIT_FLUSH_EVERY,
             notify: crate::notify::NotifySettings::default(),
         }
     }

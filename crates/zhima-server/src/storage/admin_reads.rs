@@ -75,6 +75,7 @@ impl Storage {
 
     /// Audited requests per outcome since `since`, most frequent first.
     pub async fn audit_outcomes(&self, since: Time) -> Result<Vec<OutcomeCount>> {
+        self.flush_audit().await?;
         self.read(move |tx| tx.audit_outcomes(&since)).await
     }
 
@@ -195,6 +196,7 @@ impl Storage {
         search: AuditSearch,
         limit: i64,
     ) -> Result<Listing<AuditRecord>> {
+        self.flush_audit().await?;
         let rows = self
             .read(move |tx| tx.find_audit(&search, limit + 1))
             .await?;

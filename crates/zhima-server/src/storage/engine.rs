@@ -43,8 +43,10 @@ pub trait Engine: Send + Sync {
     fn write(&self, job: WriteJob) -> BoxFuture<'_, Result<()>>;
 
     /// Queues `job` to be written without waiting for it (audit entries); failures are logged.
-    /// It is committed no later than any [`Engine::write`] started after this call returned.
-    fn write_later(&self, job: WriteJob) -> BoxFuture<'_, ()>;
+    /// The writer takes it into its next batch, so it is committed no later than any
+    /// [`Engine::write`] started after this call returned. It wakes nothing: a caller that
+    /// needs it written soon follows with a write (Storage's audit flusher does).
+    fn write_later(&self, job: WriteJob);
 
     /// Runs `job` in a read transaction. Never waits behind writes.
     fn read(&self, job: ReadJob) -> BoxFuture<'_, Result<()>>;

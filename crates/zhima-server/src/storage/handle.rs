@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::domain::audit::AuditEntry;
 use crate::domain::card::CardData;
 use crate::domain::clock::{Advance, ClockError, ClockReading, SandboxClock};
 use crate::domain::cumulation::{CumulationCmd, CumulationReceipt};
@@ -28,6 +27,8 @@ use crate::error::{Error, Result};
 use zhima_proto::money::Fen;
 
 use super::agreement_lifecycle;
+use super::app_cache::AppCache;
+use super::audit_log::AuditBuffer;
 use super::commands;
 use super::engine::{Engine, StorageStats, WriteTx};
 use super::lifecycle;
@@ -59,6 +60,10 @@ pub struct Storage {
     /// Wakes this process's notification worker after a write that may have made a
     /// notification due (a lifecycle change, a clock advance, a redeliver).
     outbox_signal: tokio::sync::Notify,
+    /// Audit entries waiting to be written (`audit_log.rs`).
+    pub(super) audit: AuditBuffer,
+    /// Apps recently read, so that a request's authentication needs no read transaction.
+    apps: AppCache,
 }
 
 /// What [`Storage::advance_clock`] did.
@@ -79,6 +84,8 @@ impl Storage {
             cached_offset_ms: AtomicI64::new(0),
             sweep: tokio::sync::Mutex::new(()),
             outbox_signal: tokio::sync::Notify::new(),
+            audit: AuditBuffer::default(),
+            apps: AppCache::default(),
         };
         storage.clock().await?;
         let services = storage.state_services().await?;
@@ -122,6 +129,8 @@ impl Storage {
         T: Send + 'static,
         F: FnMut(&mut dyn WriteTx) -> Result<T> + Send + 'static,
     {
+        // Waiting audit entries ride in this write's batch instead of a commit of their own.
+        self.flush_audit_later();
         let slot = Arc::new(Mutex::new(None));
         let out = Arc::clone(&slot);
         self.engine
@@ -133,6 +142,11 @@ impl Storage {
             .await?;
         let value = slot.lock().unwrap_or_else(|p| p.into_inner()).take();
         value.ok_or_else(|| Error::internal("a write job committed without a result"))
+    }
+
+    /// Queues `job` for the next batch without waiting for it.
+    pub(super) fn engine_write_later(&self, job: super::engine::WriteJob) {
+        self.engine.write_later(job)
     }
 
     /// Runs `f` as a read job.
@@ -162,7 +176,10 @@ impl Storage {
     pub async fn apply_records(&self, records: &Records) -> Result<()> {
         StateMachines::compile(&records.state_services).map_err(Error::Config)?;
         let owned = records.clone();
-        self.write(move |tx| tx.upsert_records(&owned)).await?;
+        let written = self.write(move |tx| tx.upsert_records(&owned)).await;
+        // Even a failed write may have been half-seen by a concurrent read: start afresh.
+        self.apps.clear();
+        written?;
         let services = self.state_services().await?;
         let machines = StateMachines::compile(&services).map_err(Error::Config)?;
         self.machines.set(machines);
@@ -170,9 +187,21 @@ impl Storage {
     }
 
     /// One app.
+    ///
+    /// Served from a cache for up to [`super::app_cache::APP_CACHE_TTL`] after it was read; an edit through
+    /// this process ([`Storage::apply_records`]) empties the cache at once, an edit made by
+    /// another process (PostgreSQL) is seen within the TTL.
     pub async fn app(&self, app_id: &str) -> Result<Option<App>> {
+        if let Some(app) = self.apps.get(app_id) {
+            return Ok(Some(app));
+        }
+        let generation = self.apps.generation();
         let id = app_id.to_owned();
-        self.read(move |tx| tx.app(&id)).await
+        let app = self.read(move |tx| tx.app(&id)).await?;
+        if let Some(app) = &app {
+            self.apps.insert(generation, app);
+        }
+        Ok(app)
     }
 
     /// Every app.
@@ -574,20 +603,6 @@ impl Storage {
 
     // ---- audit and operations ----
 
-    /// Queues an audit entry; it is written with the next commit. Never fails the request.
-    pub async fn append_audit(&self, entry: AuditEntry) {
-        self.engine
-            .write_later(Box::new(move |tx: &mut dyn WriteTx| {
-                tx.append_audit(&entry)
-            }))
-            .await
-    }
-
-    /// The newest audit entries, newest first.
-    pub async fn recent_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
-        self.read(move |tx| tx.recent_audit(limit)).await
-    }
-
     /// Recomputes every agreement's totals from its events and compares with the totals rows;
     /// checks that no payment is over-refunded.
     pub async fn verify_invariants(&self) -> Result<InvariantReport> {
@@ -616,6 +631,7 @@ impl Storage {
     /// Waits until every write queued before this call is durably committed (shutdown flush):
     /// an empty write commits after them.
     pub async fn flush(&self) -> Result<()> {
+        self.flush_audit_later();
         self.engine
             .write(Box::new(|_: &mut dyn WriteTx| Ok(())))
             .await

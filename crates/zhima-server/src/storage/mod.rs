@@ -19,6 +19,8 @@
 //! | `postgres/` | the PostgreSQL engine (several processes, one database, group commit) |
 //! | `outbox.rs` | notifications to merchants: the outbox part of the contract ([`OutboxTx`]), `emit` inside the lifecycle's write jobs, claims and attempts for the delivery worker |
 //! | `nonce.rs` | the in-memory v3 nonce cache of a single-process engine |
+//! | `app_cache.rs` | apps recently read (a request's authentication needs no read transaction) |
+//! | `audit_log.rs` | the audit log's write path: buffered entries written in bulk with the next batch |
 //!
 //! ## The engine contract
 //! An engine implements [`Engine`]: `write(job)` runs a job against a [`WriteTx`] inside one
@@ -64,10 +66,13 @@ mod admin_query;
 pub mod admin_reads;
 pub(crate) mod agreement_lifecycle;
 pub mod agreement_tx;
+pub mod app_cache;
+pub mod audit_log;
 mod commands;
 mod consent;
 pub mod engine;
 mod handle;
+mod later;
 mod lifecycle;
 mod money;
 pub(crate) mod nonce;

@@ -43,6 +43,7 @@ use super::transaction::{db_error, failure_kind, FailureKind, PgTx};
 use super::PgConn;
 use crate::error::{Error, Result};
 use crate::storage::engine::{StorageStats, WriteJob, WriteTx};
+use crate::storage::later::LaterJobs;
 use crate::storage::writer_stats::{queue_depth, WriterCounters};
 
 /// Upper bound of jobs per transaction (see the module comment: subtransaction cache).
@@ -64,6 +65,8 @@ struct Queued {
 /// Handle to the writer thread. Dropping every handle stops the thread after it drains.
 pub(crate) struct Writer {
     tx: mpsc::Sender<Queued>,
+    /// Jobs nobody waits for, taken into the next batch (`storage/later.rs`).
+    later: Arc<LaterJobs<WriteJob>>,
     counters: Arc<WriterCounters>,
 }
 
@@ -73,13 +76,19 @@ impl Writer {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let counters = Arc::new(WriterCounters::default());
         let thread_counters = Arc::clone(&counters);
+        let later = Arc::new(LaterJobs::default());
+        let thread_later = Arc::clone(&later);
         // A plain thread: the sync `postgres` client runs its own runtime and must not block
         // a tokio worker.
         std::thread::Builder::new()
             .name("zhima-pg-writer".into())
-            .spawn(move || run(connect, rx, &thread_counters))
+            .spawn(move || run(connect, rx, &thread_later, &thread_counters))
             .map_err(|e| Error::internal(format!("cannot start the PostgreSQL writer: {e}")))?;
-        Ok(Writer { tx, counters })
+        Ok(Writer {
+            tx,
+            later,
+            counters,
+        })
     }
 
     /// Runs `job` in the next batch; returns once that batch committed (or failed).
@@ -98,12 +107,11 @@ impl Writer {
             .map_err(|_| Error::internal("the PostgreSQL writer dropped a job"))?
     }
 
-    /// Queues `job` for the next batch without waiting for it (audit entries). The writer runs
-    /// jobs in order, so it is committed no later than any job queued after it.
-    pub(crate) async fn enqueue(&self, job: WriteJob) {
-        if self.tx.send(Queued { job, reply: None }).await.is_err() {
-            tracing::warn!("queued write dropped: the PostgreSQL writer has stopped");
-        }
+    /// Queues `job` for the next batch without waiting for it (audit entries); it wakes
+    /// nothing. The writer takes it into the next batch, so it is committed no later than any
+    /// job sent after it.
+    pub(crate) fn enqueue(&self, job: WriteJob) {
+        self.later.push(job);
     }
 
     /// Group-commit counters so far.
@@ -121,7 +129,12 @@ enum BatchFailure {
 }
 
 /// The writer thread's loop: gather a batch, run it in one transaction, commit, answer.
-fn run(connect: Connect, mut rx: mpsc::Receiver<Queued>, counters: &WriterCounters) {
+fn run(
+    connect: Connect,
+    mut rx: mpsc::Receiver<Queued>,
+    later: &LaterJobs<WriteJob>,
+    counters: &WriterCounters,
+) {
     let mut conn: Option<PgConn> = None;
     while let Some(first) = rx.blocking_recv() {
         let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -132,6 +145,13 @@ fn run(connect: Connect, mut rx: mpsc::Receiver<Queued>, counters: &WriterCounte
                 Err(_) => break,
             }
         }
+        // Queued before `first` was sent; they share one savepoint, so the cap still holds.
+        batch.extend(
+            later
+                .take()
+                .into_iter()
+                .map(|job| Queued { job, reply: None }),
+        );
         run_batch(&connect, &mut conn, batch, counters);
     }
 }

@@ -339,8 +339,8 @@ impl Engine for PgEngine {
         Box::pin(self.writer.execute(job))
     }
 
-    fn write_later(&self, job: WriteJob) -> BoxFuture<'_, ()> {
-        Box::pin(self.writer.enqueue(job))
+    fn write_later(&self, job: WriteJob) {
+        self.writer.enqueue(job)
     }
 
     fn read(&self, job: ReadJob) -> BoxFuture<'_, Result<()>> {

@@ -23,6 +23,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::error::{Error, Result};
 use crate::storage::engine::StorageStats;
+use crate::storage::later::LaterJobs;
 use crate::storage::writer_stats::{queue_depth, WriterCounters};
 
 /// What a job leaves behind to run once the batch's fate is known (`None` = committed).
@@ -39,6 +40,8 @@ const QUEUE_CAPACITY: usize = 8192;
 #[derive(Clone)]
 pub(crate) struct Writer {
     tx: mpsc::Sender<Job>,
+    /// Jobs nobody waits for, taken into the next batch (`storage/later.rs`).
+    later: Arc<LaterJobs<Job>>,
     counters: Arc<WriterCounters>,
 }
 
@@ -48,11 +51,17 @@ impl Writer {
         let (tx, rx) = mpsc::channel(QUEUE_CAPACITY);
         let counters = Arc::new(WriterCounters::default());
         let thread_counters = counters.clone();
+        let later = Arc::new(LaterJobs::default());
+        let thread_later = Arc::clone(&later);
         std::thread::Builder::new()
             .name("zhima-sqlite-writer".into())
-            .spawn(move || run(conn, rx, &thread_counters))
+            .spawn(move || run(conn, rx, &thread_later, &thread_counters))
             .map_err(|e| Error::internal(format!("cannot start the SQLite writer: {e}")))?;
-        Ok(Writer { tx, counters })
+        Ok(Writer {
+            tx,
+            later,
+            counters,
+        })
     }
 
     /// Runs `f` inside the next group-commit transaction and returns its result once the
@@ -83,9 +92,9 @@ impl Writer {
             .map_err(|_| Error::internal("the SQLite writer dropped a job"))?
     }
 
-    /// Queues `f` for the next batch without waiting for it (audit entries). Waits only when
-    /// the queue is full. Failures are logged, not returned.
-    pub(crate) async fn enqueue<F>(&self, f: F)
+    /// Queues `f` for the next batch without waiting for it (audit entries); it wakes nothing.
+    /// Failures are logged, not returned.
+    pub(crate) fn enqueue<F>(&self, f: F)
     where
         F: FnOnce(&Connection) -> Result<()> + Send + 'static,
     {
@@ -99,9 +108,7 @@ impl Writer {
                 }
             })
         });
-        if self.tx.send(job).await.is_err() {
-            tracing::warn!("queued write dropped: the SQLite writer has stopped");
-        }
+        self.later.push(job);
     }
 
     /// Group-commit counters so far.
@@ -139,9 +146,15 @@ fn run_in_savepoint<T>(
 }
 
 /// The writer thread's loop: gather a batch, run it in one transaction, commit, answer.
-fn run(conn: Connection, mut rx: mpsc::Receiver<Job>, counters: &WriterCounters) {
+fn run(
+    conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    later: &LaterJobs<Job>,
+    counters: &WriterCounters,
+) {
     while let Some(first) = rx.blocking_recv() {
-        let mut batch = Vec::with_capacity(16);
+        // Queued before `first` was sent, so they go first.
+        let mut batch = later.take();
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
@@ -239,10 +252,8 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn queued_writes_are_committed_by_the_next_batch() {
         let w = writer();
-        w.enqueue(|c| Ok(c.execute("INSERT INTO t VALUES (7)", []).map(|_| ())?))
-            .await;
-        w.enqueue(|c| Ok(c.execute("INSERT INTO t VALUES (NULL)", []).map(|_| ())?))
-            .await; // fails alone
+        w.enqueue(|c| Ok(c.execute("INSERT INTO t VALUES (7)", []).map(|_| ())?));
+        w.enqueue(|c| Ok(c.execute("INSERT INTO t VALUES (NULL)", []).map(|_| ())?)); // fails alone
         assert_eq!(values(&w).await, [7]);
         let stats = w.stats();
         assert_eq!(stats.write_jobs, 3);

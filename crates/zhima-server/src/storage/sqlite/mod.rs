@@ -100,8 +100,8 @@ impl Engine for SqliteEngine {
         Box::pin(self.writer.execute(move |c| job(&mut SqliteTx(c))))
     }
 
-    fn write_later(&self, mut job: WriteJob) -> BoxFuture<'_, ()> {
-        Box::pin(self.writer.enqueue(move |c| job(&mut SqliteTx(c))))
+    fn write_later(&self, mut job: WriteJob) {
+        self.writer.enqueue(move |c| job(&mut SqliteTx(c)))
     }
 
     fn read(&self, job: ReadJob) -> BoxFuture<'_, Result<()>> {
