@@ -70,7 +70,9 @@ async fn the_description_is_served_without_auth_and_cacheable() {
     // Another method on the path is a signed v3 error, like any /v3/ path.
     let post = client().post(&url).body("{}").send().await.unwrap();
     assert_eq!(post.status(), 405);
-    assert!(post.headers().contains_key(zhima_proto::v3::HEADER_SIGNATURE));
+    assert!(post
+        .headers()
+        .contains_key(zhima_proto::v3::HEADER_SIGNATURE));
     server.stop().await.unwrap();
 }
 
@@ -140,7 +142,11 @@ async fn preorder_with_a_multibyte_timeout_express_is_refused_not_dropped() {
     });
     let reply = V3::put(path, &body.to_string()).send(&server).await;
     assert_eq!(reply.status, 400, "{}", reply.body);
-    assert!(reply.body.contains("REQUEST_PARAM_ILLEGAL"), "{}", reply.body);
+    assert!(
+        reply.body.contains("REQUEST_PARAM_ILLEGAL"),
+        "{}",
+        reply.body
+    );
     assert_conforms("put", path, &reply);
     server.stop().await.unwrap();
 }

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::api::{Api, ApiModel};
 #[cfg(feature = "openapi")]
 use super::openapi;
-use super::api::{Api, ApiModel};
 
 /// Request model `ZhimaCreditPeZmgoAgreementQueryModel`. With `agreement_id` every other
 /// field is ignored; otherwise the user's agreement is looked up.

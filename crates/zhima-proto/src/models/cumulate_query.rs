@@ -3,10 +3,10 @@
 
 use serde::{Deserialize, Serialize};
 
-#[cfg(feature = "openapi")]
-use super::openapi;
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaMerchantZmgoCumulateQueryModel`. In v3 it travels as query parameters,
 /// so the numeric and boolean fields also accept their string forms.

@@ -3,9 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::de;
 #[cfg(feature = "openapi")]
 use super::openapi;
-use super::de;
 
 /// `basic_config`: who owns the template and its idempotency key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -144,7 +144,10 @@ pub fn parse_timeout_express(value: &Option<String>) -> Checked<u64> {
         "d" => 86_400,
         _ => return Err(bad()),
     };
-    if digits.is_empty() || digits.len() > MAX_TIMEOUT_EXPRESS_DIGITS || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty()
+        || digits.len() > MAX_TIMEOUT_EXPRESS_DIGITS
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let n: u64 = digits.parse().map_err(|_| bad())?;
@@ -165,7 +168,10 @@ mod tests {
         assert_eq!(parse("15m"), Ok(900));
         assert_eq!(parse("2h"), Ok(7200));
         assert_eq!(parse("15d"), Ok(MAX_TIMEOUT_EXPRESS_SECS));
-        assert_eq!(parse_timeout_express(&None), Ok(DEFAULT_TIMEOUT_EXPRESS_SECS));
+        assert_eq!(
+            parse_timeout_express(&None),
+            Ok(DEFAULT_TIMEOUT_EXPRESS_SECS)
+        );
         for bad in ["16d", "0m", "m", "15", "1.5h", "+1h", "1234567m", "15M"] {
             assert!(parse(bad).is_err(), "{bad}");
         }

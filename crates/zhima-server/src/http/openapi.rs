@@ -369,9 +369,7 @@ fn query_parameters(model: &Value) -> Vec<Value> {
 /// its description, which moves to the parameter.
 fn non_null(schema: &Value) -> (Value, Option<Value>) {
     let mut schema = schema.clone();
-    let description = schema
-        .as_object_mut()
-        .and_then(|o| o.remove("description"));
+    let description = schema.as_object_mut().and_then(|o| o.remove("description"));
     if let Some(alternatives) = schema["oneOf"].as_array() {
         let mut rest: Vec<&Value> = alternatives
             .iter()
@@ -398,7 +396,11 @@ fn non_null(schema: &Value) -> (Value, Option<Value>) {
 /// `components.headers`: what every answer carries.
 fn signature_headers() -> Value {
     let header = |description: &str, schema: Value, required: bool| {
-        json!({ "description": description, "required": required, "schema": schema })
+        json!({
+            "description": description,
+            "required": required,
+            "schema": schema,
+        })
     };
     json!({
         HEADER_TIMESTAMP: header(
@@ -445,7 +447,12 @@ fn header_refs(retry_after: bool) -> Value {
     }
     names
         .into_iter()
-        .map(|n| (n.to_owned(), json!({ "$ref": format!("#/components/headers/{n}") })))
+        .map(|n| {
+            (
+                n.to_owned(),
+                json!({ "$ref": format!("#/components/headers/{n}") }),
+            )
+        })
         .collect::<Map<_, _>>()
         .into()
 }
@@ -459,17 +466,23 @@ fn error_name(status: u16) -> String {
 fn error_responses() -> Value {
     let described = |status: u16| -> &'static str {
         match status {
-            400 => "The request was refused: a malformed or missing field, a business rule \
-                    (the code says which), or a body that is not UTF-8.",
-            401 => "Authentication failed: missing or malformed `Authorization`, unknown app, \
+            400 => {
+                "The request was refused: a malformed or missing field, a business rule \
+                    (the code says which), or a body that is not UTF-8."
+            }
+            401 => {
+                "Authentication failed: missing or malformed `Authorization`, unknown app, \
                     timestamp outside the clock skew, bad signature, reused nonce, bad app \
-                    auth token or certificate.",
+                    auth token or certificate."
+            }
             403 => "The app may not act for this merchant or agreement.",
             413 => "The body is larger than the server accepts.",
             429 => "The app is over its rate limit; retry after `Retry-After` seconds.",
             500 => "An internal error (`SYSTEM_ERROR`); nothing is known to have been written.",
-            503 => "Overloaded or storage unavailable (`SYSTEM_ERROR`); nothing was written, \
-                    retry after `Retry-After` seconds.",
+            503 => {
+                "Overloaded or storage unavailable (`SYSTEM_ERROR`); nothing was written, \
+                    retry after `Retry-After` seconds."
+            }
             _ => "An error.",
         }
     };
@@ -562,7 +575,13 @@ mod tests {
             .iter()
             .filter_map(Value::as_str)
             .collect();
-        for field in ["agreement_no", "partner_id", "out_biz_no", "biz_action", "biz_time"] {
+        for field in [
+            "agreement_no",
+            "partner_id",
+            "out_biz_no",
+            "biz_action",
+            "biz_time",
+        ] {
             assert!(required.contains(&field), "{field}");
         }
         let agreement_no = &sync["properties"]["agreement_no"];
@@ -608,9 +627,11 @@ mod tests {
             doc["components"]["headers"][HEADER_SIGNATURE]["required"],
             true
         );
-        assert!(doc["components"]["securitySchemes"][SECURITY_SCHEME]["description"]
-            .as_str()
-            .unwrap()
-            .starts_with(&format!("`{AUTH_SCHEME} ")));
+        assert!(
+            doc["components"]["securitySchemes"][SECURITY_SCHEME]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with(&format!("`{AUTH_SCHEME} "))
+        );
     }
 }
