@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine or a warm one:
-#   1. installs what the tests need (official Alipay SDKs for interop; Debian's chromium, CJK
+#   1. installs what the tests need (official Alipay SDKs for interop; schemathesis for the
+#      OpenAPI conformance run (interop/schemathesis/setup.sh); Debian's chromium, CJK
 #      fonts and playwright-core for the browser tests (scripts/browser.sh); cargo-nextest if
 #      absent);
 #   2. makes sure PostgreSQL runs (the storage suites run on both backends): installs Debian's
@@ -15,6 +16,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 echo "== installing test dependencies"
 bash interop/setup.sh
+bash interop/schemathesis/setup.sh
 bash scripts/browser.sh
 if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install --locked cargo-nextest

@@ -37,6 +37,9 @@ enum Command {
     Bench(commands::bench::Args),
     /// The admin API: the sandbox clock (bearer admin token from --token-file).
     Admin(commands::admin::Args),
+    /// Print the OpenAPI 3.1 description of the v3 routes (what `zhima serve` serves at
+    /// /v3/openapi.json; `zhima openapi > docs/openapi.json` regenerates the shipped copy).
+    Openapi,
 }
 
 /// A failure with the exit code it deserves.
@@ -64,6 +67,10 @@ fn main() -> ExitCode {
         Command::Replay(args) => commands::replay::run(args),
         Command::Bench(args) => commands::bench::run(args),
         Command::Admin(args) => commands::admin::run(args),
+        Command::Openapi => {
+            print!("{}", zhima_server::http::openapi::json());
+            Ok(())
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,10 +20,10 @@ pub const ALIPAY_DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 
 /// Exact shape of an Alipay wall time: chrono alone accepts e.g. 1-digit months, signed
 /// years and leap second `60`, none of which Alipay sends.
-static DATETIME_RE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-5][0-9]$")
-        .expect("datetime regex is valid")
-});
+pub const DATETIME_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-5][0-9]$";
+
+static DATETIME_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(DATETIME_PATTERN).expect("datetime regex is valid"));
 
 /// Longest input echoed back in an error message.
 const MAX_ECHO_CHARS: usize = 40;

@@ -4,24 +4,31 @@
 use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoAgreementQueryModel`. With `agreement_id` every other
 /// field is ignored; otherwise the user's agreement is looked up.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoAgreementQueryModel {
     /// Agreement number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::AgreementNo>, inline))]
     pub agreement_id: Option<String>,
     /// The user's Ant member id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub alipay_user_id: Option<String>,
     /// The user's OpenId.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub open_id: Option<String>,
 }
 
 /// Success response `ZhimaCreditPeZmgoAgreementQueryResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoAgreementQueryResponse {
     /// Agreement number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -31,6 +38,7 @@ pub struct ZhimaCreditPeZmgoAgreementQueryResponse {
     pub agreement_name: Option<String>,
     /// `Y` valid, `P` being invalidated, `N` invalid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<AgreementStatus>, inline))]
     pub agreement_status: Option<String>,
     /// The user's Ant member id.
     #[serde(default, skip_serializing_if = "Option::is_none")]

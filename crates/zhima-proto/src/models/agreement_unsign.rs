@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoAgreementUnsignModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoAgreementUnsignModel {
     /// Agreement number. Required.
     #[serde(
@@ -15,6 +18,7 @@ pub struct ZhimaCreditPeZmgoAgreementUnsignModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AgreementNo, inline, required = true))]
     pub agreement_id: Option<String>,
     /// The user's Ant member id (2088…).
     #[serde(
@@ -22,6 +26,7 @@ pub struct ZhimaCreditPeZmgoAgreementUnsignModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub alipay_user_id: Option<String>,
     /// The user's OpenId (alternative to `alipay_user_id`).
     #[serde(
@@ -29,6 +34,7 @@ pub struct ZhimaCreditPeZmgoAgreementUnsignModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub open_id: Option<String>,
     /// Merchant PID. Required.
     #[serde(
@@ -36,6 +42,7 @@ pub struct ZhimaCreditPeZmgoAgreementUnsignModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// `USER_CANCEL_QUIT` / `SETTLE_APPLY_QUIT`. Required.
     #[serde(
@@ -43,11 +50,13 @@ pub struct ZhimaCreditPeZmgoAgreementUnsignModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = QuitType, inline, required = true))]
     pub quit_type: Option<String>,
 }
 
 /// Success response `ZhimaCreditPeZmgoAgreementUnsignResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoAgreementUnsignResponse {
     /// Agreement number.
     #[serde(

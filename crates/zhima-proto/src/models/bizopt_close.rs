@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoBizoptCloseModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoBizoptCloseModel {
     /// The user's Ant member id (2088…).
     #[serde(
@@ -15,6 +18,7 @@ pub struct ZhimaCreditPeZmgoBizoptCloseModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub alipay_user_id: Option<String>,
     /// The user's OpenId (alternative to `alipay_user_id`).
     #[serde(
@@ -22,6 +26,7 @@ pub struct ZhimaCreditPeZmgoBizoptCloseModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub open_id: Option<String>,
     /// The preorder's `out_request_no`. Required.
     #[serde(
@@ -29,6 +34,7 @@ pub struct ZhimaCreditPeZmgoBizoptCloseModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub out_request_no: Option<String>,
     /// Merchant PID. Required.
     #[serde(
@@ -36,6 +42,7 @@ pub struct ZhimaCreditPeZmgoBizoptCloseModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// Template number.
     #[serde(
@@ -43,11 +50,13 @@ pub struct ZhimaCreditPeZmgoBizoptCloseModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OutBizNo>, inline))]
     pub template_id: Option<String>,
 }
 
 /// Success response `ZhimaCreditPeZmgoBizoptCloseResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoBizoptCloseResponse {
     /// The closed preorder's number.
     #[serde(

@@ -5,22 +5,29 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaMerchantZmgoCumulateQueryModel`. In v3 it travels as query parameters,
 /// so the numeric and boolean fields also accept their string forms.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaMerchantZmgoCumulateQueryModel {
     /// Zhima GO agreement number. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AgreementNo, inline, required = true))]
     pub agreement_id: Option<String>,
     /// Ant member id of the agreement's user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub user_id: Option<String>,
     /// OpenId of the agreement's user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub open_id: Option<String>,
     /// PID of the merchant that reported the data.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub provider_pid: Option<String>,
     /// Whether `detail_list` is wanted. Default false.
     #[serde(
@@ -35,6 +42,7 @@ pub struct ZhimaMerchantZmgoCumulateQueryModel {
         deserialize_with = "de::opt_i64",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::PageNo>, inline))]
     pub page_no: Option<i64>,
     /// Page size. Default 20, max 100.
     #[serde(
@@ -42,11 +50,13 @@ pub struct ZhimaMerchantZmgoCumulateQueryModel {
         deserialize_with = "de::opt_i64",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::PageSize>, inline))]
     pub page_size: Option<i64>,
 }
 
 /// Success response `ZhimaMerchantZmgoCumulateQueryResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaMerchantZmgoCumulateQueryResponse {
     /// Echo of the agreement number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -92,6 +102,7 @@ pub struct ZhimaMerchantZmgoCumulateQueryResponse {
 
 /// `CumulateDataDetail`: one ledger event in a query answer.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CumulateDataDetail {
     /// The event's `out_biz_no`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,36 +5,48 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoCumulationSyncModel` (v3 body / v1 `biz_content`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoCumulationSyncModel {
     /// Zhima GO agreement number. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AgreementNo, inline, required = true))]
     pub agreement_no: Option<String>,
     /// Ant member id (2088…). This or `open_id` is required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub user_id: Option<String>,
     /// OpenId alternative to `user_id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub open_id: Option<String>,
     /// Merchant PID. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// Merchant's idempotency key. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub out_biz_no: Option<String>,
     /// [`BizAction`] wire value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = BizAction, inline, required = true))]
     pub biz_action: Option<String>,
     /// `out_biz_no` of the ORDER_PAID being refunded. Required for ORDER_REFUND.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OutBizNo>, inline))]
     pub pay_out_biz_no: Option<String>,
     /// When it happened, `yyyy-MM-dd HH:mm:ss` UTC+8. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AlipayTime, inline, required = true))]
     pub biz_time: Option<String>,
     /// [`CumulateDataType`] wire value. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = CumulateDataType, inline, required = true))]
     pub cumulate_data_type: Option<String>,
     /// Amount data; required for AMOUNT and AMOUNT_TASK.
     #[serde(
@@ -55,17 +67,21 @@ pub struct ZhimaCreditPeZmgoCumulationSyncModel {
     pub has_alipay_trade: Option<bool>,
     /// Always `ExternalMerchantSource`. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::RequestFrom, inline, required = true))]
     pub request_from: Option<String>,
     /// Free-form JSON text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::ExtInfo>, inline))]
     pub ext_info: Option<String>,
 }
 
 /// `AmountTypeData`: trade and discount amounts of one sync.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AmountTypeData {
     /// Cumulation name shown to the user. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Name, inline, required = true))]
     pub name: Option<String>,
     /// The trade (amount and optional trade number).
     #[serde(
@@ -80,45 +96,56 @@ pub struct AmountTypeData {
         deserialize_with = "de::opt_object_vec",
         skip_serializing_if = "Option::is_none"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Discounts>, inline))]
     pub out_discount_infos: Option<Vec<ZMGoOutDiscountInfo>>,
 }
 
 /// `ZMGoTradeInfo`: one trade between user and merchant.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGoTradeInfo {
     /// Trade number (an Alipay trade when `has_alipay_trade`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::TradeNo>, inline))]
     pub trade_no: Option<String>,
     /// Amount in yuan, e.g. `"3.57"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Amount, inline, required = true))]
     pub amount: Option<String>,
 }
 
 /// `ZMGoOutDiscountInfo`: one external discount.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGoOutDiscountInfo {
     /// Display name, e.g. `滴滴打车优惠001`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Name, inline, required = true))]
     pub discount_name: Option<String>,
     /// [`DiscountType`] wire value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = DiscountType, inline, required = true))]
     pub discount_type: Option<String>,
     /// Amount in yuan, e.g. `"8.75"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Amount, inline, required = true))]
     pub discount_amount: Option<String>,
 }
 
 /// `TaskTypeData`: the completed task.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TaskTypeData {
     /// Task name shown to the user. Required for TASK.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Name, inline, required = true))]
     pub name: Option<String>,
 }
 
 /// Success response `ZhimaCreditPeZmgoCumulationSyncResponseModel` (v3 body; v1 node fields
 /// besides `code`/`msg`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoCumulationSyncResponse {
     /// Echo of the agreement number.
     #[serde(default, skip_serializing_if = "Option::is_none")]

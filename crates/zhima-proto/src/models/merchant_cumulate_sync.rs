@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaMerchantZmgoCumulateSyncModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaMerchantZmgoCumulateSyncModel {
     /// Agreement number. Required.
     #[serde(
@@ -15,6 +18,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AgreementNo, inline, required = true))]
     pub agreement_id: Option<String>,
     /// Amount data.
     #[serde(
@@ -29,6 +33,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = MerchantBizAction, inline, required = true))]
     pub biz_action: Option<String>,
     /// Business time, `yyyy-MM-dd HH:mm:ss` UTC+8. Required.
     #[serde(
@@ -36,6 +41,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AlipayTime, inline, required = true))]
     pub biz_time: Option<String>,
     /// `TASK` / `DISCOUNT`. Required.
     #[serde(
@@ -43,6 +49,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = SyncDataType, inline, required = true))]
     pub data_type: Option<String>,
     /// Discount data.
     #[serde(
@@ -57,6 +64,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub open_id: Option<String>,
     /// Merchant's idempotency key. Required.
     #[serde(
@@ -64,6 +72,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub out_biz_no: Option<String>,
     /// Merchant PID. Required.
     #[serde(
@@ -71,6 +80,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub provider_pid: Option<String>,
     /// The earlier `out_biz_no` a REVERSE or UPDATE names.
     #[serde(
@@ -78,6 +88,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OutBizNo>, inline))]
     pub refer_out_biz_no: Option<String>,
     /// `ADD` / `UPDATE`.
     #[serde(
@@ -85,6 +96,7 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SubBizAction>, inline))]
     pub sub_biz_action: Option<String>,
     /// Times data.
     #[serde(
@@ -99,11 +111,13 @@ pub struct ZhimaMerchantZmgoCumulateSyncModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub user_id: Option<String>,
 }
 
 /// `AmountTypeSyncData`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AmountTypeSyncData {
     /// Discount, yuan.
     #[serde(
@@ -111,6 +125,7 @@ pub struct AmountTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub discount_amount: Option<String>,
     /// Discount name.
     #[serde(
@@ -118,6 +133,7 @@ pub struct AmountTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub discount_desc: Option<String>,
     /// Whether `trade_no` is an Alipay trade.
     #[serde(
@@ -132,6 +148,7 @@ pub struct AmountTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub task_amount: Option<String>,
     /// Task description.
     #[serde(
@@ -139,6 +156,7 @@ pub struct AmountTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub task_desc: Option<String>,
     /// Trade number.
     #[serde(
@@ -146,11 +164,13 @@ pub struct AmountTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::TradeNo>, inline))]
     pub trade_no: Option<String>,
 }
 
 /// `DiscountTypeSyncData`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DiscountTypeSyncData {
     /// Discount, yuan.
     #[serde(
@@ -158,6 +178,7 @@ pub struct DiscountTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Amount, inline, required = true))]
     pub discount_amount: Option<String>,
     /// Discount name.
     #[serde(
@@ -165,11 +186,13 @@ pub struct DiscountTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub discount_desc: Option<String>,
 }
 
 /// `TimesTypeSyncData`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TimesTypeSyncData {
     /// Discount, yuan.
     #[serde(
@@ -177,6 +200,7 @@ pub struct TimesTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub discount_amount: Option<String>,
     /// Discount name.
     #[serde(
@@ -184,6 +208,7 @@ pub struct TimesTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub discount_desc: Option<String>,
     /// Trade amount, yuan.
     #[serde(
@@ -191,6 +216,7 @@ pub struct TimesTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub task_amount: Option<String>,
     /// Task description.
     #[serde(
@@ -198,6 +224,7 @@ pub struct TimesTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub task_desc: Option<String>,
     /// Task count (an integer).
     #[serde(
@@ -205,11 +232,13 @@ pub struct TimesTypeSyncData {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_i64"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::TaskTimes, inline, required = true))]
     pub task_times: Option<i64>,
 }
 
 /// Success response `ZhimaMerchantZmgoCumulateSyncResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaMerchantZmgoCumulateSyncResponse {
     /// Agreement number.
     #[serde(

@@ -5,9 +5,12 @@
 //! required, so a missing field becomes a protocol error rather than a parse failure), amounts
 //! are yuan strings, dates are `yyyy-MM-dd HH:mm:ss` strings, unknown fields are ignored, and
 //! `None` fields are not serialized.
+//!
+//! With the `openapi` feature the models of the v3 routes also derive `utoipa::ToSchema` (their OpenAPI 3.1
+//! schema, with the field rules validation enforces; see `openapi.rs`).
 
 /// Generates a closed wire enum: variants with their wire strings, `ALL`, `as_str()`, `FromStr`
-/// (error [`UnknownVariant`]), `Display` and string serde.
+/// (error [`UnknownVariant`]), `Display`, string serde and (feature `openapi`) its schema.
 macro_rules! wire_enum {
     (
         $(#[$meta:meta])*
@@ -63,6 +66,16 @@ macro_rules! wire_enum {
                 s.parse().map_err(serde::de::Error::custom)
             }
         }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::models::openapi::wire_enum_schema(Self::ALL.iter().map(|v| v.as_str()))
+            }
+        }
+
+        #[cfg(feature = "openapi")]
+        impl utoipa::ToSchema for $name {}
     };
 }
 
@@ -70,6 +83,8 @@ mod api;
 mod canonical;
 mod codec;
 mod de;
+#[cfg(feature = "openapi")]
+mod openapi;
 
 pub mod agreement_query;
 pub mod agreement_sign;

@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoPreorderCreateModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoPreorderCreateModel {
     /// The user's OpenId.
     #[serde(
@@ -15,6 +18,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub alipay_open_id: Option<String>,
     /// The user's Ant member id (2088…).
     #[serde(
@@ -22,6 +26,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub alipay_user_id: Option<String>,
     /// Business time, `yyyy-MM-dd HH:mm:ss` UTC+8.
     #[serde(
@@ -29,6 +34,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::AlipayTime>, inline))]
     pub biz_time: Option<String>,
     /// Custom template configuration (JSON text).
     #[serde(
@@ -64,6 +70,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub freeze_amount: Option<String>,
     /// ISV PID.
     #[serde(
@@ -71,6 +78,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub isv_pid: Option<String>,
     /// Merchant's request number, the idempotency key. Required.
     #[serde(
@@ -78,6 +86,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub out_request_no: Option<String>,
     /// Merchant PID. Required.
     #[serde(
@@ -85,6 +94,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// The merchant's own user id.
     #[serde(
@@ -92,6 +102,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OutBizNo>, inline))]
     pub partner_user_identifier: Option<String>,
     /// Payment channel data.
     #[serde(
@@ -113,6 +124,7 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub template_id: Option<String>,
     /// How long the preorder may wait for signing: `15m`, `2h`, `1d` (default 15m).
     #[serde(
@@ -120,11 +132,13 @@ pub struct ZhimaCreditPeZmgoPreorderCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::TimeoutExpress>, inline))]
     pub timeout_express: Option<String>,
 }
 
 /// `ExtTemplateConf`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExtTemplateConf {
     /// Buyer id.
     #[serde(
@@ -144,6 +158,7 @@ pub struct ExtTemplateConf {
 
 /// `PreOrderExtInfo`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PreOrderExtInfo {
     /// Brand id.
     #[serde(
@@ -177,6 +192,7 @@ pub struct PreOrderExtInfo {
 
 /// Success response `ZhimaCreditPeZmgoPreorderCreateResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoPreorderCreateResponse {
     /// Business type.
     #[serde(

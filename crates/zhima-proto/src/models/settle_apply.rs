@@ -5,36 +5,48 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoSettleApplyModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoSettleApplyModel {
     /// Agreement number. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AgreementNo, inline, required = true))]
     pub agreement_id: Option<String>,
     /// Merchant PID. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// The user's Ant member id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub alipay_user_id: Option<String>,
     /// The user's OpenId.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub alipay_open_id: Option<String>,
     /// Merchant's request serial number, the idempotency key. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub out_request_no: Option<String>,
     /// Withholding plan number from the expiry notification. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::WithholdPlanNo, inline, required = true))]
     pub withhold_plan_no: Option<String>,
     /// Amount to charge, yuan with 2 decimals. Required.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub pay_amount: Option<String>,
     /// Merchant's total paid in the period, yuan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub total_real_pay_amount: Option<String>,
     /// Merchant's total discount in the period, yuan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Amount>, inline))]
     pub total_discount_amount: Option<String>,
     /// Merchant's task count in the period: a decimal string on the wire, also accepted as a
     /// JSON integer (the Java SDK models it as a number).
@@ -43,9 +55,11 @@ pub struct ZhimaCreditPeZmgoSettleApplyModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "super::de::opt_int_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::TaskCount>, inline))]
     pub total_task_count: Option<String>,
     /// [`SettleActionType`] wire value. Default `DEFAULT_SETTLE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SettleActionType>, inline))]
     pub action_type: Option<String>,
     /// Quit type and adjustment reason.
     #[serde(
@@ -58,12 +72,15 @@ pub struct ZhimaCreditPeZmgoSettleApplyModel {
 
 /// `SettleExtraParams`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SettleExtraParams {
     /// `USER_CANCEL_QUIT` or `SETTLE_APPLY_QUIT`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Code>, inline))]
     pub quit_type: Option<String>,
     /// Required with `PAY_TO_ZERO`: `SERVICE_CANCELED` or `OTHER_CHANNEL_PERFORMANCE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SettleAdjustReason>, inline))]
     pub settle_adjust_reason: Option<String>,
     /// 商链通 fund information (operators only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -72,6 +89,7 @@ pub struct SettleExtraParams {
 
 /// Success response `ZhimaCreditPeZmgoSettleApplyResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoSettleApplyResponse {
     /// Agreement number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +99,7 @@ pub struct ZhimaCreditPeZmgoSettleApplyResponse {
     pub out_request_no: Option<String>,
     /// `Y` paid, `P` paying, `N` failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<SettleStatus>, inline))]
     pub settle_status: Option<String>,
     /// Echo of `withhold_plan_no`.
     #[serde(default, skip_serializing_if = "Option::is_none")]

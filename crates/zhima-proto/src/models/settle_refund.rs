@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoSettleRefundModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoSettleRefundModel {
     /// Agreement number. Required.
     #[serde(
@@ -15,6 +18,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AgreementNo, inline, required = true))]
     pub agreement_id: Option<String>,
     /// The user's OpenId.
     #[serde(
@@ -22,6 +26,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub alipay_open_id: Option<String>,
     /// The user's Ant member id (2088…).
     #[serde(
@@ -29,6 +34,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub alipay_user_id: Option<String>,
     /// Refund note.
     #[serde(
@@ -36,6 +42,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub memo: Option<String>,
     /// Merchant's refund request number, the idempotency key. Required.
     #[serde(
@@ -43,6 +50,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub out_request_no: Option<String>,
     /// Merchant PID. Required.
     #[serde(
@@ -50,6 +58,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// Amount to refund, yuan. Required.
     #[serde(
@@ -57,6 +66,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Amount, inline, required = true))]
     pub refund_amount: Option<String>,
     /// Refund type.
     #[serde(
@@ -64,6 +74,7 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Code>, inline))]
     pub refund_type: Option<String>,
     /// Withholding plan of the settlement refunded. Required.
     #[serde(
@@ -71,11 +82,13 @@ pub struct ZhimaCreditPeZmgoSettleRefundModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::WithholdPlanNo, inline, required = true))]
     pub withhold_plan_no: Option<String>,
 }
 
 /// Success response `ZhimaCreditPeZmgoSettleRefundResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoSettleRefundResponse {
     /// Why the refund failed.
     #[serde(

@@ -5,9 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// Request model `ZhimaCreditPeZmgoSettleUnfreezeModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
     /// Agreement number. Required.
     #[serde(
@@ -15,6 +18,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::AgreementNo, inline, required = true))]
     pub agreement_id: Option<String>,
     /// The user's OpenId.
     #[serde(
@@ -22,6 +26,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OpenId>, inline))]
     pub alipay_open_id: Option<String>,
     /// The user's Ant member id (2088…).
     #[serde(
@@ -29,6 +34,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub alipay_user_id: Option<String>,
     /// Business time, `yyyy-MM-dd HH:mm:ss` UTC+8.
     #[serde(
@@ -36,6 +42,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::AlipayTime>, inline))]
     pub biz_time: Option<String>,
     /// Order title.
     #[serde(
@@ -43,6 +50,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub order_title: Option<String>,
     /// Merchant's request number, the idempotency key. Required.
     #[serde(
@@ -50,6 +58,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub out_request_no: Option<String>,
     /// Merchant PID. Required.
     #[serde(
@@ -57,6 +66,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// Amount to release, yuan. Required.
     #[serde(
@@ -64,6 +74,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Amount, inline, required = true))]
     pub unfreeze_amount: Option<String>,
     /// Extension parameters.
     #[serde(
@@ -76,6 +87,7 @@ pub struct ZhimaCreditPeZmgoSettleUnfreezeModel {
 
 /// `UnfreezeExtendParams`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UnfreezeExtendParams {
     /// Quit type.
     #[serde(
@@ -83,6 +95,7 @@ pub struct UnfreezeExtendParams {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Code>, inline))]
     pub quit_type: Option<String>,
     /// Period discount total, yuan.
     #[serde(
@@ -109,6 +122,7 @@ pub struct UnfreezeExtendParams {
 
 /// Success response `ZhimaCreditPeZmgoSettleUnfreezeResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaCreditPeZmgoSettleUnfreezeResponse {
     /// Why the unfreeze failed (sic, the official spelling).
     #[serde(

@@ -4,9 +4,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 
 /// `basic_config`: who owns the template and its idempotency key.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOBasicConfig {
     /// Business type.
     #[serde(
@@ -36,26 +39,32 @@ pub struct ZMGOBasicConfig {
         deserialize_with = "de::opt_text"
     )]
     pub merchant_custom_logo: Option<String>,
-    /// Merchant's idempotency key of the template. Required.
+    /// Merchant's idempotency key of the template. Required by template.create (a template
+    /// declared in the configuration has none).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::OutBizNo>, inline))]
     pub out_biz_no: Option<String>,
-    /// Merchant PID owning the template. Required.
+    /// Merchant PID owning the template. Required by template.create (a template declared in
+    /// the configuration has none).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Id>, inline))]
     pub partner_id: Option<String>,
-    /// Template name. Required.
+    /// Template name. Required by template.create (a template declared in the configuration
+    /// has none).
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<openapi::Name>, inline))]
     pub template_name: Option<String>,
     /// Template number (answers only).
     #[serde(
@@ -68,6 +77,7 @@ pub struct ZMGOBasicConfig {
 
 /// `obligation_config`: the user's obligation.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOObligationConfig {
     /// Benefit page URL.
     #[serde(
@@ -115,6 +125,7 @@ pub struct ZMGOObligationConfig {
 
 /// `open_config`: opening page, freeze and period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOOpenConfig {
     /// Apply button text.
     #[serde(
@@ -211,6 +222,7 @@ pub struct ZMGOOpenConfig {
 
 /// `quit_config`: how a user quits.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOQuitConfig {
     /// Quit description.
     #[serde(
@@ -237,6 +249,7 @@ pub struct ZMGOQuitConfig {
 
 /// `right_config`: benefits shown to the user.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGORightConfig {
     /// Cumulated-benefit link.
     #[serde(
@@ -263,6 +276,7 @@ pub struct ZMGORightConfig {
 
 /// `settlement_config`: how the period is settled.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOSettlementConfig {
     /// Membership fee name.
     #[serde(
@@ -324,6 +338,7 @@ pub struct ZMGOSettlementConfig {
 
 /// `settlement_config.cycle_flex_withhold_config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOCycleFlexConfig {
     /// Fee name.
     #[serde(
@@ -350,6 +365,7 @@ pub struct ZMGOCycleFlexConfig {
 
 /// `settlement_config.cycle_withhold_config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOCycleWithholdConfig {
     /// Deduction plan.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -400,6 +416,7 @@ pub struct ZMGOCycleWithholdConfig {
 
 /// `ext_config`: text fill rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZMGOExtConfig {
     /// Fill rule id.
     #[serde(

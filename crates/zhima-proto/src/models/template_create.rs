@@ -12,6 +12,7 @@ use super::template_blocks::{
 
 /// Request model `ZhimaMerchantZmgoTemplateCreateModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaMerchantZmgoTemplateCreateModel {
     /// Owner and idempotency key. Required.
     #[serde(
@@ -19,6 +20,7 @@ pub struct ZhimaMerchantZmgoTemplateCreateModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_object"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = ZMGOBasicConfig, required = true))]
     pub basic_config: Option<ZMGOBasicConfig>,
     /// Text fill rules.
     #[serde(
@@ -66,6 +68,7 @@ pub struct ZhimaMerchantZmgoTemplateCreateModel {
 
 /// Success response `ZhimaMerchantZmgoTemplateCreateResponse`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaMerchantZmgoTemplateCreateResponse {
     /// The new template's number.
     #[serde(

@@ -5,10 +5,13 @@ use serde::{Deserialize, Serialize};
 
 use super::api::{Api, ApiModel};
 use super::de;
+#[cfg(feature = "openapi")]
+use super::openapi;
 use super::template_create::ZhimaMerchantZmgoTemplateCreateModel;
 
 /// Request model `ZhimaMerchantZmgoTemplateQueryModel`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ZhimaMerchantZmgoTemplateQueryModel {
     /// Merchant PID. Required.
     #[serde(
@@ -16,6 +19,7 @@ pub struct ZhimaMerchantZmgoTemplateQueryModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::Id, inline, required = true))]
     pub partner_id: Option<String>,
     /// Template number. Required.
     #[serde(
@@ -23,6 +27,7 @@ pub struct ZhimaMerchantZmgoTemplateQueryModel {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "de::opt_text"
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = openapi::OutBizNo, inline, required = true))]
     pub template_no: Option<String>,
 }
 

@@ -18,6 +18,8 @@ pub(crate) type Checked<T> = Result<T, Violation<CumulationCode>>;
 pub const DEFAULT_TIMEOUT_EXPRESS_SECS: u64 = 15 * 60;
 /// Longest accepted `timeout_express`: 15 days, Alipay's documented ceiling.
 pub const MAX_TIMEOUT_EXPRESS_SECS: u64 = 15 * 24 * 3600;
+/// Most digits a `timeout_express` number may have.
+pub const MAX_TIMEOUT_EXPRESS_DIGITS: usize = 6;
 
 /// Canonical JSON of a validated value: two requests are "the same business content" exactly
 /// when their fingerprints are equal (the same machinery as the five original APIs).
@@ -133,14 +135,19 @@ pub fn parse_timeout_express(value: &Option<String>) -> Checked<u64> {
             ),
         )
     };
-    let (digits, unit) = raw.split_at(raw.len().saturating_sub(1));
+    // The unit is the last character, which need not be one byte ("1é").
+    let unit_at = raw.char_indices().last().map_or(0, |(i, _)| i);
+    let (digits, unit) = raw.split_at(unit_at);
     let unit_secs = match unit {
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
         _ => return Err(bad()),
     };
-    if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    if digits.is_empty()
+        || digits.len() > MAX_TIMEOUT_EXPRESS_DIGITS
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     let n: u64 = digits.parse().map_err(|_| bad())?;
@@ -149,4 +156,34 @@ pub fn parse_timeout_express(value: &Option<String>) -> Checked<u64> {
         return Err(bad());
     }
     Ok(secs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeout_express_reads_minutes_hours_and_days() {
+        let parse = |v: &str| parse_timeout_express(&Some(v.to_owned()));
+        assert_eq!(parse("15m"), Ok(900));
+        assert_eq!(parse("2h"), Ok(7200));
+        assert_eq!(parse("15d"), Ok(MAX_TIMEOUT_EXPRESS_SECS));
+        assert_eq!(
+            parse_timeout_express(&None),
+            Ok(DEFAULT_TIMEOUT_EXPRESS_SECS)
+        );
+        for bad in ["16d", "0m", "m", "15", "1.5h", "+1h", "1234567m", "15M"] {
+            assert!(parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// A last character of several bytes used to panic (`split_at` inside it): the request
+    /// died with its connection instead of getting REQUEST_PARAM_ILLEGAL.
+    #[test]
+    fn timeout_express_with_a_multibyte_last_character_is_refused() {
+        for bad in ["1é", "é", "15分", "2h\u{1F600}"] {
+            let e = parse_timeout_express(&Some(bad.to_owned())).unwrap_err();
+            assert_eq!(e.code, RequestParamIllegal, "{bad}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! |---|---|
 //! | `POST`/`GET /gateway.do` (absolute-form request lines too; other methods get a signed error) | `v1` — always HTTP 200, signed envelope |
 //! | `POST /v3/zhima/credit/pe/zmgo/cumulation/sync`, `GET /v3/zhima/merchant/zmgo/cumulate/query`, `GET /v3/zhima/credit/pe/zmgo/agreement/query`, `POST /v3/zhima/credit/pe/zmgo/settle/apply` | `v3` — signed headers, JSON errors |
+//! | `GET /v3/openapi.json` | `openapi` — the OpenAPI 3.1 description of the v3 routes (no auth, ETag) |
 //! | `GET /healthz` | 200 while the process serves |
 //! | `GET /metrics` | Prometheus text format, unauthenticated, no request values (`metrics`) |
 //! | `GET /readyz` | 200 when storage answers and no shutdown is under way, else 503 |
@@ -25,6 +26,7 @@
 //! | `connections.rs` | the accept loop: header-read timeout, connection cap, graceful shutdown |
 //! | `body.rs` | reading the body within the size and time limits, and whose fault a failure is |
 //! | `v1.rs`, `v3.rs` | the protocol handlers: parameters, checks in order, the signed answer |
+//! | `openapi.rs` | the OpenAPI document of the v3 routes, generated from the route table and the models |
 //! | `admission.rs` | at most `max_in_flight` API requests at once (beyond: the signed overload answer, from a signature cache), per-app rate limits |
 //! | `auth.rs` | app lookup, timestamp window, app auth token, cert SN, AES content keys |
 //! | `dispatch.rs` | the business model validated (zhima-proto) and handed to storage |
@@ -58,6 +60,7 @@ mod log_safe;
 mod pages;
 
 mod metrics;
+pub mod openapi;
 mod shared;
 mod v1;
 mod v3;
@@ -111,6 +114,7 @@ impl Server {
         let mut router = Router::new()
             // Any HTTP method: the handler answers the unsupported ones in v1 form.
             .route("/gateway.do", any(v1::gateway))
+            .route(openapi::PATH, get(openapi::serve))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz));
         for &api in Api::ALL {

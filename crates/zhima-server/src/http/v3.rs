@@ -15,9 +15,8 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use zhima_proto::aes::AesKey;
-use zhima_proto::catalog::{self, CumulationCode, GatewaySubCode};
+use zhima_proto::catalog::{self, CumulationCode, GatewaySubCode, V3ErrorCode};
 use zhima_proto::models::Api;
 use zhima_proto::time::{now_alipay, parse_epoch_millis, to_epoch_millis};
 use zhima_proto::v3::{self, Authorization};
@@ -92,15 +91,11 @@ async fn overloaded(
     tracing::debug!(trace_id = %ctx.trace_id, method = ?label, "refused: max_in_flight requests in flight");
     let refusal = shared.admission.v3_refusal(cert_mode, || {
         let trace_id = uuid::Uuid::new_v4().simple().to_string();
-        let link = format!("https://open.alipay.com/api/errCheck?traceId={trace_id}");
-        let body = serde_json::to_string(&ErrorBody {
-            code: CumulationCode::SystemError.as_str(),
-            message: super::admission::OVERLOADED_MSG,
-            links: [Link {
-                link: &link,
-                desc: "解决方案",
-            }],
-        })
+        let body = serde_json::to_string(&v3::ErrorBody::new(
+            CumulationCode::SystemError.as_str(),
+            super::admission::OVERLOADED_MSG,
+            &trace_id,
+        ))
         .expect("strings serialise");
         let nonce = uuid::Uuid::new_v4().simple().to_string();
         let sn = shared.platform.sn_for(cert_mode);
@@ -301,18 +296,28 @@ fn status_of(e: &ApiError) -> StatusCode {
     StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
-/// The v3 error body.
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    code: &'a str,
-    message: &'a str,
-    links: [Link<'a>; 1],
-}
+/// The HTTP statuses a v3 error answer may have ([`status_of`] and the overload answer).
+pub(crate) const ERROR_STATUSES: [u16; 7] = [400, 401, 403, 413, 429, 500, 503];
 
-#[derive(Serialize)]
-struct Link<'a> {
-    link: &'a str,
-    desc: &'a str,
+/// Every error `code` an answer with HTTP `status` may carry: the inverse of [`status_of`],
+/// for the OpenAPI description. State-sync codes are absent: that API has no v3 route.
+pub(crate) fn codes_with_status(status: u16) -> Vec<&'static str> {
+    let mut codes: Vec<&'static str> = V3ErrorCode::iter()
+        .filter(|c| c.http_status() == status)
+        .map(V3ErrorCode::as_str)
+        .chain(
+            CumulationCode::iter()
+                .filter(|c| c.http_status() == status)
+                .map(CumulationCode::as_str),
+        )
+        .collect();
+    match status {
+        413 => codes.push(GatewayFault::BodyTooLarge.v3().as_str()),
+        // Storage unavailable and the overload answer.
+        503 => codes.push(CumulationCode::SystemError.as_str()),
+        _ => {}
+    }
+    codes
 }
 
 fn error_body(e: &ApiError, trace_id: &str) -> String {
@@ -334,16 +339,7 @@ fn error_body(e: &ApiError, trace_id: &str) -> String {
             GatewaySubCode::IspUnknowError.default_message(),
         ),
     };
-    let link = format!("https://open.alipay.com/api/errCheck?traceId={trace_id}");
-    serde_json::to_string(&ErrorBody {
-        code,
-        message,
-        links: [Link {
-            link: &link,
-            desc: "解决方案",
-        }],
-    })
-    .expect("strings serialise")
+    serde_json::to_string(&v3::ErrorBody::new(code, message, trace_id)).expect("strings serialise")
 }
 
 fn respond(
@@ -452,5 +448,26 @@ mod tests {
         assert_eq!(status_of(&e), StatusCode::INTERNAL_SERVER_ERROR);
         let e = ApiError::from(Rejection::new(CumulationCode::RequestAccessIllegal, "x"));
         assert_eq!(status_of(&e), StatusCode::FORBIDDEN);
+    }
+
+    #[test]
+    fn every_error_code_has_a_described_status() {
+        for c in V3ErrorCode::iter() {
+            assert!(ERROR_STATUSES.contains(&c.http_status()), "{c}");
+            assert!(codes_with_status(c.http_status()).contains(&c.as_str()));
+        }
+        for c in CumulationCode::iter() {
+            assert!(ERROR_STATUSES.contains(&c.http_status()), "{c}");
+            assert!(codes_with_status(c.http_status()).contains(&c.as_str()));
+        }
+        let too_large = ApiError::gateway(GatewayFault::BodyTooLarge);
+        assert_eq!(status_of(&too_large), StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(codes_with_status(413), ["invalid-parameter"]);
+        let unavailable = ApiError {
+            fault: Fault::Unavailable,
+            log: None,
+        };
+        assert_eq!(status_of(&unavailable), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(codes_with_status(503), ["SYSTEM_ERROR"]);
     }
 }
