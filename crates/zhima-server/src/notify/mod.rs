@@ -230,7 +230,8 @@ impl Worker {
                 Some(Ok(Ok(Finished::Deferred(id)))) => deferred.push(id),
                 // Left to its lease, as after a crash.
                 Some(Ok(Err(e))) => tracing::warn!(error = %e, "a notification attempt failed"),
-                Some(Err(e)) => return Err(Error::internal(e.to_string())),
+                // A panicked attempt: the others are still recorded.
+                Some(Err(e)) => tracing::error!(error = %e, "a notification attempt panicked"),
             }
         }
         self.record(&mut attempts, &mut deferred, claim.lease_until_ms)
