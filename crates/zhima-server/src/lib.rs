@@ -13,7 +13,7 @@
 //! | [`storage`] | the [`storage::Storage`] handle; the engine contract ([`storage::Engine`], [`storage::WriteTx`], [`storage::ReadTx`]); load → decide → write once for every engine; the SQLite engine (WAL, fsync, group commit) and the PostgreSQL engine (group commit, several processes) |
 //! | [`error`] | the layer's one error type: business rejection vs internal vs config |
 //! | [`http`] | the HTTP surfaces on top of [`storage::Storage`]: v1 gateway, v3 REST, the admin API (`http/admin/`), consumer pages (`http/pages/`), `/metrics` |
-//! | [`notify`] | the notification delivery worker: claims due outbox rows, posts them signed like Alipay's async notify, records each attempt; allowed targets (`notify/targets.rs`) |
+//! | [`notify`] | the notification delivery worker: claims due outbox rows, signs them like Alipay's async notify on low-priority threads (`notify/signer.rs`), posts them, records a batch's attempts in one write; allowed targets (`notify/targets.rs`) |
 //! | [`metrics`] | the per-server Prometheus registry behind `GET /metrics` and the storage writers' histograms |
 //! | [`logging`] | the stderr log, escaped so that no request can forge a line |
 //!

@@ -91,7 +91,7 @@ pub use self::engine::{
     BoxFuture, Engine, ReadJob, StorageStats, WriteJob, WriteTx, WrittenTransition,
 };
 pub use self::handle::{ClockAdvanced, Storage};
-pub use self::outbox::{OutboxReadTx, OutboxTx};
+pub use self::outbox::{AttemptRecord, Claimed, OutboxReadTx, OutboxTx};
 pub use self::postgres::{redact_url, PgEngine, PgOptions};
 pub use self::reads::{InstanceHistory, InstanceKey, ReadTx, StateEventView};
 pub use self::sqlite::{SqliteEngine, SqliteOptions};

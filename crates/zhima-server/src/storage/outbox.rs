@@ -65,9 +65,35 @@ pub trait OutboxTx: OutboxReadTx {
         at: &Time,
     ) -> Result<bool>;
 
+    /// Ends the lease `lease_until_ms` of a claimed row that was not attempted (a row since
+    /// claimed by someone else keeps its lease); `false` when nothing changed.
+    fn release_claim(&mut self, notify_id: &str, lease_until_ms: i64) -> Result<bool>;
+
     /// Makes the notification `PENDING` again, due at `due`, attempts from zero, same
     /// `notify_id`; `false` when there is no such notification.
     fn redeliver_notification(&mut self, notify_id: &str, due: &Time) -> Result<bool>;
+}
+
+/// What one claim took: the rows, and the lease they hold (real time, epoch milliseconds).
+#[derive(Debug)]
+pub struct Claimed {
+    /// The claimed rows, oldest first (at most one per agreement).
+    pub rows: Vec<StoredNotification>,
+    /// When the claim's lease ends.
+    pub lease_until_ms: i64,
+}
+
+/// How one attempt ended, to be recorded by [`Storage::record_attempts`].
+#[derive(Debug)]
+pub struct AttemptRecord {
+    /// The notification.
+    pub notify_id: String,
+    /// Its attempts before this one.
+    pub attempts_before: i64,
+    /// How the attempt ended.
+    pub outcome: AttemptOutcome,
+    /// When it ended (business time).
+    pub at: Time,
 }
 
 /// Writes `event`'s outbox row for `app_id` (none: nobody to tell) inside the caller's write
@@ -105,31 +131,48 @@ impl Storage {
         due: Time,
         lease: std::time::Duration,
         limit: i64,
-    ) -> Result<Vec<StoredNotification>> {
+    ) -> Result<Claimed> {
         let now_ms = zhima_proto::time::now_alipay().timestamp_millis();
         let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 4);
+        let lease_until_ms = now_ms + lease_ms;
         let due_ms = due.timestamp_millis();
-        self.write(move |tx| tx.claim_notifications(due_ms, now_ms, now_ms + lease_ms, limit))
-            .await
+        let rows = self
+            .write(move |tx| tx.claim_notifications(due_ms, now_ms, lease_until_ms, limit))
+            .await?;
+        Ok(Claimed {
+            rows,
+            lease_until_ms,
+        })
     }
 
-    /// Records how attempt `attempts_before + 1` of `notify_id` ended, at business time
-    /// `at`, by the retry schedule of [`notify::after_attempt`]; `false` when the row was not
-    /// `PENDING` any more.
-    pub async fn record_attempt(
+    /// Records, in ONE write job, how the `attempts` of one claim ended (by the retry
+    /// schedule of [`notify::after_attempt`]) and gives back the `released` rows that were
+    /// not attempted (claimable again at once, unless another claim took them meanwhile);
+    /// how many attempts were recorded (a row no longer `PENDING` is skipped).
+    pub async fn record_attempts(
         &self,
-        notify_id: &str,
-        attempts_before: i64,
-        outcome: AttemptOutcome,
-        at: Time,
-    ) -> Result<bool> {
-        let id = notify_id.to_owned();
-        let update = notify::after_attempt(attempts_before, &outcome, &at);
-        let done = self
-            .write(move |tx| tx.record_attempt(&id, &update, &at))
+        attempts: Vec<AttemptRecord>,
+        released: Vec<String>,
+        lease_until_ms: i64,
+    ) -> Result<usize> {
+        if attempts.is_empty() && released.is_empty() {
+            return Ok(0);
+        }
+        let recorded = self
+            .write(move |tx| {
+                let mut recorded = 0;
+                for a in &attempts {
+                    let update = notify::after_attempt(a.attempts_before, &a.outcome, &a.at);
+                    recorded += usize::from(tx.record_attempt(&a.notify_id, &update, &a.at)?);
+                }
+                for notify_id in &released {
+                    tx.release_claim(notify_id, lease_until_ms)?;
+                }
+                Ok(recorded)
+            })
             .await?;
         self.wake_outbox();
-        Ok(done)
+        Ok(recorded)
     }
 
     /// Makes a notification due again now (business time), same `notify_id`; `false` when

@@ -12,6 +12,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0003_lifecycle.sql"),
     include_str!("../../../migrations/postgres/0004_lifecycle_money.sql"),
     include_str!("../../../migrations/postgres/0005_notifications.sql"),
+    include_str!("../../../migrations/postgres/0006_notifications_pending.sql"),
 ];
 
 /// The schema version this build writes.

@@ -169,6 +169,15 @@ impl OutboxTx for PgTx<'_> {
         Ok(n == 1)
     }
 
+    fn release_claim(&mut self, notify_id: &str, lease_until_ms: i64) -> Result<bool> {
+        let n = self.exec(
+            "UPDATE notifications SET claimed_until_ms = 0
+             WHERE notify_id = $1 AND status = 'PENDING' AND claimed_until_ms = $2",
+            &[&notify_id, &lease_until_ms],
+        )?;
+        Ok(n == 1)
+    }
+
     fn redeliver_notification(&mut self, notify_id: &str, due: &Time) -> Result<bool> {
         let n = self.exec(REDELIVER_SQL, &[&notify_id, &ms(due)])?;
         Ok(n == 1)
