@@ -133,13 +133,14 @@ pub fn parse_timeout_express(value: &Option<String>) -> Checked<u64> {
             ),
         )
     };
-    let (digits, unit) = raw.split_at(raw.len().saturating_sub(1));
-    let unit_secs = match unit {
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
+    // The unit is the last character, not byte: a multi-byte one (`1分`) is refused, not split.
+    let unit_secs = match raw.chars().next_back() {
+        Some('m') => 60,
+        Some('h') => 3600,
+        Some('d') => 86_400,
         _ => return Err(bad()),
     };
+    let digits = &raw[..raw.len() - 1];
     if digits.is_empty() || digits.len() > 6 || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
