@@ -96,6 +96,9 @@ pub use crate::error::{
 };
 pub use crate::notify::{verify_notify, Notification, NOTIFY_SUCCESS};
 pub use crate::signing::v1::V1Response;
+/// The v3 response fuzz target's entry (not API).
+#[doc(hidden)]
+pub use crate::signing::v3::fuzz_v3_response;
 pub use crate::signing::v3::V3Response;
 pub use crate::transport::{
     RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY, MAX_RESPONSE_BYTES,

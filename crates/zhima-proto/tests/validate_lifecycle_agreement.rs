@@ -256,6 +256,21 @@ fn preorder_timeout_express_and_defaults() {
     }
 }
 
+/// Found by fuzzing (`models`): a unit that is a multi-byte character split the text inside
+/// it and panicked; it is a `timeout_express` violation like any other unit.
+#[test]
+fn timeout_express_with_a_multi_byte_unit_is_a_violation_not_a_panic() {
+    for raw in ["1分", "m\u{95}", "15天", "é", "1m\u{301}"] {
+        let r =
+            validate_preorder_create(&model(with(preorder(), &["timeout_express"], json!(raw))));
+        assert_violation(r, RequestParamIllegal, "timeout_express");
+        let r = validate_sign_apply(&model(
+            json!({"partner_id": "P", "template_id": "T", "timeout_express": raw}),
+        ));
+        assert_violation(r, RequestParamIllegal, "timeout_express");
+    }
+}
+
 #[test]
 fn preorder_rules() {
     let full = with(

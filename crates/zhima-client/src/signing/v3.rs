@@ -236,6 +236,35 @@ impl V3Call {
     }
 }
 
+/// The fuzz target's entry (not API): judges a response to a `POST` of `request_body` (sent
+/// encrypted when the client encrypts) exactly as [`crate::ZhimaClient::request`] does. Header
+/// pairs HTTP cannot carry are dropped, as the HTTP stack would refuse them.
+#[doc(hidden)]
+pub fn fuzz_v3_response(
+    client: &crate::ZhimaClient,
+    request_body: Option<&str>,
+    status: u16,
+    headers: &[(&[u8], &[u8])],
+    body: String,
+) -> Result<V3Response> {
+    let config = client.config();
+    let call = V3Call::new(config, Method::POST, "/v3/fuzz", request_body)?;
+    let mut map = reqwest::header::HeaderMap::new();
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) =
+            (HeaderName::from_bytes(name), HeaderValue::from_bytes(value))
+        {
+            map.append(name, value);
+        }
+    }
+    let raw = RawResponse {
+        status,
+        headers: map,
+        body,
+    };
+    call.response(config, &raw, 1)
+}
+
 /// Checks the response signature headers over the raw body, fail-closed.
 fn verify(config: &Config, raw: &RawResponse) -> Result<()> {
     let key = &config.creds.platform_key;

@@ -6,8 +6,11 @@
 
 use zhima_proto::aes::AesKey;
 use zhima_proto::keys::{PrivateKey, PublicKey};
+use zhima_proto::models::{self, Api, ModelError};
+use zhima_proto::time::parse_alipay_datetime;
 use zhima_proto::v1::{extract_signed_node, Charset, GatewayParams};
 use zhima_proto::v3::Authorization;
+use zhima_proto::validate;
 
 /// One fuzz target: never panics, whatever the bytes.
 pub type Target = fn(&[u8]);
@@ -19,6 +22,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("v3_authorization", v3_authorization),
     ("aes", aes),
     ("keys", keys),
+    ("models", models),
 ];
 
 /// v1 parameters: first byte picks the Content-Type charset, the rest is `query\nbody`.
@@ -74,4 +78,85 @@ pub fn keys(data: &[u8]) {
     let _ = zhima_proto::cert::parse_certificate_der(data);
     let _ = zhima_proto::cert::cert_sn(&text);
     let _ = zhima_proto::cert::root_cert_sn(&text);
+}
+
+/// Every request model, the way the server reads it: the first byte picks the API (low four
+/// bits) and whether the rest is a JSON body (v1 `biz_content`, v3 POST/PUT) or a v3 GET query
+/// string (bit 4); then serde into the model and zhima-proto's `validate`, as in the server's
+/// dispatch, and the validated command's fingerprint (what idempotency compares).
+pub fn models(data: &[u8]) {
+    let Some((&pick, rest)) = data.split_first() else {
+        return;
+    };
+    let api = Api::ALL[usize::from(pick) % Api::ALL.len()];
+    let query = pick & 0x10 != 0;
+    let json = String::from_utf8_lossy(rest);
+    // The server reads an absent or blank body as `{}`, so validation names the first field.
+    let json = if json.trim().is_empty() { "{}" } else { &json };
+    // A v3 GET query, form-decoded the way the v1 gateway decodes its parameters.
+    let params = GatewayParams::parse(rest, b"", None).unwrap_or_default();
+    fn parse<T: serde::de::DeserializeOwned>(
+        query: bool,
+        json: &str,
+        params: &GatewayParams,
+    ) -> Result<T, ModelError> {
+        if query {
+            models::from_query_pairs(params.iter())
+        } else {
+            models::from_json(json)
+        }
+    }
+    macro_rules! run {
+        ($validate:path) => {
+            if let Ok(m) = parse(query, json, &params) {
+                if let Ok(v) = $validate(&m) {
+                    let _ = v.business_fingerprint();
+                }
+            }
+        };
+    }
+    match api {
+        Api::StateSync => {
+            if let Ok(m) = validate::parse_state_sync(json) {
+                if let Ok(v) = validate::validate_state_sync_shape(&m) {
+                    let _ = v.business_fingerprint();
+                    let _ = validate::validate_biz_data(&v);
+                }
+            }
+        }
+        Api::CumulationSync => {
+            let now = parse_alipay_datetime("2024-05-20 10:00:00").expect("fixed time");
+            if let Ok(m) = validate::parse_cumulation(json) {
+                if let Ok(v) = validate::validate_cumulation(&m, now, chrono::Duration::minutes(15))
+                {
+                    let _ = (v.counts_task(), v.trade_amount(), v.discount_amount());
+                    let _ = v.business_fingerprint();
+                }
+            }
+        }
+        Api::CumulateQuery => {
+            if let Ok(m) = parse(query, json, &params) {
+                if let Ok(v) = validate::validate_cumulate_query(&m) {
+                    let _ = v.offset();
+                }
+            }
+        }
+        Api::AgreementQuery => {
+            if let Ok(m) = parse(query, json, &params) {
+                let _ = validate::validate_agreement_query(&m);
+            }
+        }
+        Api::SettleApply => run!(validate::validate_settle_apply),
+        Api::TemplateCreate => run!(validate::validate_template_create),
+        Api::TemplateQuery => run!(validate::validate_template_query),
+        Api::PreConsult => run!(validate::validate_pre_consult),
+        Api::PreorderCreate => run!(validate::validate_preorder_create),
+        Api::SignApply => run!(validate::validate_sign_apply),
+        Api::AgreementSign => run!(validate::validate_agreement_sign),
+        Api::BizoptClose => run!(validate::validate_bizopt_close),
+        Api::AgreementUnsign => run!(validate::validate_agreement_unsign),
+        Api::SettleRefund => run!(validate::validate_settle_refund),
+        Api::SettleUnfreeze => run!(validate::validate_settle_unfreeze),
+        Api::MerchantCumulateSync => run!(validate::validate_merchant_cumulate_sync),
+    }
 }

@@ -25,11 +25,15 @@ use crate::domain::records::{self, FieldError};
 use crate::domain::state_sync::{ServiceConfig, StateMachines};
 use crate::error::{Error, Result};
 
+/// Reads a file the configuration names (the disk; memory in the fuzz target).
+type ReadFile<'a> = &'a dyn Fn(&Path) -> std::io::Result<String>;
+
 /// Error context: the file and its text, to turn byte spans into line numbers.
 struct Source<'a> {
     path: &'a Path,
     text: &'a str,
     base_dir: PathBuf,
+    read_file: ReadFile<'a>,
 }
 
 impl Source<'_> {
@@ -58,7 +62,7 @@ impl Source<'_> {
     /// Reads a file named in the config; the error names the key, line and resolved path.
     fn read(&self, key: &str, rel: &Spanned<String>) -> Result<(PathBuf, String)> {
         let path = self.resolve(rel.get_ref());
-        let text = std::fs::read_to_string(&path)
+        let text = (self.read_file)(&path)
             .map_err(|e| self.err_at(rel, format!("{key}: cannot read {}: {e}", path.display())))?;
         Ok((path, text))
     }
@@ -75,6 +79,18 @@ impl Config {
     /// Resolves configuration text as if it were the file at `path` (relative paths in it are
     /// relative to `path`'s directory).
     pub fn from_toml(path: &Path, text: &str) -> Result<Config> {
+        Config::from_toml_reading(path, text, &|p| std::fs::read_to_string(p))
+    }
+
+    /// [`Config::from_toml`] with the key and certificate files it names read by `read_file`
+    /// instead of from the disk: the fuzz target's entry (every parse and check runs, no
+    /// filesystem), not API.
+    #[doc(hidden)]
+    pub fn from_toml_reading(
+        path: &Path,
+        text: &str,
+        read_file: &dyn Fn(&Path) -> std::io::Result<String>,
+    ) -> Result<Config> {
         let base_dir = path
             .parent()
             .map(Path::to_path_buf)
@@ -83,6 +99,7 @@ impl Config {
             path,
             text,
             base_dir,
+            read_file,
         };
         let file: FileConfig = toml::from_str(text).map_err(|e| parse_error(&src, &e))?;
         Ok(Config {

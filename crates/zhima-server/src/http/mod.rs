@@ -82,6 +82,10 @@ pub use shared::{
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 
+/// The sign.apply page fuzz target's entry (not API).
+#[doc(hidden)]
+pub use self::v1::fuzz_sign_apply_page;
+
 use self::shared::Shared;
 use crate::config::Config;
 use crate::storage::Storage;

@@ -564,6 +564,35 @@ fn to_json<T: Serialize>(v: &T) -> serde_json::Result<String> {
     serde_json::to_string(v)
 }
 
+/// The fuzz target's entry (not API): a sign.apply page-execute request (the official SDKs'
+/// URL in `query`, or their auto-submitting form in `body`) read as the gateway reads it —
+/// authentication aside, which nothing forged passes — then as the page reads it, the request
+/// the page stores and reads back at consent, and the consent form the page posts (`token=…`).
+///
+/// # Panics
+/// When a request the page accepted does not read back from its stored form the same: the
+/// consent would then sign something else than the page showed (or fail).
+#[doc(hidden)]
+pub fn fuzz_sign_apply_page(query: &[u8], body: &[u8], content_type_charset: Option<&str>) {
+    let params = GatewayParams::parse(query, body, content_type_charset)
+        .unwrap_or_else(|_| lossy_params(query, body));
+    let mut env = Envelope::default();
+    env.refine(&params);
+    let _ = env.api().map(Api::is_page_method);
+    let _ = params.get_non_empty("timestamp").map(parse_alipay_datetime);
+    let read = pages::read_request(
+        params.get_non_empty("return_url"),
+        params.get("biz_content").unwrap_or_default(),
+    );
+    if let Ok((_, model, cmd)) = read {
+        let stored = serde_json::to_string(&model).expect("a parsed model serialises");
+        let (_, _, again) =
+            pages::read_request(None, &stored).expect("the stored request reads back");
+        assert_eq!(again, cmd, "the consent would sign another request");
+    }
+    let _ = pages::form_token(body);
+}
+
 /// A best-effort reading of the parameters (UTF-8, lossy): enough to learn `method`,
 /// `sign_type` and `charset` for the answer even when the real decoding fails.
 fn lossy_params(query: &[u8], body: &[u8]) -> GatewayParams {

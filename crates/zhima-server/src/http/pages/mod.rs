@@ -31,7 +31,7 @@ use sha2::{Digest, Sha256};
 
 pub(crate) use self::card::CARD_PREFIX;
 pub(crate) use self::instance::INSTANCE_PREFIX;
-pub(crate) use self::sign::{v1_page, PageRequest};
+pub(crate) use self::sign::{form_token, read_request, v1_page, PageRequest};
 
 use super::shared::Shared;
 

@@ -20,7 +20,7 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use zhima_proto::catalog::{CumulationCode, GatewayCode};
 use zhima_proto::models::{self, Api, ZhimaCreditPeZmgoSignApplyModel};
-use zhima_proto::validate::{validate_sign_apply, Violation};
+use zhima_proto::validate::{validate_sign_apply, ValidSignApply, Violation};
 
 use super::views::{failure_page, message, render, SignPage};
 use super::CSS_HREF;
@@ -83,15 +83,7 @@ async fn sign_page(
     http_method: &Method,
     c: Checked,
 ) -> Result<Response, ApiError> {
-    let return_url = c.return_url.as_deref().map(check_return_url).transpose()?;
-    let text = if c.biz_content.trim().is_empty() {
-        "{}"
-    } else {
-        &c.biz_content
-    };
-    let model: ZhimaCreditPeZmgoSignApplyModel = models::from_json(text)
-        .map_err(|e| Violation::new(CumulationCode::RequestParamIllegal, e))?;
-    let cmd = validate_sign_apply(&model)?;
+    let (return_url, model, cmd) = read_request(c.return_url.as_deref(), &c.biz_content)?;
     let caller = c.caller;
     let subject = shared.storage.sign_subject(cmd, caller.clone()).await?;
     if http_method == Method::HEAD {
@@ -125,6 +117,32 @@ async fn sign_page(
     ))
 }
 
+/// A checked page request, read: its `return_url`, model and validated command.
+pub(crate) type PageInput = (
+    Option<String>,
+    ZhimaCreditPeZmgoSignApplyModel,
+    ValidSignApply,
+);
+
+/// Reads what a checked page request carries (no storage, no I/O): the `return_url` checked,
+/// `biz_content` (blank reads as `{}`, so validation names the first missing field) parsed
+/// into the model and validated.
+pub(crate) fn read_request(
+    return_url: Option<&str>,
+    biz_content: &str,
+) -> Result<PageInput, ApiError> {
+    let return_url = return_url.map(check_return_url).transpose()?;
+    let text = if biz_content.trim().is_empty() {
+        "{}"
+    } else {
+        biz_content
+    };
+    let model: ZhimaCreditPeZmgoSignApplyModel = models::from_json(text)
+        .map_err(|e| Violation::new(CumulationCode::RequestParamIllegal, e))?;
+    let cmd = validate_sign_apply(&model)?;
+    Ok((return_url, model, cmd))
+}
+
 /// A fresh consent token: two v4 UUIDs (the OS CSPRNG via `getrandom`), 64 hex digits.
 fn new_token() -> String {
     format!(
@@ -156,7 +174,7 @@ fn check_return_url(url: &str) -> Result<String, ApiError> {
 }
 
 /// The form's `token`, if it is shaped like one of ours (64 hex digits).
-fn form_token(body: &[u8]) -> Option<String> {
+pub(crate) fn form_token(body: &[u8]) -> Option<String> {
     form_urlencoded::parse(body)
         .find(|(k, _)| k == "token")
         .map(|(_, v)| v.into_owned())
