@@ -60,6 +60,8 @@
 //!
 //! ## Reads
 //! Queries never sum over events: `cumulate_query` reads the totals row plus at most one page.
+//! A page of an agreement's events is one range of `(agreement_no, agreement_seq)` (events
+//! numbered 1, 2, 3… per agreement as they are appended), so any page costs one page.
 
 mod admin_edits;
 mod admin_query;

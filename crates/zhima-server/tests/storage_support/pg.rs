@@ -109,6 +109,22 @@ impl PgDatabase {
         format!("{user}@{host_port}/{path}")
     }
 
+    /// Runs `sql` (one or more statements, simple protocol) in the test database and returns
+    /// the first column of every row as text.
+    pub fn simple_query(&self, sql: &str) -> Vec<String> {
+        let sql = sql.to_owned();
+        with_client(&self.url, move |c| {
+            c.simple_query(&sql)
+                .expect("query the test database")
+                .into_iter()
+                .filter_map(|m| match m {
+                    postgres::SimpleQueryMessage::Row(r) => Some(r.get(0).unwrap_or("").to_owned()),
+                    _ => None,
+                })
+                .collect()
+        })
+    }
+
     /// Runs `sql` in the test database and returns the first column of every row as i64.
     pub fn query_i64(&self, sql: &str) -> Vec<i64> {
         let sql = sql.to_owned();

@@ -40,6 +40,8 @@ use std::time::Duration;
 use postgres::NoTls;
 use r2d2_postgres::PostgresConnectionManager;
 
+pub use self::transaction::events_page_sql;
+
 use self::group_commit::Writer;
 use self::transaction::{PgTx, Statements};
 use crate::error::{Error, Result};

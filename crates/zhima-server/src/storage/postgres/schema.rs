@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0004_lifecycle_money.sql"),
     include_str!("../../../migrations/postgres/0005_notifications.sql"),
     include_str!("../../../migrations/postgres/0006_notifications_pending.sql"),
+    include_str!("../../../migrations/postgres/0007_event_pages.sql"),
 ];
 
 /// The schema version this build writes.

@@ -202,6 +202,8 @@ mod outbox;
 mod read;
 mod rows;
 
+pub use self::rows::events_page_sql;
+
 /// Statements prepared once per pooled connection, by SQL text.
 pub(crate) type Statements = std::collections::HashMap<String, postgres::Statement>;
 
@@ -417,8 +419,9 @@ impl WriteTx for PgTx<'_> {
         let row = self.one(
             "INSERT INTO cumulation_events (partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action,
                pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts,
-               task_count, fingerprint, received_at_ms)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+               task_count, fingerprint, received_at_ms, agreement_seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
+               (SELECT COALESCE(MAX(agreement_seq), 0) + 1 FROM cumulation_events WHERE agreement_no = $3))
              RETURNING seq",
             &[
                 &e.partner_id,

@@ -33,6 +33,8 @@ mod transaction;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use self::cumulation::events_page_sql;
+
 use self::group_commit::Writer;
 use self::read_pool::ReadPool;
 use self::transaction::SqliteTx;

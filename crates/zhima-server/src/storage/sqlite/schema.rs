@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0004_lifecycle_money.sql"),
     include_str!("../../../migrations/sqlite/0005_notifications.sql"),
     include_str!("../../../migrations/sqlite/0006_notifications_pending.sql"),
+    include_str!("../../../migrations/sqlite/0007_event_pages.sql"),
 ];
 
 /// The schema version this build writes.

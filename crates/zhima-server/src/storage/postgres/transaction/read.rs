@@ -130,11 +130,8 @@ impl ReadTx for PgTx<'_> {
     }
 
     fn events_page(&mut self, agreement_no: &str, page: Page) -> Result<Vec<LedgerEvent>> {
-        let sql = format!(
-            "SELECT {EVENT_COLUMNS} FROM cumulation_events WHERE agreement_no = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3"
-        );
         self.all(
-            &sql,
+            &events_page_sql(),
             &[&agreement_no, &page.size, &page.offset()],
             event_row,
         )

@@ -42,6 +42,20 @@ pub(super) const EVENT_COLUMNS: &str = "seq, partner_id, out_biz_no, agreement_n
      pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts, \
      task_count, fingerprint, received_at_ms";
 
+/// One page of an agreement's events, newest first (`$1` agreement, `$2` page size, `$3` rows
+/// before the page): a range of `(agreement_no, agreement_seq)` below the newest number, so
+/// the cost is the page's, whatever its number (`agreement_seq` is dense: 1, 2, 3… per
+/// agreement), and no plan can walk the table by `seq` instead. Public so that tests can
+/// check the plan PostgreSQL picks.
+pub fn events_page_sql() -> String {
+    format!(
+        "SELECT {EVENT_COLUMNS} FROM cumulation_events
+         WHERE agreement_no = $1 AND agreement_seq <= (
+           SELECT COALESCE(MAX(agreement_seq), 0) FROM cumulation_events WHERE agreement_no = $1) - $3
+         ORDER BY agreement_seq DESC LIMIT $2"
+    )
+}
+
 pub(super) fn event_row(r: &Row) -> Result<LedgerEvent> {
     let action: String = get(r, 6)?;
     let data_type: String = get(r, 9)?;
