@@ -10,6 +10,7 @@ use reqwest::Url;
 use zhima_proto::aes::AesKey;
 use zhima_proto::cert;
 use zhima_proto::keys::{PrivateKey, PublicKey};
+use zhima_proto::sign::Signer;
 use zhima_proto::v1::SdkLayout;
 use zhima_proto::SignType;
 
@@ -18,7 +19,16 @@ use crate::clock::{Clock, NonceSource, Sources};
 use crate::config::{CertMode, Config, Credentials};
 use crate::content::JsonStyle;
 use crate::error::{Error, Result};
-use crate::transport::RequestStrategy;
+use crate::transport::{RequestStrategy, ReqwestTransport, Transport};
+
+/// What signs requests, with the public half of its key.
+type AppSigner = (Box<dyn Signer>, PublicKey);
+
+/// The signer of an app private key in memory, with its public half.
+fn key_signer(key: PrivateKey) -> AppSigner {
+    let public = key.public_key();
+    (Box::new(key), public)
+}
 
 /// Default connect timeout (the Java SDK's 3 s).
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -153,7 +163,7 @@ enum PlatformTrust {
 /// ```
 pub struct ClientBuilder {
     app_id: Option<String>,
-    app_key: Option<std::result::Result<PrivateKey, String>>,
+    app_key: Option<std::result::Result<AppSigner, String>>,
     platform: Option<PlatformTrust>,
     aes: Option<std::result::Result<AesKey, String>>,
     encrypt_requests: Option<bool>,
@@ -167,6 +177,7 @@ pub struct ClientBuilder {
     sign_type: SignType,
     sources: Sources,
     response_max_skew: Option<Duration>,
+    transport: Option<Box<dyn Transport>>,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -197,6 +208,7 @@ impl Default for ClientBuilder {
             sign_type: SignType::Rsa2,
             sources: Sources::default(),
             response_max_skew: Some(DEFAULT_RESPONSE_MAX_SKEW),
+            transport: None,
         }
     }
 }
@@ -223,14 +235,59 @@ impl ClientBuilder {
 
     /// The app private key as text: PKCS#1 or PKCS#8, PEM or bare base64 (required).
     pub fn app_private_key(mut self, text: impl AsRef<str>) -> Self {
-        self.app_key =
-            Some(PrivateKey::from_text(text.as_ref()).map_err(|e| format!("app private key: {e}")));
+        self.app_key = Some(
+            PrivateKey::from_text(text.as_ref())
+                .map(key_signer)
+                .map_err(|e| format!("app private key: {e}")),
+        );
         self
     }
 
     /// The app private key, already loaded.
     pub fn app_key(mut self, key: PrivateKey) -> Self {
-        self.app_key = Some(Ok(key));
+        self.app_key = Some(Ok(key_signer(key)));
+        self
+    }
+
+    /// Signs requests with `signer` instead of an app private key in memory (an HSM, a cloud
+    /// KMS, a signing service). `app_public_key` is the public half of its key: the same
+    /// checks as for a private key run against it (not the platform key, certified by the app
+    /// certificate in cert mode).
+    ///
+    /// ```
+    /// use zhima_client::proto::keys::PrivateKey;
+    /// use zhima_client::proto::sign::Signer;
+    /// use zhima_client::{SignType, ZhimaClient};
+    ///
+    /// /// Stands for a key held in a KMS.
+    /// struct Remote(PrivateKey);
+    ///
+    /// impl Signer for Remote {
+    ///     fn sign(&self, t: SignType, message: &[u8]) -> zhima_client::proto::error::Result<String> {
+    ///         self.0.sign(t, message) // a KMS call in real life
+    ///     }
+    /// }
+    ///
+    /// let key = PrivateKey::generate().unwrap();
+    /// let public = key.public_key();
+    /// let client = ZhimaClient::builder()
+    ///     .app_id("2021000000000001")
+    ///     .signer(Remote(key), public)
+    ///     .platform_key(PrivateKey::generate().unwrap().public_key())
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = client;
+    /// ```
+    pub fn signer(mut self, signer: impl Signer + 'static, app_public_key: PublicKey) -> Self {
+        self.app_key = Some(Ok((Box::new(signer), app_public_key)));
+        self
+    }
+
+    /// Sends requests through `transport` instead of the default [`ReqwestTransport`] (then
+    /// [`ClientBuilder::connect_timeout`] and [`ClientBuilder::timeout`] are the transport's
+    /// business).
+    pub fn transport(mut self, transport: impl Transport) -> Self {
+        self.transport = Some(Box::new(transport));
         self
     }
 
@@ -359,7 +416,7 @@ impl ClientBuilder {
             .app_id
             .filter(|s| !s.is_empty())
             .ok_or_else(|| Error::Config("app_id is required".into()))?;
-        let app_key = self
+        let (signer, app_public) = self
             .app_key
             .ok_or_else(|| Error::Config("the app private key is required".into()))?
             .map_err(Error::Config)?;
@@ -377,11 +434,11 @@ impl ClientBuilder {
                 platform_cert,
             }) => {
                 let (key, mode) =
-                    load_cert_mode(&app_key, &app_cert, &root_bundle, &platform_cert)?;
+                    load_cert_mode(&app_public, &app_cert, &root_bundle, &platform_cert)?;
                 (key, Some(mode))
             }
         };
-        if app_key.matches(&platform_key) {
+        if app_public.spki_der() == platform_key.spki_der() {
             // The Java SDK refuses this too: it would accept responses forged with the app key.
             return Err(Error::Config(
                 "the platform public key is the app's own public key; use the Alipay public key"
@@ -396,14 +453,20 @@ impl ClientBuilder {
         self.endpoint.validate()?;
         let gateway_url =
             Url::parse(&self.endpoint.gateway_url).map_err(|e| Error::Config(e.to_string()))?;
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            // A redirected signed request is never what the caller meant.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("zhima-client-rust/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+        let transport = match self.transport {
+            Some(transport) => transport,
+            None => {
+                let http = reqwest::Client::builder()
+                    .connect_timeout(self.connect_timeout)
+                    .timeout(self.timeout)
+                    // A redirected signed request is never what the caller meant.
+                    .redirect(reqwest::redirect::Policy::none())
+                    .user_agent(concat!("zhima-client-rust/", env!("CARGO_PKG_VERSION")))
+                    .build()
+                    .map_err(|e| Error::Config(format!("HTTP client: {e}")))?;
+                Box::new(ReqwestTransport::new(http))
+            }
+        };
         let v1_json = self.v1_json.unwrap_or(match self.layout {
             SdkLayout::Python => JsonStyle::SortedKeys,
             SdkLayout::Node => JsonStyle::Declared,
@@ -411,7 +474,8 @@ impl ClientBuilder {
         let config = Config {
             creds: Credentials {
                 app_id,
-                app_key,
+                signer,
+                app_public,
                 platform_key,
                 cert,
                 aes,
@@ -424,7 +488,7 @@ impl ClientBuilder {
             v1_json,
             sign_type: self.sign_type,
             sources: self.sources,
-            http,
+            transport,
             response_max_skew: self.response_max_skew,
         };
         Ok(ZhimaClient::from_parts(
@@ -437,7 +501,7 @@ impl ClientBuilder {
 /// Loads the three certificates of cert mode and checks that the app certificate certifies
 /// the app key (the classic mistake is swapping the app and platform certificates).
 fn load_cert_mode(
-    app_key: &PrivateKey,
+    app_public: &PublicKey,
     app_cert: &str,
     root_bundle: &str,
     platform_cert: &str,
@@ -449,7 +513,7 @@ fn load_cert_mode(
     let app_cert_key = app
         .public_key
         .ok_or_else(|| Error::Config("app certificate does not hold an RSA key".into()))?;
-    if !app_key.matches(&app_cert_key) {
+    if app_public.spki_der() != app_cert_key.spki_der() {
         return Err(Error::Config(
             "the app certificate is not the certificate of the app private key".into(),
         ));

@@ -8,11 +8,10 @@ use std::sync::Arc;
 use reqwest::Method;
 
 use crate::config::Config;
-use crate::content::idempotency_key;
 use crate::error::Result;
 use crate::signing::v1::{V1Call, V1Response};
 use crate::signing::v3::{V3Call, V3Response};
-use crate::transport::{self, CallInfo, RawResponse, RequestStrategy};
+use crate::transport::{self, CallInfo, HttpResponse, RequestStrategy};
 
 /// An async client of the Alipay / Zhima open platform (production, sandbox or a local
 /// `zhima serve`), v1 gateway and v3 REST.
@@ -135,7 +134,7 @@ impl ZhimaClient {
         let info = CallInfo {
             protocol: "v1",
             method,
-            out_biz_no: idempotency_key(biz_content),
+            content: Some(biz_content),
         };
         self.run(
             info,
@@ -199,7 +198,7 @@ impl ZhimaClient {
         let info = CallInfo {
             protocol: "v3",
             method: &label,
-            out_biz_no: body.and_then(idempotency_key),
+            content: body,
         };
         self.run(
             info,
@@ -215,12 +214,12 @@ impl ZhimaClient {
         &self,
         info: CallInfo<'_>,
         request: impl Fn(&Config) -> Result<reqwest::Request>,
-        response: impl Fn(&Config, &RawResponse, u32) -> Result<T>,
+        response: impl Fn(&Config, &HttpResponse, u32) -> Result<T>,
     ) -> Result<T> {
         let config = self.config();
         let (request, response) = (&request, &response);
         let (reply, _) = transport::run(self.strategy, info, |attempt| async move {
-            let raw = transport::send(&config.http, request(config)?).await?;
+            let raw = config.transport.send(request(config)?).await?;
             response(config, &raw, attempt)
         })
         .await?;

@@ -75,8 +75,14 @@ pub struct UuidNonce;
 
 impl NonceSource for UuidNonce {
     fn nonce(&self) -> String {
-        uuid::Uuid::new_v4().hyphenated().to_string()
+        random_uuid().hyphenated().to_string()
     }
+}
+
+/// A random (v4) UUID from the thread's CSPRNG (`rand::thread_rng`, a ChaCha stream seeded
+/// from the OS): `Uuid::new_v4` asks the OS for every one, a system call per request.
+pub(crate) fn random_uuid() -> uuid::Uuid {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid()
 }
 
 /// Boxed clock and nonce source as kept in the client configuration.

@@ -1,5 +1,6 @@
 //! The resolved, immutable configuration a [`ZhimaClient`](crate::ZhimaClient) shares between
-//! its clones: credentials, URLs, wire choices, time sources and the HTTP connection pool.
+//! its clones: credentials, URLs, wire choices, time sources and the transport (by default
+//! reqwest's connection pool).
 //! [`ClientBuilder::build`](crate::ClientBuilder::build) checks the inputs and makes one.
 
 use std::fmt;
@@ -7,12 +8,14 @@ use std::time::Duration;
 
 use reqwest::Url;
 use zhima_proto::aes::AesKey;
-use zhima_proto::keys::{PrivateKey, PublicKey};
+use zhima_proto::keys::PublicKey;
+use zhima_proto::sign::Signer;
 use zhima_proto::v1::SdkLayout;
 use zhima_proto::SignType;
 
 use crate::clock::Sources;
 use crate::content::JsonStyle;
+use crate::transport::Transport;
 
 /// Certificate mode (公钥证书模式) facts derived from the three certificates.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,7 +31,10 @@ pub(crate) struct CertMode {
 /// Everything the client signs, encrypts and verifies with.
 pub(crate) struct Credentials {
     pub(crate) app_id: String,
-    pub(crate) app_key: PrivateKey,
+    /// Signs requests: the app private key, or a custom [`Signer`].
+    pub(crate) signer: Box<dyn Signer>,
+    /// The public half of the signer's key (for the configuration checks and `Debug`).
+    pub(crate) app_public: PublicKey,
     pub(crate) platform_key: PublicKey,
     pub(crate) cert: Option<CertMode>,
     pub(crate) aes: Option<AesKey>,
@@ -37,11 +43,12 @@ pub(crate) struct Credentials {
 }
 
 impl fmt::Debug for Credentials {
-    // Keys print as fingerprints (their own Debug), the auth token not at all.
+    // Keys print as fingerprints (their own Debug; the app key as its public half), the auth
+    // token not at all.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
             .field("app_id", &self.app_id)
-            .field("app_key", &self.app_key)
+            .field("app_key", &self.app_public)
             .field("platform_key", &self.platform_key)
             .field("cert", &self.cert)
             .field("aes", &self.aes)
@@ -55,7 +62,6 @@ impl fmt::Debug for Credentials {
 }
 
 /// The immutable, shared part of a client.
-#[derive(Debug)]
 pub(crate) struct Config {
     pub(crate) creds: Credentials,
     pub(crate) gateway_url: Url,
@@ -64,7 +70,7 @@ pub(crate) struct Config {
     pub(crate) v1_json: JsonStyle,
     pub(crate) sign_type: SignType,
     pub(crate) sources: Sources,
-    pub(crate) http: reqwest::Client,
+    pub(crate) transport: Box<dyn Transport>,
     /// How far a v3 response's `alipay-timestamp` may be from now (`None`: unchecked).
     pub(crate) response_max_skew: Option<Duration>,
 }

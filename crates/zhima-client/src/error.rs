@@ -38,6 +38,10 @@ pub enum Error {
     /// The connection failed, or broke before the whole response body arrived.
     #[error("transport: {0}")]
     Transport(#[source] reqwest::Error),
+    /// A custom [`Transport`](crate::Transport) could not complete the exchange (retried like
+    /// [`Error::Transport`]).
+    #[error("transport: {0}")]
+    TransportOther(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// An HTTP status the protocol does not allow here: v1 answers anything but 200, or a v3
     /// error status whose body is not an error object.
     #[error("unexpected HTTP status {status}: {body_snippet}")]
@@ -230,7 +234,7 @@ impl Error {
     /// definite answer (or an integrity failure that must not be papered over).
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Timeout(_) | Error::Transport(_) => true,
+            Error::Timeout(_) | Error::Transport(_) | Error::TransportOther(_) => true,
             Error::HttpStatus { status, .. } => *status >= 500,
             Error::Api(ApiError::V1(e)) => {
                 e.code == V1_SERVICE_UNAVAILABLE || e.sub_code.as_deref() == Some(SYSTEM_ERROR)
@@ -247,7 +251,7 @@ impl Error {
             Error::InvalidRequest(_) => "invalid_request",
             Error::Sign(_) => "sign_error",
             Error::Timeout(_) => "timeout",
-            Error::Transport(_) => "transport_error",
+            Error::Transport(_) | Error::TransportOther(_) => "transport_error",
             Error::HttpStatus { .. } => "http_status",
             Error::MalformedResponse(_) => "malformed_response",
             Error::Signature(_) => "bad_signature",

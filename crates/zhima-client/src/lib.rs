@@ -16,7 +16,7 @@
 //! | `clock` | injectable time and nonces: [`Clock`], [`NonceSource`] |
 //! | `content` | [`Content`]: a model or raw JSON, written as [`JsonStyle`] says |
 //! | `signing` | per protocol (`signing/v1.rs`, `signing/v3.rs`): signing requests, verifying and judging responses |
-//! | `transport` | reqwest, the attempt loop, [`RequestStrategy`] retries, tracing |
+//! | `transport` | [`Transport`] (one HTTP exchange; [`ReqwestTransport`] by default), the attempt loop, [`RequestStrategy`] retries, tracing |
 //! | `api` | typed methods, one file per API, on [`ZhimaClient::v1`] and [`ZhimaClient::v3`] |
 //! | [`notify`] | [`verify_notify`]: the asynchronous notifications zhima POSTs to a merchant, verified fail-closed |
 //! | [`error`] | the one [`Error`] enum |
@@ -101,7 +101,8 @@ pub use crate::signing::v1::V1Response;
 pub use crate::signing::v3::fuzz_v3_response;
 pub use crate::signing::v3::V3Response;
 pub use crate::transport::{
-    RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY, MAX_RESPONSE_BYTES,
+    BoxFuture, HttpResponse, RequestStrategy, ReqwestTransport, Transport, DEFAULT_BASE_DELAY,
+    DEFAULT_MAX_DELAY, MAX_RESPONSE_BYTES,
 };
 /// The HTTP method type of [`ZhimaClient::request`].
 pub use reqwest::Method;
@@ -109,6 +110,8 @@ pub use reqwest::Method;
 pub use zhima_proto as proto;
 /// The request and response models of the Zhima APIs.
 pub use zhima_proto::models;
+/// What signs requests ([`ClientBuilder::signer`]): an app private key, or a key held elsewhere.
+pub use zhima_proto::sign::Signer;
 /// Which official SDK's v1 wire layout to reproduce.
 pub use zhima_proto::v1::SdkLayout;
 /// The v1 `sign_type`.

@@ -60,6 +60,43 @@ impl FromStr for SignType {
     }
 }
 
+/// What makes request signatures: a [`PrivateKey`] in memory (the usual case), or a key held
+/// elsewhere — an HSM, a cloud KMS, a signing service — behind the same two calls.
+///
+/// Everything that signs a request ([`crate::v1::build_request`], [`crate::v1::sign_params`],
+/// [`crate::v3::Authorization::sign`]) takes any `Signer`.
+///
+/// ```
+/// use zhima_proto::sign::{SignType, Signer};
+/// use zhima_proto::PrivateKey;
+///
+/// /// Counts what it signs, then delegates to a key.
+/// struct Audited(PrivateKey, std::sync::atomic::AtomicUsize);
+///
+/// impl Signer for Audited {
+///     fn sign(&self, sign_type: SignType, message: &[u8]) -> zhima_proto::error::Result<String> {
+///         self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+///         self.0.sign(sign_type, message)
+///     }
+/// }
+///
+/// let key = PrivateKey::generate().unwrap();
+/// let audited = Audited(key.clone(), Default::default());
+/// let sig = Signer::sign(&audited, SignType::Rsa2, b"a=1").unwrap();
+/// key.public_key().verify(SignType::Rsa2, b"a=1", &sig).unwrap();
+/// ```
+pub trait Signer: Send + Sync {
+    /// Signs `message` with `sign_type` (RSA2 = SHA256withRSA, RSA = SHA1withRSA) and returns
+    /// the standard base64 signature.
+    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<String>;
+}
+
+impl Signer for PrivateKey {
+    fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<String> {
+        PrivateKey::sign(self, sign_type, message)
+    }
+}
+
 impl PrivateKey {
     /// Signs `message` and returns the standard base64 signature.
     pub fn sign(&self, sign_type: SignType, message: &[u8]) -> Result<String> {

@@ -13,7 +13,7 @@ use zhima_proto::v1::{self, Charset, GatewayParams, SdkLayout};
 use super::verify_signature_shape;
 use crate::config::Config;
 use crate::error::{snippet, ApiError, Error, Result, SignatureError, V1ApiError};
-use crate::transport::RawResponse;
+use crate::transport::HttpResponse;
 
 /// The v1 `code` of success.
 const SUCCESS_CODE: &str = GatewayCode::Success.as_str();
@@ -95,7 +95,7 @@ impl<'a> V1Call<'a> {
     /// Builds and signs one attempt with the current time.
     pub(crate) fn request(&self, config: &Config) -> Result<reqwest::Request> {
         let params = self.params(config);
-        let signed = v1::build_request(&params, &config.creds.app_key, config.layout)
+        let signed = v1::build_request(&params, &*config.creds.signer, config.layout)
             .map_err(Error::Sign)?;
         let mut url = config.gateway_url.clone();
         url.set_query(Some(&signed.query));
@@ -119,7 +119,7 @@ impl<'a> V1Call<'a> {
         if let Some(url) = return_url {
             params.insert("return_url", url);
         }
-        let signed = v1::build_request(&params, &config.creds.app_key, config.layout)
+        let signed = v1::build_request(&params, &*config.creds.signer, config.layout)
             .map_err(Error::Sign)?;
         let mut gateway = config.gateway_url.clone();
         gateway.set_query(None);
@@ -163,7 +163,7 @@ impl<'a> V1Call<'a> {
     pub(crate) fn response(
         &self,
         config: &Config,
-        raw: &RawResponse,
+        raw: &HttpResponse,
         attempts: u32,
     ) -> Result<V1Response> {
         if raw.status != 200 {
@@ -175,7 +175,7 @@ impl<'a> V1Call<'a> {
         let trace_id = raw.header(v1::HEADER_TRACE_ID).map(str::to_string);
         let node = v1::extract_signed_node(&raw.body, self.method)
             .map_err(|e| Error::MalformedResponse(e.to_string()))?;
-        reject_other_nodes(&raw.body, &node.node_key)?;
+        reject_other_nodes(&node)?;
         let Some(sign) = node.sign.as_deref().filter(|s| !s.is_empty()) else {
             return Err(unsigned(&node, trace_id));
         };
@@ -188,9 +188,8 @@ impl<'a> V1Call<'a> {
                 }));
             }
         }
-        let verified = v1::verify_response(
-            &raw.body,
-            self.method,
+        let verified = v1::verify_node(
+            &node,
             &config.creds.platform_key,
             config.sign_type,
             Charset::Utf8,
@@ -241,17 +240,11 @@ fn unsigned(node: &v1::SignedNode<'_>, trace_id: Option<String>) -> Error {
 /// Refuses a body holding a second response node next to the one found (e.g. an
 /// `error_response` beside a signed success): the Java SDK reads the *first* object member,
 /// so such a body means different things to different SDKs.
-fn reject_other_nodes(body: &str, node_key: &str) -> Result<()> {
-    let root: serde_json::Map<String, serde_json::Value> = serde_json::from_str(body)
-        .map_err(|e| Error::MalformedResponse(format!("body is not a JSON object: {e}")))?;
-    let other = root.iter().find(|(name, value)| {
-        name.as_str() != node_key
-            && name.ends_with("_response")
-            && (value.is_object() || value.is_string())
-    });
-    match other {
-        Some((name, _)) => Err(Error::MalformedResponse(format!(
-            "body holds both {node_key:?} and {name:?}"
+fn reject_other_nodes(node: &v1::SignedNode<'_>) -> Result<()> {
+    match node.other_nodes.first() {
+        Some(name) => Err(Error::MalformedResponse(format!(
+            "body holds both {:?} and {name:?}",
+            node.node_key
         ))),
         None => Ok(()),
     }

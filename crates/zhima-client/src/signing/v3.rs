@@ -13,7 +13,7 @@ use zhima_proto::v3::{self, AuthString, Authorization};
 use super::verify_signature_shape;
 use crate::config::Config;
 use crate::error::{snippet, ApiError, Error, ErrorLink, Result, SignatureError, V3ApiError};
-use crate::transport::RawResponse;
+use crate::transport::HttpResponse;
 
 /// A verified v3 success (HTTP 2xx).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,7 +89,7 @@ impl V3Call {
             }
             (body, _) => (body.map(str::to_string), false),
         };
-        let request_id = uuid::Uuid::new_v4().simple().to_string();
+        let request_id = crate::clock::random_uuid().simple().to_string();
         Ok(Self {
             method,
             url,
@@ -111,7 +111,7 @@ impl V3Call {
             extra: Vec::new(),
         };
         let auth = Authorization::sign(
-            &creds.app_key,
+            &*creds.signer,
             fields,
             self.method.as_str(),
             &self.request_uri,
@@ -169,7 +169,7 @@ impl V3Call {
     pub(crate) fn response(
         &self,
         config: &Config,
-        raw: &RawResponse,
+        raw: &HttpResponse,
         attempts: u32,
     ) -> Result<V3Response> {
         let trace_id = raw.header(v3::HEADER_TRACE_ID).map(str::to_string);
@@ -209,7 +209,7 @@ impl V3Call {
     fn refusal(
         &self,
         config: &Config,
-        raw: &RawResponse,
+        raw: &HttpResponse,
         trace_id: Option<String>,
         verified: bool,
     ) -> Error {
@@ -266,7 +266,7 @@ pub fn fuzz_v3_response(
 }
 
 /// Checks the response signature headers over the raw body, fail-closed.
-fn verify(config: &Config, raw: &RawResponse) -> Result<()> {
+fn verify(config: &Config, raw: &HttpResponse) -> Result<()> {
     let key = &config.creds.platform_key;
     reject_duplicate_headers(raw)?;
     let signature = raw
@@ -326,7 +326,7 @@ const SIGNED_HEADERS: [&str; 4] = [
 
 /// Refuses repeated signature headers: with two values, which one was signed (and which one
 /// another reader of the response would use) is ambiguous.
-fn reject_duplicate_headers(raw: &RawResponse) -> Result<()> {
+fn reject_duplicate_headers(raw: &HttpResponse) -> Result<()> {
     match SIGNED_HEADERS
         .into_iter()
         .find(|name| raw.headers.get_all(*name).iter().count() > 1)

@@ -1,9 +1,10 @@
-//! Sending requests: one HTTP exchange ([`send`]) and the attempt loop with retries and
-//! tracing ([`run`]).
+//! Sending requests: one HTTP exchange ([`Transport`], by default [`ReqwestTransport`]) and
+//! the attempt loop with retries and tracing ([`run`]).
 
 mod strategy;
 
 use std::future::Future;
+use std::pin::Pin;
 use std::time::Instant;
 
 use reqwest::header::HeaderMap;
@@ -12,19 +13,65 @@ use tracing::Instrument as _;
 
 pub use strategy::{RequestStrategy, DEFAULT_BASE_DELAY, DEFAULT_MAX_DELAY};
 
+use crate::content::idempotency_key;
 use crate::error::{snippet, Error, Result};
+
+/// A boxed future, as [`Transport::send`] returns it.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One HTTP exchange: sends a signed request and returns the whole response.
+///
+/// The client builds and signs every request before handing it over, and judges and verifies
+/// what comes back afterwards, so a transport only moves bytes: it must not change the
+/// request (its URL, headers and body are what was signed) and should return the response as
+/// received. [`ReqwestTransport`] is the default; implement this to send through another HTTP
+/// stack or a proxy with its own authentication, or to answer in-process in tests and
+/// benchmarks ([`ClientBuilder::transport`](crate::ClientBuilder::transport)). Failures are
+/// [`Error::Transport`] / [`Error::Timeout`] from reqwest, or [`Error::TransportOther`]; all
+/// three are retried by [`RequestStrategy::Retry`].
+///
+/// ```
+/// use zhima_client::{BoxFuture, HttpResponse, Transport};
+///
+/// /// Answers every request with 503, without any network.
+/// struct Down;
+///
+/// impl Transport for Down {
+///     fn send(&self, _request: reqwest::Request) -> BoxFuture<'_, zhima_client::Result<HttpResponse>> {
+///         Box::pin(async { Ok(HttpResponse::new(503, "down")) })
+///     }
+/// }
+/// ```
+pub trait Transport: Send + Sync + 'static {
+    /// Sends `request` and returns the response with its whole body. An implementation that
+    /// buffers bodies should bound them (the default refuses more than
+    /// [`MAX_RESPONSE_BYTES`]).
+    fn send(&self, request: reqwest::Request) -> BoxFuture<'_, Result<HttpResponse>>;
+}
 
 /// A complete HTTP response: status, headers and the whole body as UTF-8 text. No `Debug`:
 /// the headers hold the response signature, which is never to be logged.
-pub(crate) struct RawResponse {
-    pub(crate) status: u16,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: String,
+pub struct HttpResponse {
+    /// The status code.
+    pub status: u16,
+    /// The response headers (v3 signatures are in `alipay-signature` and its companions).
+    pub headers: HeaderMap,
+    /// The body, as received.
+    pub body: String,
 }
 
-impl RawResponse {
+impl HttpResponse {
+    /// A response with no headers.
+    pub fn new(status: u16, body: impl Into<String>) -> Self {
+        HttpResponse {
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+        }
+    }
+
     /// A header's value if present and valid text.
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+    pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
@@ -34,13 +81,35 @@ impl RawResponse {
 /// client hold an unbounded amount of memory.
 pub const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
+/// The default [`Transport`]: a [`reqwest::Client`] (connection pool, rustls), reading at most
+/// [`MAX_RESPONSE_BYTES`] of body.
+#[derive(Debug, Clone)]
+pub struct ReqwestTransport {
+    client: reqwest::Client,
+}
+
+impl ReqwestTransport {
+    /// A transport over `client`. The client should not follow redirects (a redirected signed
+    /// request is never what the caller meant); the one [`ClientBuilder`](crate::ClientBuilder)
+    /// makes does not.
+    pub fn new(client: reqwest::Client) -> Self {
+        ReqwestTransport { client }
+    }
+}
+
+impl Transport for ReqwestTransport {
+    fn send(&self, request: reqwest::Request) -> BoxFuture<'_, Result<HttpResponse>> {
+        Box::pin(send(&self.client, request))
+    }
+}
+
 /// Sends one request and reads the whole body (at most [`MAX_RESPONSE_BYTES`]). A body cut
 /// short is a transport error; a 2xx body that is not UTF-8 (all Alipay payloads are UTF-8
 /// JSON or base64) is a malformed response, any other status an [`Error::HttpStatus`].
-pub(crate) async fn send(http: &reqwest::Client, request: reqwest::Request) -> Result<RawResponse> {
+async fn send(http: &reqwest::Client, request: reqwest::Request) -> Result<HttpResponse> {
     let mut response = http.execute(request).await.map_err(Error::from_reqwest)?;
     let status = response.status().as_u16();
-    let headers = response.headers().clone();
+    let headers = std::mem::take(response.headers_mut());
     let too_large = || {
         Error::MalformedResponse(format!(
             "response body larger than {MAX_RESPONSE_BYTES} bytes"
@@ -52,7 +121,7 @@ pub(crate) async fn send(http: &reqwest::Client, request: reqwest::Request) -> R
     {
         return Err(too_large());
     }
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(response.content_length().map_or(0, |n| n as usize));
     while let Some(chunk) = response.chunk().await.map_err(Error::from_reqwest)? {
         if bytes.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(too_large());
@@ -76,7 +145,7 @@ pub(crate) async fn send(http: &reqwest::Client, request: reqwest::Request) -> R
             )))
         }
     };
-    Ok(RawResponse {
+    Ok(HttpResponse {
         status,
         headers,
         body,
@@ -90,8 +159,9 @@ pub(crate) struct CallInfo<'a> {
     pub(crate) protocol: &'static str,
     /// The v1 method, or the v3 HTTP method and path.
     pub(crate) method: &'a str,
-    /// The request's `out_biz_no` (or `out_request_no`), when it has one.
-    pub(crate) out_biz_no: Option<String>,
+    /// The request's business content, whose `out_biz_no` (or `out_request_no`) the span
+    /// carries; read only when the span is recorded.
+    pub(crate) content: Option<&'a str>,
 }
 
 /// Runs `attempt` (given the 1-based attempt number) until it succeeds, fails in a way that is
@@ -114,11 +184,16 @@ where
         "zhima_call",
         protocol = info.protocol,
         method = info.method,
-        out_biz_no = info.out_biz_no.as_deref().unwrap_or(""),
+        out_biz_no = Empty,
         attempt = Empty,
         latency_ms = Empty,
         outcome = Empty,
     );
+    if !span.is_disabled() {
+        // Parsing the content again is worth it only for a subscriber that listens.
+        let key = info.content.and_then(idempotency_key);
+        span.record("out_biz_no", key.as_deref().unwrap_or(""));
+    }
     let started = Instant::now();
     let max = strategy.max_attempts();
     let result = async {

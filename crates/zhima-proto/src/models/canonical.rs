@@ -14,9 +14,10 @@ const MAX_EXACT_F64_INT: f64 = 9_007_199_254_740_992.0;
 
 /// Writes `value` as canonical JSON (sorted keys, no whitespace).
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
     write_value(value, &mut out);
-    out
+    // Only JSON punctuation, serde_json's escaped strings and numbers were written.
+    String::from_utf8(out).expect("canonical JSON is UTF-8")
 }
 
 /// Parses `text` and returns its canonical JSON.
@@ -24,52 +25,52 @@ pub fn canonical_json_str(text: &str) -> Result<String, serde_json::Error> {
     serde_json::from_str::<Value>(text).map(|v| canonical_json(&v))
 }
 
-fn write_value(value: &Value, out: &mut String) {
+fn write_value(value: &Value, out: &mut Vec<u8>) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
         Value::Number(n) => write_number(n, out),
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_value(item, out);
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(map) => {
             let mut entries: Vec<_> = map.iter().collect();
             entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-            out.push('{');
+            out.push(b'{');
             for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_string(k, out);
-                out.push(':');
+                out.push(b':');
                 write_value(v, out);
             }
-            out.push('}');
+            out.push(b'}');
         }
     }
 }
 
-fn write_number(n: &Number, out: &mut String) {
+fn write_number(n: &Number, out: &mut Vec<u8>) {
     match n.as_f64() {
         Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < MAX_EXACT_F64_INT => {
             // Exact: |f| < 2^53 and integral.
-            out.push_str(&(f as i64).to_string());
+            out.extend_from_slice((f as i64).to_string().as_bytes());
         }
-        _ => out.push_str(&n.to_string()),
+        _ => out.extend_from_slice(n.to_string().as_bytes()),
     }
 }
 
-fn write_string(s: &str, out: &mut String) {
-    // serde_json's string escaping cannot fail for a &str.
-    out.push_str(&serde_json::to_string(s).unwrap_or_default());
+fn write_string(s: &str, out: &mut Vec<u8>) {
+    // serde_json's string escaping, straight into the buffer; writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
 #[cfg(test)]

@@ -29,6 +29,9 @@ pub struct SignedNode<'a> {
     pub sign: Option<String>,
     /// `alipay_cert_sn`, if the body has one (cert mode).
     pub cert_sn: Option<String>,
+    /// Other root members that look like response nodes (a name ending in `_response`, an
+    /// object or string value): an SDK reading the first node could see one of those instead.
+    pub other_nodes: Vec<String>,
 }
 
 impl SignedNode<'_> {
@@ -130,11 +133,21 @@ pub fn extract_signed_node<'a>(body: &'a str, method: &str) -> Result<SignedNode
                 .map_err(|_| Error::GatewayResponse(format!("{name:?} is not a string"))),
         }
     };
+    let other_nodes = members
+        .iter()
+        .filter(|(name, value)| {
+            *name != node_key
+                && name.ends_with("_response")
+                && matches!(value.get().as_bytes().first(), Some(b'{' | b'"'))
+        })
+        .map(|(name, _)| name.to_string())
+        .collect();
     Ok(SignedNode {
-        node_key,
-        content,
         sign: string_member("sign")?,
         cert_sn: string_member("alipay_cert_sn")?,
+        node_key,
+        content,
+        other_nodes,
     })
 }
 
@@ -152,6 +165,18 @@ pub fn verify_response(
     aes: Option<&AesKey>,
 ) -> Result<VerifiedResponse> {
     let node = extract_signed_node(body, method)?;
+    verify_node(&node, platform_key, sign_type, charset, aes)
+}
+
+/// [`verify_response`] of a node already extracted with [`extract_signed_node`] (so a caller
+/// that inspects the node first does not parse the body twice).
+pub fn verify_node(
+    node: &SignedNode<'_>,
+    platform_key: &PublicKey,
+    sign_type: SignType,
+    charset: Charset,
+    aes: Option<&AesKey>,
+) -> Result<VerifiedResponse> {
     let sign = node
         .sign
         .as_deref()
@@ -182,9 +207,9 @@ pub fn verify_response(
         node.content.to_string()
     };
     Ok(VerifiedResponse {
-        node_key: node.node_key,
+        node_key: node.node_key.clone(),
         node_json,
-        cert_sn: node.cert_sn,
+        cert_sn: node.cert_sn.clone(),
     })
 }
 
@@ -198,6 +223,15 @@ mod tests {
         let n = extract_signed_node(body, "a.b").unwrap();
         assert_eq!(n.content, r#"{"x":"}{\"","y":{"z":1}}"#);
         assert_eq!(n.sign.as_deref(), Some("abc"));
+        assert!(n.other_nodes.is_empty());
+    }
+
+    #[test]
+    fn names_other_members_that_look_like_nodes() {
+        let body = r#"{"error_response":{"code":"40004"},"a_b_response":{},"x_response":1,"y_response":"c2lnbg==","z":{},"sign":"s"}"#;
+        let n = extract_signed_node(body, "a.b").unwrap();
+        assert_eq!(n.node_key, "a_b_response");
+        assert_eq!(n.other_nodes, ["error_response", "y_response"]);
     }
 
     #[test]

@@ -16,7 +16,9 @@ pub mod request;
 pub mod response;
 pub mod sign_content;
 
-pub use extract::{extract_signed_node, verify_response, SignedNode, VerifiedResponse};
+pub use extract::{
+    extract_signed_node, verify_node, verify_response, SignedNode, VerifiedResponse,
+};
 pub use names::{response_node_key, ERROR_RESPONSE_KEY, HEADER_TRACE_ID, VERSION};
 pub use notify::{notify_sign_content, sign_notify, verify_notify, NOTIFY_PARAMS};
 pub use params::{

@@ -244,12 +244,40 @@ const WHATWG_KEEP: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Form-encodes one value: bytes in `charset`, space as `+`.
 pub fn form_encode(value: &str, charset: Charset, style: FormStyle) -> Result<String> {
-    let bytes = charset.encode(value)?;
+    let mut out = String::with_capacity(value.len());
+    form_encode_into(&mut out, value, charset, style)?;
+    Ok(out)
+}
+
+/// Appends the form encoding of `value` to `out` (one pass, no intermediate strings: this is
+/// on every request a client signs).
+fn form_encode_into(
+    out: &mut String,
+    value: &str,
+    charset: Charset,
+    style: FormStyle,
+) -> Result<()> {
     let set = match style {
         FormStyle::Python => PY_KEEP,
         FormStyle::Whatwg => WHATWG_KEEP,
     };
-    Ok(percent_encode(&bytes, set).to_string().replace(' ', "+"))
+    let gbk;
+    let bytes = match charset {
+        Charset::Utf8 => value.as_bytes(),
+        Charset::Gbk => {
+            gbk = charset.encode(value)?;
+            &gbk
+        }
+    };
+    // The sets keep ' ' as is, so a chunk holding one is a run of kept bytes.
+    for chunk in percent_encode(bytes, set) {
+        if chunk.contains(' ') {
+            out.extend(chunk.chars().map(|c| if c == ' ' { '+' } else { c }));
+        } else {
+            out.push_str(chunk);
+        }
+    }
+    Ok(())
 }
 
 /// Form-encodes `k=v&k=v` in the given order.
@@ -263,9 +291,9 @@ pub fn form_encode_pairs<'a>(
         if !out.is_empty() {
             out.push('&');
         }
-        out.push_str(&form_encode(k, charset, style)?);
+        form_encode_into(&mut out, k, charset, style)?;
         out.push('=');
-        out.push_str(&form_encode(v, charset, style)?);
+        form_encode_into(&mut out, v, charset, style)?;
     }
     Ok(out)
 }

@@ -2,8 +2,8 @@
 
 use super::params::{form_encode_pairs, FormStyle, GatewayParams};
 use crate::error::{Error, Result};
-use crate::keys::{PrivateKey, PublicKey};
-use crate::sign::SignType;
+use crate::keys::PublicKey;
+use crate::sign::{SignType, Signer};
 
 /// Which official SDK's wire layout to reproduce (PROTOCOL.md §A1): which parameters go in
 /// the URL, in which order, and how values are percent-encoded.
@@ -86,7 +86,10 @@ pub struct SignedRequest {
 
 /// Signs `params` (their `sign_type` decides the algorithm, `charset` the bytes) and returns
 /// `(string_to_sign, signature)`. An existing `sign` is ignored.
-pub fn sign_params(params: &GatewayParams, key: &PrivateKey) -> Result<(String, String)> {
+pub fn sign_params(
+    params: &GatewayParams,
+    key: &(impl Signer + ?Sized),
+) -> Result<(String, String)> {
     let sign_type: SignType = params.get("sign_type").unwrap_or("RSA2").parse()?;
     let content = params.sign_content();
     let bytes = params.charset().encode(&content)?;
@@ -111,25 +114,24 @@ pub fn verify_request(params: &GatewayParams, public: &PublicKey) -> Result<()> 
 /// Signs `params` and lays them out exactly as the chosen SDK does.
 pub fn build_request(
     params: &GatewayParams,
-    key: &PrivateKey,
+    key: &(impl Signer + ?Sized),
     layout: SdkLayout,
 ) -> Result<SignedRequest> {
     let (sign_content, sign) = sign_params(params, key)?;
-    let mut all = params.clone();
-    all.insert("sign", sign.clone());
+    // The parameters with `sign` set, without copying them.
+    let get = |k: &str| match k {
+        "sign" => Some(sign.as_str()),
+        _ => params.get(k),
+    };
     let query_keys = layout.query_keys();
-    let query_pairs = query_keys
-        .iter()
-        .filter_map(|k| all.get(k).map(|v| (*k, v)));
+    let query_pairs = query_keys.iter().filter_map(|k| get(k).map(|v| (*k, v)));
     let first = layout.body_first_keys();
-    let body_pairs = first
-        .iter()
-        .filter_map(|k| all.get(k).map(|v| (*k, v)))
-        .chain(
-            all.iter()
-                .filter(|(k, _)| !query_keys.contains(k) && !first.contains(k)),
-        );
-    let charset = all.charset();
+    let body_pairs = first.iter().filter_map(|k| get(k).map(|v| (*k, v))).chain(
+        params
+            .iter()
+            .filter(|(k, _)| !query_keys.contains(k) && !first.contains(k)),
+    );
+    let charset = params.charset();
     Ok(SignedRequest {
         query: form_encode_pairs(query_pairs, charset, layout.form_style())?,
         body: form_encode_pairs(body_pairs, charset, layout.form_style())?,

@@ -7,8 +7,8 @@
 use std::fmt;
 
 use crate::error::{Error, Result};
-use crate::keys::{PrivateKey, PublicKey};
-use crate::sign::SignType;
+use crate::keys::PublicKey;
+use crate::sign::{SignType, Signer};
 
 use super::sign_content::request_sign_content;
 
@@ -132,7 +132,7 @@ impl Authorization {
 
     /// Signs a request and returns the header (client side).
     pub fn sign(
-        key: &PrivateKey,
+        key: &(impl Signer + ?Sized),
         fields: AuthString,
         method: &str,
         request_uri: &str,
