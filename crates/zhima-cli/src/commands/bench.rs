@@ -148,9 +148,17 @@ struct Report {
     durable: bool,
     ceiling: Ceiling,
     scenarios: Vec<ScenarioReport>,
-    /// Server resident memory after the load (KiB).
+    /// Server resident memory right after the load (KiB).
     server_rss_kib: Option<u64>,
+    /// Server resident memory after [`IDLE_AFTER_LOAD`] without requests (KiB): what it keeps.
+    server_idle_rss_kib: Option<u64>,
+    /// The server's peak resident memory so far (`VmHWM`, KiB): its footprint under load.
+    server_peak_rss_kib: Option<u64>,
 }
+
+/// How long the server is left idle before its resident memory is read again (its memory
+/// trimming runs after one quiet second).
+const IDLE_AFTER_LOAD: Duration = Duration::from_secs(4);
 
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
@@ -208,12 +216,19 @@ pub fn run(args: Args) -> Result<(), Failure> {
         }
         reports.push(report);
     }
+    let server_rss_kib = server.pid.and_then(|pid| rss_kib(pid, "VmRSS:"));
+    let server_idle_rss_kib = server.pid.and_then(|pid| {
+        std::thread::sleep(IDLE_AFTER_LOAD);
+        rss_kib(pid, "VmRSS:")
+    });
     let report = Report {
         concurrency: args.concurrency,
         durable: !args.unsafe_no_fsync,
         ceiling,
         scenarios: reports,
-        server_rss_kib: server.pid.and_then(rss_kib),
+        server_rss_kib,
+        server_idle_rss_kib,
+        server_peak_rss_kib: server.pid.and_then(|pid| rss_kib(pid, "VmHWM:")),
     };
     if args.json {
         println!(
@@ -601,8 +616,19 @@ fn print_report(r: &Report) {
             );
         }
     }
+    let mib = |kib: u64| kib as f64 / 1024.0;
     if let Some(rss) = r.server_rss_kib {
-        println!("server RSS after the load: {:.1} MB", rss as f64 / 1024.0);
+        println!("server RSS after the load: {:.1} MiB", mib(rss));
+    }
+    if let Some(rss) = r.server_idle_rss_kib {
+        println!(
+            "server RSS idle {} s after the load: {:.1} MiB",
+            IDLE_AFTER_LOAD.as_secs(),
+            mib(rss)
+        );
+    }
+    if let Some(rss) = r.server_peak_rss_kib {
+        println!("server peak RSS: {:.1} MiB", mib(rss));
     }
 }
 
@@ -615,7 +641,8 @@ mod tests {
     fn proc_stat_fields_are_found_after_the_command_name() {
         let me = cpu_ticks(std::process::id());
         assert!(me.is_some());
-        assert!(rss_kib(std::process::id()).is_some_and(|k| k > 0));
+        assert!(rss_kib(std::process::id(), "VmRSS:").is_some_and(|k| k > 0));
+        assert!(rss_kib(std::process::id(), "VmHWM:").is_some_and(|k| k > 0));
     }
 
     #[test]

@@ -20,6 +20,8 @@ use zhima_server::Error;
 
 use crate::Failure;
 
+mod memory;
+
 /// Arguments of `zhima serve`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -47,6 +49,8 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args) -> Result<(), Failure> {
     zhima_server::logging::init_stderr("info");
+    // Before the runtime's threads exist, so that they share the capped arenas.
+    memory::start();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -37,10 +37,11 @@ pub(super) fn clock_ticks_per_sec() -> f64 {
     }
 }
 
-pub(super) fn rss_kib(pid: u32) -> Option<u64> {
+/// A memory line of `/proc/PID/status` in KiB: `VmRSS:` (resident now) or `VmHWM:` (peak).
+pub(super) fn rss_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
 }
