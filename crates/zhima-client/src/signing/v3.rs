@@ -257,7 +257,7 @@ pub fn fuzz_v3_response(
             map.append(name, value);
         }
     }
-    let raw = RawResponse {
+    let raw = HttpResponse {
         status,
         headers: map,
         body,
