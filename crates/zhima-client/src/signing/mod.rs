@@ -8,13 +8,14 @@ pub mod v3;
 
 use zhima_proto::keys::{decode_base64_lenient, PublicKey};
 
-use crate::error::{Error, Result, SignatureError};
+use crate::error::{Error, SignatureError};
 
-/// Rejects a signature that cannot be one by the platform key (not base64, or not
-/// modulus-sized) before verification, so that "malformed" and "wrong" are told apart.
-pub(crate) fn verify_signature_shape(sign_b64: &str, platform_key: &PublicKey) -> Result<()> {
+/// `failure`, unless the signature cannot be one by the platform key at all (not base64, or
+/// not modulus-sized): then [`SignatureError::Malformed`], so that "malformed" and "wrong" are
+/// told apart. Called once a check failed, so a good signature is not decoded twice.
+pub(crate) fn malformed_or(sign_b64: &str, platform_key: &PublicKey, failure: Error) -> Error {
     match decode_base64_lenient(sign_b64, 0) {
-        Ok(raw) if raw.len() == platform_key.bits().div_ceil(8) => Ok(()),
-        _ => Err(Error::Signature(SignatureError::Malformed)),
+        Ok(raw) if raw.len() == platform_key.bits().div_ceil(8) => failure,
+        _ => Error::Signature(SignatureError::Malformed),
     }
 }

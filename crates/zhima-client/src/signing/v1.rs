@@ -10,7 +10,7 @@ use serde::Deserialize;
 use zhima_proto::catalog::GatewayCode;
 use zhima_proto::v1::{self, Charset, GatewayParams, SdkLayout};
 
-use super::verify_signature_shape;
+use super::malformed_or;
 use crate::config::Config;
 use crate::error::{snippet, ApiError, Error, Result, SignatureError, V1ApiError};
 use crate::transport::HttpResponse;
@@ -179,24 +179,27 @@ impl<'a> V1Call<'a> {
         let Some(sign) = node.sign.as_deref().filter(|s| !s.is_empty()) else {
             return Err(unsigned(&node, trace_id));
         };
-        verify_signature_shape(sign, &config.creds.platform_key)?;
+        let key = &config.creds.platform_key;
         if let Some(cert) = &config.creds.cert {
             if node.cert_sn.as_deref() != Some(cert.platform_cert_sn.as_str()) {
-                return Err(Error::Signature(SignatureError::CertSn {
+                let wrong_sn = Error::Signature(SignatureError::CertSn {
                     expected: cert.platform_cert_sn.clone(),
                     got: node.cert_sn.clone(),
-                }));
+                });
+                return Err(malformed_or(sign, key, wrong_sn));
             }
         }
         let verified = v1::verify_node(
             &node,
-            &config.creds.platform_key,
+            key,
             config.sign_type,
             Charset::Utf8,
             config.creds.aes.as_ref(),
         )
         .map_err(|e| match e {
-            zhima_proto::Error::BadSignature => Error::Signature(SignatureError::Mismatch),
+            zhima_proto::Error::BadSignature => {
+                malformed_or(sign, key, Error::Signature(SignatureError::Mismatch))
+            }
             zhima_proto::Error::MissingSignature => {
                 Error::Signature(SignatureError::Missing("sign".into()))
             }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use zhima_proto::v3::{self, AuthString, Authorization};
 
-use super::verify_signature_shape;
+use super::malformed_or;
 use crate::config::Config;
 use crate::error::{snippet, ApiError, Error, ErrorLink, Result, SignatureError, V3ApiError};
 use crate::transport::HttpResponse;
@@ -278,7 +278,13 @@ fn verify(config: &Config, raw: &HttpResponse) -> Result<()> {
                 v3::HEADER_SIGNATURE
             )))
         })?;
-    verify_signature_shape(signature, key)?;
+    checked_signature(config, raw, signature).map_err(|e| malformed_or(signature, key, e))
+}
+
+/// The certificate SN, the signature and the freshness of a response whose signature header
+/// is present.
+fn checked_signature(config: &Config, raw: &HttpResponse, signature: &str) -> Result<()> {
+    let key = &config.creds.platform_key;
     let sn = raw.header(v3::HEADER_SN);
     let expected = config
         .creds
