@@ -228,7 +228,12 @@ pub fn run(args: Args) -> Result<(), Failure> {
         scenarios: reports,
         server_rss_kib,
         server_idle_rss_kib,
-        server_peak_rss_kib: server.pid.and_then(|pid| rss_kib(pid, "VmHWM:")),
+        // The kernel's high-water mark lags behind its per-thread RSS counters: never report
+        // a peak below a reading.
+        server_peak_rss_kib: server
+            .pid
+            .and_then(|pid| rss_kib(pid, "VmHWM:"))
+            .map(|hwm| hwm.max(server_rss_kib.unwrap_or(0))),
     };
     if args.json {
         println!(
