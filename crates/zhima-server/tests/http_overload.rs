@@ -412,3 +412,86 @@ async fn a_thousand_idle_connections_do_not_starve_real_ones() {
     drop(idle);
     server.stop().await.unwrap();
 }
+
+/// Reads one HTTP/1.1 answer with a `Content-Length` from `s`; `None` if the server closed
+/// the connection first.
+async fn read_answer(s: &mut TcpStream) -> Option<String> {
+    let mut got = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&got).to_string();
+        if let Some(head_end) = text.find("\r\n\r\n") {
+            let length: usize = text[..head_end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .expect("content-length");
+            if got.len() >= head_end + 4 + length {
+                return Some(text);
+            }
+        }
+        match s.read(&mut chunk).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => got.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// At `max_connections`, connections idling between keep-alive requests are closed (the
+/// longest-idle first) so that a new client is answered at once. Before, it waited in the
+/// kernel's backlog until the header-read timeout freed a slot, and under overload the
+/// backlog overflowed and dropped SYNs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_cap_idle_keep_alive_connections_make_room() {
+    let server = TestServer::start_with(|s| {
+        s.max_connections = 2;
+        s.header_read_timeout = Duration::from_secs(30);
+    })
+    .await;
+    let addr = server.addr();
+    let request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    // Two keep-alive connections, each answered once, then idle: the cap is reached.
+    let mut kept = Vec::new();
+    for _ in 0..2 {
+        let mut s = TcpStream::connect(&addr).await.unwrap();
+        s.write_all(request.as_bytes()).await.unwrap();
+        assert!(read_answer(&mut s)
+            .await
+            .unwrap()
+            .starts_with("HTTP/1.1 200"));
+        kept.push(s);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // A third client is answered long before the header-read timeout.
+    let started = Instant::now();
+    let mut third = TcpStream::connect(&addr).await.unwrap();
+    let call = V1::new(STATE_SYNC, &state_sync_body(&unique("K"), BIZ));
+    let (query, body) = call.wire();
+    let raw = format!(
+        "POST /gateway.do?{query} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded;charset=utf-8\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    third.write_all(raw.as_bytes()).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(10), read_answer(&mut third))
+        .await
+        .expect("answered while the cap was full")
+        .expect("an answer, not a close");
+    assert!(answer.contains("\"code\":\"10000\""), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // The longest-idle connection made room: the server closed it. The other one still
+    // serves keep-alive requests.
+    assert_eq!(
+        tokio::time::timeout(Duration::from_secs(5), read_answer(&mut kept[0])).await,
+        Ok(None),
+        "the longest-idle connection was closed"
+    );
+    kept[1].write_all(request.as_bytes()).await.unwrap();
+    assert!(read_answer(&mut kept[1])
+        .await
+        .unwrap()
+        .starts_with("HTTP/1.1 200"));
+    server.stop().await.unwrap();
+}

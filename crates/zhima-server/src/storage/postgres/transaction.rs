@@ -267,8 +267,10 @@ impl PgTx<'_> {
         Ok(())
     }
 
-    fn apply_delta(&mut self, agreement_no: &str, d: &TotalsDelta) -> Result<()> {
-        self.exec(
+    /// Adds one event's delta to its agreement's totals; returns the agreement's new event
+    /// count (the event's `agreement_seq`).
+    fn apply_delta(&mut self, agreement_no: &str, d: &TotalsDelta) -> Result<i64> {
+        let row = self.one(
             "INSERT INTO agreement_totals (agreement_no, trade_amount, discount_amount, task_count, event_count,
                paid_count, fully_refunded_count)
              VALUES ($1, $2, $3, $4, 1, $5, $6)
@@ -278,9 +280,11 @@ impl PgTx<'_> {
                task_count = agreement_totals.task_count + excluded.task_count,
                event_count = agreement_totals.event_count + 1,
                paid_count = agreement_totals.paid_count + excluded.paid_count,
-               fully_refunded_count = agreement_totals.fully_refunded_count + excluded.fully_refunded_count",
+               fully_refunded_count = agreement_totals.fully_refunded_count + excluded.fully_refunded_count
+             RETURNING event_count",
             &[&agreement_no, &d.trade_amount.0, &d.discount_amount.0, &d.task_count, &d.paid, &d.fully_refunded],
         )?;
+        let event_count: i64 = get(&row, 0)?;
         for ((kind, name), amount) in &d.discounts {
             self.exec(
                 "INSERT INTO agreement_discount_totals (agreement_no, discount_type, discount_name, amount)
@@ -298,7 +302,7 @@ impl PgTx<'_> {
                 &[&agreement_no, name, n],
             )?;
         }
-        Ok(())
+        Ok(event_count)
     }
 
     fn settlement(&mut self, partner_id: &str, out_request_no: &str) -> Result<Option<Settlement>> {
@@ -416,12 +420,14 @@ impl WriteTx for PgTx<'_> {
 
     fn append_cumulation(&mut self, a: &Append) -> Result<i64> {
         let e = &a.event;
+        // The totals row counts the agreement's events: its new count is this event's
+        // `agreement_seq` (the same rule as the SQLite engine's).
+        let agreement_seq = self.apply_delta(&e.agreement_no, &a.delta)?;
         let row = self.one(
             "INSERT INTO cumulation_events (partner_id, out_biz_no, agreement_no, user_id, open_id, biz_action,
                pay_out_biz_no, biz_time_ms, data_type, amount_name, task_name, trade_no, trade_amount, discounts,
                task_count, fingerprint, received_at_ms, agreement_seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17,
-               (SELECT COALESCE(MAX(agreement_seq), 0) + 1 FROM cumulation_events WHERE agreement_no = $3))
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
              RETURNING seq",
             &[
                 &e.partner_id,
@@ -441,11 +447,10 @@ impl WriteTx for PgTx<'_> {
                 &e.amounts.tasks,
                 &e.fingerprint,
                 &ms(&e.received_at),
+                &agreement_seq,
             ],
         )?;
-        let seq: i64 = get(&row, 0)?;
-        self.apply_delta(&e.agreement_no, &a.delta)?;
-        Ok(seq)
+        get(&row, 0)
     }
 
     fn load_state_sync(&mut self, cmd: &StateSyncCmd) -> Result<StateSnapshot> {
