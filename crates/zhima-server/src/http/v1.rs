@@ -50,11 +50,14 @@ struct Envelope {
     aes: Option<AesKey>,
     /// For the audit log.
     app_id: Option<String>,
+    /// Whether any parameters were read into it yet.
+    read: bool,
 }
 
 impl Envelope {
     /// Takes method, sign type, charset and cert mode from whatever parameters are readable.
     fn refine(&mut self, p: &GatewayParams) {
+        self.read = true;
         // Only values within the protocol's limits are echoed, logged or audited.
         self.method = p
             .get_non_empty("method")
@@ -87,7 +90,6 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("").to_owned();
     let mut env = Envelope::default();
-    env.refine(&lossy_params(query.as_bytes(), b""));
     let Some(_slot) = shared.admission.try_enter() else {
         return overloaded(&shared, &ctx, &parts, &query, body, env).await;
     };
@@ -95,6 +97,10 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
         handle(&shared, &ctx, &parts, &query, body, &mut env)
     })
     .await;
+    // The body could not be read (too large, too slow): answer as the query asks.
+    if !env.read {
+        env.refine(&lossy_params(query.as_bytes(), b""));
+    }
     // A page method answers with HTML, its failures too (after the same checks).
     if let Some(api) = env.api().filter(|a| a.is_page_method()) {
         let page = pages::PageRequest {
@@ -328,9 +334,10 @@ async fn overloaded(
 ) -> Response {
     // `method`, `sign_type` and `charset` may be in the body: read it (bounded) to answer in
     // the node, sign type and charset the caller's SDK expects.
-    if let Ok(body) = with_body(shared, body, |b| async move { Ok(b) }).await {
-        env.refine(&lossy_params(query.as_bytes(), &body));
-    }
+    let body = with_body(shared, body, |b| async move { Ok(b) })
+        .await
+        .unwrap_or_default();
+    env.refine(&lossy_params(query.as_bytes(), &body));
     let label = env
         .method
         .clone()
