@@ -6,8 +6,11 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 
-/// Runs every corpus file of every target; panics naming the inputs that panic.
-pub fn replay_corpora(targets: &[(&str, fn(&[u8]))]) {
+/// A fuzz target's body: what `fuzz_target!` runs on one input.
+pub type Target = fn(&[u8]);
+
+/// Runs every corpus file of every `(name, target)`; panics naming the inputs that panic.
+pub fn replay_corpora(targets: &[(&str, Target)]) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus");
     let mut panicked = Vec::new();
     for (name, target) in targets {
