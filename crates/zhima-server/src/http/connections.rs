@@ -8,9 +8,10 @@
 //! keep-alive requests alike — so it bounds all of these; a body that trickles in is bounded by
 //! [`super::Settings::request_timeout`] in the handlers.
 //!
-//! The cap: at `max_connections`, the accept loop first closes connections that sit idle
-//! between keep-alive requests (answered at least once, nothing in progress), longest-idle first (closing an idle keep-alive connection is
-//! always allowed by HTTP/1.1, and a client that reuses it reconnects), then waits for a slot.
+//! The cap: at `max_connections`, a new connection first makes room by closing connections
+//! that have sat idle between keep-alive requests for a while (answered at least once,
+//! nothing in progress), longest-idle first — HTTP/1.1 always allows closing an idle keep-alive connection, and a
+//! client that reuses it reconnects — then waits for a slot.
 //! Without that, a crowd of idle keep-alive connections (pooled clients under overload) kept
 //! new clients in the kernel's backlog, and once the backlog was full their SYNs were dropped:
 //! seconds of retransmission instead of an answer or the signed overload refusal at once.
@@ -82,17 +83,17 @@ pub(crate) async fn serve(
             .name("zhima-accept".into())
             .spawn(move || acceptor.run(&listener))?
     };
+    // Also when this future is dropped instead of reaching its end: the thread holds the
+    // listener.
+    let stop = StopAccepting {
+        acceptor: acceptor.clone(),
+        wake_addr,
+    };
     shutdown.await;
     tracing::info!("shutting down: no new connections, finishing in-flight requests");
-    acceptor.stop.store(true, Ordering::SeqCst);
-    acceptor.stopping.send_replace(true);
+    stop.signal();
     let all_closed = async {
-        // Wakes the accept thread out of `accept` (it sees `stop` and drops what it accepted).
-        let _ = tokio::task::spawn_blocking(move || {
-            let _ = std::net::TcpStream::connect_timeout(&wake_addr, Duration::from_secs(1));
-            accepting.join()
-        })
-        .await;
+        let _ = tokio::task::spawn_blocking(move || accepting.join()).await;
         let _ = acceptor
             .slots
             .acquire_many(u32::try_from(cap).unwrap_or(u32::MAX))
@@ -108,6 +109,30 @@ pub(crate) async fn serve(
         }
     }
     Ok(())
+}
+
+/// Stops the accept thread: sets `stop`, tells connections to close once idle, and wakes the
+/// thread out of `accept` by connecting (it sees `stop` and drops that connection).
+struct StopAccepting {
+    acceptor: Arc<Acceptor>,
+    wake_addr: SocketAddr,
+}
+
+impl StopAccepting {
+    fn signal(&self) {
+        if self.acceptor.stop.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        self.acceptor.stopping.send_replace(true);
+        // Loopback: answered by the kernel at once, whatever the accept thread is doing.
+        let _ = std::net::TcpStream::connect_timeout(&self.wake_addr, Duration::from_secs(1));
+    }
+}
+
+impl Drop for StopAccepting {
+    fn drop(&mut self) {
+        self.signal();
+    }
 }
 
 /// Asks for a [`LISTEN_BACKLOG`]-deep accept queue (`listen` again on a listening socket only
@@ -165,11 +190,15 @@ impl Acceptor {
             // Someone is waiting: make room at the cap, then take the first slot given back.
             let slot = match self.slots.clone().try_acquire_owned() {
                 Ok(slot) => slot,
-                Err(_) => {
-                    self.open.shed_idle(shed_batch(self.cap));
-                    let slot = self.runtime.block_on(self.slots.clone().acquire_owned());
-                    slot.expect("the semaphore is never closed")
-                }
+                Err(_) => self.runtime.block_on(async {
+                    loop {
+                        self.open.shed_idle(shed_batch(self.cap));
+                        let next = self.slots.clone().acquire_owned();
+                        if let Ok(slot) = tokio::time::timeout(SHED_RETRY, next).await {
+                            break slot.expect("the semaphore is never closed");
+                        }
+                    }
+                }),
             };
             if let Err(e) = self.start(stream, slot) {
                 tracing::debug!(error = %e, "cannot serve an accepted connection");
@@ -233,6 +262,13 @@ impl Acceptor {
     }
 }
 
+/// How long a connection must have been idle before it is closed to make room: a client that
+/// is about to reuse a connection it just used would otherwise race the close (a request sent
+/// as the server closes gets no answer); a connection idle this long is a pool's surplus.
+const SHED_AFTER_IDLE_MS: u64 = 250;
+/// How often a new connection waiting at the cap looks again for connections to close.
+const SHED_RETRY: Duration = Duration::from_millis(50);
+
 /// How many idle connections one full-cap moment closes: enough that a burst of new clients
 /// gets in without a shed per accept, few enough to leave most pooled clients alone.
 fn shed_batch(cap: usize) -> usize {
@@ -290,14 +326,17 @@ impl OpenConnections {
         self.lock().remove(&id);
     }
 
-    /// Asks up to `n` connections that are between keep-alive requests to close,
-    /// longest-idle first.
+    /// Asks up to `n` connections that have been idle between keep-alive requests for
+    /// [`SHED_AFTER_IDLE_MS`] to close, longest-idle first.
     fn shed_idle(&self, n: usize) {
+        let idle_before = self.now_ms().saturating_sub(SHED_AFTER_IDLE_MS);
         let mut idle: Vec<(u64, Arc<ConnectionState>)> = self
             .lock()
             .values()
             .filter(|c| {
-                c.served.load(Ordering::Relaxed) && c.in_request.load(Ordering::Relaxed) == 0
+                c.served.load(Ordering::Relaxed)
+                    && c.in_request.load(Ordering::Relaxed) == 0
+                    && c.idle_since_ms.load(Ordering::Relaxed) <= idle_before
             })
             .map(|c| (c.idle_since_ms.load(Ordering::Relaxed), c.clone()))
             .collect();
