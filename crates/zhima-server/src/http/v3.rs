@@ -119,12 +119,14 @@ async fn overloaded(
                 .into_response();
         }
     };
-    signed_reply(
+    let mut resp = signed_reply(
         StatusCode::SERVICE_UNAVAILABLE,
         refusal.body.to_string(),
         &refusal.headers,
         &refusal.trace_id,
-    )
+    );
+    super::admission::close_after(&mut resp);
+    resp
 }
 
 /// Answers an unknown `/v3/…` path or method in the v3 error format.
