@@ -108,16 +108,6 @@ impl Admission {
     }
 }
 
-/// Marks an overload answer `Connection: close`: a refused client's keep-alive connection
-/// would otherwise hold one of `max_connections` slots until the header-read timeout while
-/// new clients wait in the backlog.
-pub(crate) fn close_after(resp: &mut axum::response::Response) {
-    resp.headers_mut().insert(
-        axum::http::header::CONNECTION,
-        axum::http::HeaderValue::from_static("close"),
-    );
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -360,9 +360,7 @@ async fn overloaded(
         ctx.started.elapsed(),
     );
     tracing::debug!(trace_id = %ctx.trace_id, method = ?label, "refused: max_in_flight requests in flight");
-    let mut resp = reply(ctx, render_overloaded(shared, &env));
-    super::admission::close_after(&mut resp);
-    resp
+    reply(ctx, render_overloaded(shared, &env))
 }
 
 /// The overload node, signed once per sign type and charset.

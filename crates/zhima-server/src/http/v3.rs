@@ -119,14 +119,12 @@ async fn overloaded(
                 .into_response();
         }
     };
-    let mut resp = signed_reply(
+    signed_reply(
         StatusCode::SERVICE_UNAVAILABLE,
         refusal.body.to_string(),
         &refusal.headers,
         &refusal.trace_id,
-    );
-    super::admission::close_after(&mut resp);
-    resp
+    )
 }
 
 /// Answers an unknown `/v3/…` path or method in the v3 error format.

@@ -140,8 +140,12 @@ fn invalid(e: impl ToString) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
 }
 
+/// Most idle connections the open loop keeps, like an HTTP client's per-host pool: more
+/// would sit on the server's connection slots (`max_connections`) while new ones wait.
+const MAX_IDLE: usize = 128;
+
 /// Idle connections for the open loop: a request takes one or opens one, and gives it back
-/// unless the server closes it.
+/// unless the server closes it or [`MAX_IDLE`] are already idle.
 pub(super) struct Pool {
     addr: SocketAddr,
     idle: Mutex<Vec<Conn>>,
@@ -175,9 +179,10 @@ impl Pool {
                 (c, a)
             }
         };
-        if !answer.closes {
+        let mut idle = self.idle.lock().unwrap();
+        if !answer.closes && idle.len() < MAX_IDLE {
             conn.buf.clear();
-            self.idle.lock().unwrap().push(conn);
+            idle.push(conn);
         }
         Ok(answer)
     }
