@@ -23,7 +23,7 @@
 //!
 //! | file | what it owns |
 //! |---|---|
-//! | `connections.rs` | the accept thread (its own, with a deep backlog): header-read timeout, connection cap (idle keep-alive connections make room), graceful shutdown |
+//! | `connections.rs` | the accept thread (its own, with a deep backlog): header-read timeout, connection cap, graceful shutdown |
 //! | `body.rs` | reading the body within the size and time limits, and whose fault a failure is |
 //! | `v1.rs`, `v3.rs` | the protocol handlers: parameters, checks in order, the signed answer |
 //! | `openapi.rs` | the OpenAPI document of the v3 routes, generated from the route table and the models |
