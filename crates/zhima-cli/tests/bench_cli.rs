@@ -51,6 +51,7 @@ fn bench_reports_every_scenario_with_cpu_and_ratios() {
     for s in scenarios {
         assert_eq!(s["requests"], 60, "{s}");
         assert_eq!(s["failures"], 0, "{s}");
+        assert_eq!(s["refused"], 0, "4 callers never find the slots taken: {s}");
         assert!(s["per_sec"].as_f64().unwrap() > 0.0, "{s}");
         assert!(
             s["p99_ms"].as_f64().unwrap() >= s["p50_ms"].as_f64().unwrap(),

@@ -193,6 +193,12 @@ use GatewayCode::{
 pub const INVALID_SIGNATURE_SUB_MSG_PREFIX: &str =
     "验签出错，建议检查签名字符串或签名私钥与应用公钥是否匹配，网关生成的验签字符串为：";
 
+/// **[ours]** `sub_msg` (v1, with `20000 isp.unknow-error`) and `message` (v3, with 503
+/// `SYSTEM_ERROR`) of the overload answer: the server is serving as much as it may at once.
+/// It tells a refusal to retry apart from a storage outage, whose answers carry the same
+/// codes with the catalog's wording.
+pub const OVERLOADED_MSG: &str = "服务繁忙，请稍后重试";
+
 catalog_enum! {
     /// v1 gateway `sub_code` with its group [`GatewayCode`] and default Chinese `sub_msg`
     /// (PROTOCOL §A8; punctuation kept exactly as published). Entries whose sub_msg the

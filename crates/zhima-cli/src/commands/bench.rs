@@ -110,9 +110,14 @@ struct Ceiling {
 #[derive(Serialize)]
 struct ScenarioReport {
     scenario: Scenario,
+    /// Measured requests sent (after the warm-up).
     requests: usize,
+    /// Signed overload answers among them (the server's queue for a slot ran out).
+    refused: usize,
+    /// Anything else that was not a success.
     failures: usize,
     seconds: f64,
+    /// Successful requests per second; the latencies and the CPU figures are theirs too.
     per_sec: f64,
     p50_ms: f64,
     p90_ms: f64,
@@ -376,37 +381,38 @@ async fn load(
         let (pid, measured_start) = (server.pid, measured_start.clone());
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::new();
-            let mut failures = 0usize;
+            let (mut refused, mut failures) = (0usize, 0usize);
             let mut conn: Option<Conn> = None;
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 if i >= requests.len() {
-                    return (latencies, failures);
+                    return (latencies, refused, failures);
                 }
                 if i == warmup {
                     *measured_start.lock().unwrap() =
                         Some((Instant::now(), pid.and_then(cpu_ticks)));
                 }
                 let started = Instant::now();
-                let ok = match send(&mut conn, addr, &requests[i]).await {
-                    Ok(answer) => answer.is_success(),
-                    Err(_) => false,
-                };
+                let got = Got::of(&send(&mut conn, addr, &requests[i]).await);
                 if i >= warmup {
-                    latencies.push(started.elapsed());
-                    failures += usize::from(!ok);
+                    match got {
+                        Got::Accepted => latencies.push(started.elapsed()),
+                        Got::Refused => refused += 1,
+                        Got::Failed => failures += 1,
+                    }
                 }
                 bar.inc(1);
             }
         }));
     }
     let mut latencies = Vec::new();
-    let mut failures = 0;
+    let (mut refused, mut failures) = (0, 0);
     for w in workers {
-        let (l, f) = w
+        let (l, r, f) = w
             .await
             .map_err(|e| Failure::Other(format!("worker: {e}")))?;
         latencies.extend(l);
+        refused += r;
         failures += f;
     }
     let end = Instant::now();
@@ -414,18 +420,20 @@ async fn load(
     bar.finish_and_clear();
     let (start, start_ticks) = measured_start.lock().unwrap().unwrap_or((end, end_ticks));
     let seconds = (end - start).as_secs_f64().max(1e-9);
-    let measured = latencies.len();
+    // Refusals are cheap: counted in, they would flatter both throughput and CPU.
+    let succeeded = latencies.len();
     latencies.sort();
     let server_cpu_us = match (start_ticks, end_ticks) {
-        (Some(a), Some(b)) if measured > 0 => {
-            Some((b - a) as f64 * 1e6 / clock_ticks_per_sec() / measured as f64)
+        (Some(a), Some(b)) if succeeded > 0 => {
+            Some((b - a) as f64 * 1e6 / clock_ticks_per_sec() / succeeded as f64)
         }
         _ => None,
     };
-    let per_sec = measured as f64 / seconds;
+    let per_sec = succeeded as f64 / seconds;
     Ok(ScenarioReport {
         scenario,
-        requests: measured,
+        requests: succeeded + refused + failures,
+        refused,
         failures,
         seconds,
         per_sec,
@@ -460,12 +468,23 @@ async fn send(
     answer
 }
 
-/// What one request got in the open loop.
+/// What one request got.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Got {
     Accepted,
+    /// The signed overload answer.
     Refused,
     Failed,
+}
+
+impl Got {
+    fn of(answer: &std::io::Result<Answer>) -> Got {
+        match answer {
+            Ok(a) if a.is_refusal() => Got::Refused,
+            Ok(a) if a.is_success() => Got::Accepted,
+            _ => Got::Failed,
+        }
+    }
 }
 
 /// Open loop at `rate` requests per second: request `i` is due at `i / rate` s and is sent
@@ -490,11 +509,7 @@ async fn overload(
         let (pool, requests) = (pool.clone(), requests.clone());
         tasks.push(tokio::spawn(async move {
             let lag = due.elapsed();
-            let got = match pool.send(&requests[i]).await {
-                Ok(a) if a.is_refusal() => Got::Refused,
-                Ok(a) if a.is_success() => Got::Accepted,
-                _ => Got::Failed,
-            };
+            let got = Got::of(&pool.send(&requests[i]).await);
             (got, due.elapsed(), lag)
         }));
     }
@@ -567,9 +582,10 @@ fn print_report(r: &Report) {
         }
     );
     println!(
-        "{:<20} {:>8} {:>6} {:>9} {:>8} {:>8} {:>8} {:>11} {:>9} {:>10}",
+        "{:<20} {:>8} {:>7} {:>6} {:>9} {:>8} {:>8} {:>8} {:>11} {:>9} {:>10}",
         "scenario",
         "requests",
+        "refused",
         "fail",
         "req/s",
         "p50 ms",
@@ -581,9 +597,10 @@ fn print_report(r: &Report) {
     );
     for s in &r.scenarios {
         println!(
-            "{:<20} {:>8} {:>6} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>11} {:>9} {:>10.2}",
+            "{:<20} {:>8} {:>7} {:>6} {:>9.0} {:>8.1} {:>8.1} {:>8.1} {:>11} {:>9} {:>10.2}",
             format!("{:?}", s.scenario),
             s.requests,
+            s.refused,
             s.failures,
             s.per_sec,
             s.p50_ms,

@@ -43,6 +43,7 @@ pub(super) struct ServerSection {
     pub(super) header_read_timeout_secs: Option<std::num::NonZeroU32>,
     pub(super) max_connections: Option<std::num::NonZeroU32>,
     pub(super) max_in_flight: Option<std::num::NonZeroU32>,
+    pub(super) max_queue_wait_ms: Option<u32>,
     pub(super) app_rate_limit_per_sec: Option<u32>,
     pub(super) app_rate_limit_burst: Option<std::num::NonZeroU32>,
     pub(super) admin_token_file: Option<Spanned<String>>,

@@ -17,7 +17,8 @@ use super::file::{
 use super::{
     CertRef, Config, PlatformConfig, RateLimit, ServerConfig, DEFAULT_AUDIT_RETENTION_DAYS,
     DEFAULT_CLOCK_SKEW_SECS, DEFAULT_HEADER_READ_TIMEOUT_SECS, DEFAULT_LISTEN,
-    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_NOTIFY_TIMEOUT_SECS,
+    DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT, DEFAULT_MAX_QUEUE_WAIT_MS,
+    DEFAULT_NOTIFY_TIMEOUT_SECS,
 };
 use crate::domain::entities::{Agreement, App, AppAuthToken, Records, Template, Trade};
 use crate::domain::preorder::ZmgoUser;
@@ -146,6 +147,10 @@ fn resolve_server(src: &Source<'_>, s: &ServerSection) -> ServerConfig {
         max_in_flight: s
             .max_in_flight
             .map_or(DEFAULT_MAX_IN_FLIGHT, |n| n.get() as usize),
+        max_queue_wait: std::time::Duration::from_millis(
+            s.max_queue_wait_ms
+                .map_or(DEFAULT_MAX_QUEUE_WAIT_MS, u64::from),
+        ),
         // 0 (or absent) is off; the burst defaults to one second's worth.
         app_rate_limit: s
             .app_rate_limit_per_sec

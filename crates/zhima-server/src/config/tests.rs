@@ -2,6 +2,7 @@
 //! error names the key or value and its line.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::bootstrap::{bootstrap_default, DEFAULT_CONFIG_FILE, DEMO_CONFIG};
 use crate::config::Config;
@@ -281,9 +282,11 @@ fn admission_limits_are_read_with_their_defaults() {
     std::fs::write(&path, DEMO_CONFIG).unwrap();
     let config = Config::load(&path).unwrap();
     assert_eq!(config.server.max_in_flight, 64);
+    assert_eq!(config.server.max_queue_wait, Duration::from_millis(30));
     assert_eq!(config.server.app_rate_limit, None, "off by default");
     let text = DEMO_CONFIG
-        .replace("max_in_flight = 64", "max_in_flight = 9")
+        .replace("max_in_flight = 64 ", "max_in_flight = 9")
+        .replace("max_queue_wait_ms = 30", "max_queue_wait_ms = 0")
         .replace(
             "# app_rate_limit_per_sec = 100",
             "app_rate_limit_per_sec = 5",
@@ -299,7 +302,8 @@ fn admission_limits_are_read_with_their_defaults() {
     );
     let settings = crate::http::Settings::from_config(&config);
     assert_eq!(settings.max_in_flight, 9);
+    assert_eq!(settings.max_queue_wait, Duration::ZERO, "0 refuses at once");
     assert_eq!(settings.app_rate_limit, Some(limit));
-    let text = DEMO_CONFIG.replace("max_in_flight = 64", "max_in_flight = 0");
+    let text = DEMO_CONFIG.replace("max_in_flight = 64 ", "max_in_flight = 0");
     assert!(config_error(&path, &text).contains("nonzero"));
 }

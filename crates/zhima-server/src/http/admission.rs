@@ -1,16 +1,22 @@
 //! Admission: how much API work the server takes on at once, and how fast one app may call.
 //!
 //! - **In flight**: at most [`Settings::max_in_flight`](super::Settings::max_in_flight) v1/v3
-//!   requests are served at once. One more is refused at once (no queue: a queue only turns
-//!   overload into latency for everyone) with the signed overload answer — v1 `20000
-//!   isp.unknow-error`, v3 `503` + `Retry-After`. Signing costs as much as answering, so the
-//!   refusal is signed from a cache: the v1 node is constant, signed once per sign type and
-//!   charset; the v3 body, nonce and timestamp are re-signed at most once a second.
+//!   requests are served at once. One more waits for a slot, in arrival order, at most
+//!   [`Settings::max_queue_wait`](super::Settings::max_queue_wait): a short wait absorbs a
+//!   burst, or a closed loop of callers wider than the slots, without refusing anybody. When
+//!   a wait runs out the queue is standing (overload), and for the next `max_queue_wait` every
+//!   request that finds no free slot is refused **at once** instead of joining it, so the
+//!   queue never turns overload into latency for everyone (the idea of CoDel: bound the time
+//!   spent queueing, not the queue's length). The refusal is the signed overload answer —
+//!   v1 `20000 isp.unknow-error`, v3 `503` + `Retry-After`. Signing costs as much as
+//!   answering, so it is signed from a cache: the v1 node is constant, signed once per sign
+//!   type and charset; the v3 body, nonce and timestamp are re-signed at most once a second.
 //! - **Per app**: a token bucket per app id, taken only after the request's signature
 //!   verified (so nobody can spend another app's quota), answered `40006
 //!   isv.app-call-limited` / `429 app-call-limited`.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,12 +27,14 @@ use zhima_proto::SignType;
 use super::error::{ApiError, GatewayFault};
 use crate::config::RateLimit;
 
+/// Requests that may wait for a slot, per slot (with `max_in_flight = 24`, 48 may wait: a
+/// closed loop of 64 callers is not refused for a full queue).
+const QUEUE_PER_SLOT: usize = 2;
 /// How long a signed v3 refusal is reused.
 const V3_REFUSAL_TTL: Duration = Duration::from_secs(1);
 /// `Retry-After` of the overload and rate-limit answers, in seconds.
 pub(crate) const RETRY_AFTER_SECS: u64 = 1;
-/// `sub_msg` / `message` of the overload answer (our wording).
-pub(crate) const OVERLOADED_MSG: &str = "服务繁忙，请稍后重试";
+pub(crate) use zhima_proto::catalog::OVERLOADED_MSG;
 
 /// A signed v3 refusal, reused for [`V3_REFUSAL_TTL`].
 #[derive(Clone)]
@@ -39,6 +47,11 @@ pub(crate) struct V3Refusal {
 
 pub(crate) struct Admission {
     slots: Arc<Semaphore>,
+    /// How long a request may wait for a slot (zero: not at all).
+    max_wait: Duration,
+    /// Requests waiting for a slot now, and how many may.
+    waiting: AtomicUsize,
+    max_waiting: usize,
     buckets: Option<Buckets>,
     v1_signatures: Mutex<HashMap<(SignType, Charset), Arc<str>>>,
     /// Index: cert-mode request or not (cert mode carries `alipay-sn`).
@@ -46,18 +59,38 @@ pub(crate) struct Admission {
 }
 
 impl Admission {
-    pub(crate) fn new(max_in_flight: usize, rate: Option<RateLimit>) -> Self {
+    pub(crate) fn new(max_in_flight: usize, max_wait: Duration, rate: Option<RateLimit>) -> Self {
         Admission {
             slots: Arc::new(Semaphore::new(max_in_flight.max(1))),
+            max_wait,
+            waiting: AtomicUsize::new(0),
+            max_waiting: max_in_flight.max(1) * QUEUE_PER_SLOT,
             buckets: rate.map(Buckets::new),
             v1_signatures: Mutex::new(HashMap::new()),
             v3_refusals: Mutex::new([None, None]),
         }
     }
 
-    /// A slot for one request, or `None` when `max_in_flight` are being served.
-    pub(crate) fn try_enter(&self) -> Option<OwnedSemaphorePermit> {
-        self.slots.clone().try_acquire_owned().ok()
+    /// A slot for one request: at once when one is free, else after waiting for one (see the
+    /// module comment); `None` means the overload answer.
+    pub(crate) async fn enter(&self) -> Option<OwnedSemaphorePermit> {
+        // A free slot means nobody waits: the semaphore hands released permits to waiters
+        // first.
+        if let Ok(slot) = self.slots.clone().try_acquire_owned() {
+            return Some(slot);
+        }
+        if self.max_wait.is_zero() {
+            return None;
+        }
+        let queued = Queued::join(&self.waiting);
+        // A full queue is a standing one: refused at once.
+        if queued.ahead >= self.max_waiting {
+            return None;
+        }
+        tokio::time::timeout(self.max_wait, self.slots.clone().acquire_owned())
+            .await
+            .ok()
+            .and_then(Result::ok)
     }
 
     /// Takes one request from `app_id`'s bucket (call only once its signature verified).
@@ -105,6 +138,26 @@ impl Admission {
         let fresh = make()?;
         lock(&self.v3_refusals)[i] = Some(fresh.clone());
         Ok(fresh)
+    }
+}
+
+/// A place in the queue for a slot, left when dropped (also when the request is cancelled).
+struct Queued<'a> {
+    waiting: &'a AtomicUsize,
+    /// Requests that were waiting when this one joined.
+    ahead: usize,
+}
+
+impl<'a> Queued<'a> {
+    fn join(waiting: &'a AtomicUsize) -> Self {
+        let ahead = waiting.fetch_add(1, Ordering::Relaxed);
+        Queued { waiting, ahead }
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        self.waiting.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -176,20 +229,75 @@ mod tests {
         assert!(!b.take("a", later));
     }
 
-    #[test]
-    fn slots_are_bounded_and_given_back() {
-        let a = Admission::new(2, None);
-        let p1 = a.try_enter().unwrap();
-        let _p2 = a.try_enter().unwrap();
-        assert!(a.try_enter().is_none());
+    const WAIT: Duration = Duration::from_millis(30);
+
+    #[tokio::test]
+    async fn without_a_queue_slots_are_bounded_and_given_back() {
+        let a = Admission::new(2, Duration::ZERO, None);
+        let p1 = a.enter().await.unwrap();
+        let _p2 = a.enter().await.unwrap();
+        assert!(a.enter().await.is_none());
         drop(p1);
-        assert!(a.try_enter().is_some());
+        assert!(a.enter().await.is_some());
         assert!(a.check_rate("anyone").is_ok(), "no limit configured");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_request_waits_for_a_slot_freed_in_time() {
+        let a = Arc::new(Admission::new(1, WAIT, None));
+        let held = a.enter().await.unwrap();
+        let waiter = tokio::spawn({
+            let a = a.clone();
+            async move { a.enter().await.is_some() }
+        });
+        tokio::time::sleep(WAIT / 2).await;
+        drop(held);
+        assert!(
+            waiter.await.unwrap(),
+            "refused although a slot came free in time"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_that_runs_out_is_refused() {
+        let a = Admission::new(1, WAIT, None);
+        let _held = a.enter().await.unwrap();
+        let t = tokio::time::Instant::now();
+        assert!(a.enter().await.is_none());
+        assert_eq!(t.elapsed(), WAIT, "refused before its wait ran out");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_queue_is_refused_at_once_and_a_cancelled_waiter_leaves_it() {
+        let a = Arc::new(Admission::new(1, WAIT, None));
+        let held = a.enter().await.unwrap();
+        let wait = |a: &Arc<Admission>| {
+            let a = a.clone();
+            tokio::spawn(async move { a.enter().await.is_some() })
+        };
+        // One slot: QUEUE_PER_SLOT may wait.
+        let first = wait(&a);
+        let waiters: Vec<_> = (1..QUEUE_PER_SLOT).map(|_| wait(&a)).collect();
+        tokio::task::yield_now().await;
+        let t = tokio::time::Instant::now();
+        assert!(a.enter().await.is_none(), "joined a full queue");
+        assert_eq!(t.elapsed(), Duration::ZERO, "not refused at once");
+        // A waiter whose request went away gives its place back.
+        first.abort();
+        let _ = first.await;
+        let late = wait(&a);
+        tokio::task::yield_now().await;
+        drop(held);
+        // The slot goes to the longest waiter, then the next as each finishes at once.
+        for w in waiters {
+            assert!(w.await.unwrap());
+        }
+        assert!(late.await.unwrap(), "the late waiter was not queued");
     }
 
     #[test]
     fn refusal_signatures_are_made_once() {
-        let a = Admission::new(1, None);
+        let a = Admission::new(1, Duration::ZERO, None);
         let mut calls = 0;
         for _ in 0..3 {
             let s = a

@@ -27,7 +27,7 @@
 //! | `body.rs` | reading the body within the size and time limits, and whose fault a failure is |
 //! | `v1.rs`, `v3.rs` | the protocol handlers: parameters, checks in order, the signed answer |
 //! | `openapi.rs` | the OpenAPI document of the v3 routes, generated from the route table and the models |
-//! | `admission.rs` | at most `max_in_flight` API requests at once (beyond: the signed overload answer, from a signature cache), per-app rate limits |
+//! | `admission.rs` | at most `max_in_flight` API requests at once, a queue bounded in time and length (beyond: the signed overload answer, from a signature cache), per-app rate limits |
 //! | `auth.rs` | app lookup, timestamp window, app auth token, cert SN, AES content keys |
 //! | `dispatch.rs` | the business model validated (zhima-proto) and handed to storage |
 //! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
@@ -79,7 +79,7 @@ use zhima_proto::models::{Api, HttpMethod};
 pub use shared::{
     Platform, Settings, DEFAULT_AUDIT_SWEEP_EVERY, DEFAULT_BODY_LIMIT, DEFAULT_EXPIRY_SWEEP_EVERY,
     DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_MAX_CONNECTIONS, DEFAULT_MAX_IN_FLIGHT,
-    DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
+    DEFAULT_MAX_QUEUE_WAIT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_SHUTDOWN_GRACE,
 };
 
 /// The sign.apply page fuzz target's entry (not API).

@@ -26,6 +26,9 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration =
 pub const DEFAULT_MAX_CONNECTIONS: usize = crate::config::DEFAULT_MAX_CONNECTIONS;
 /// Default cap on API requests served at once.
 pub const DEFAULT_MAX_IN_FLIGHT: usize = crate::config::DEFAULT_MAX_IN_FLIGHT;
+/// Default time a request may wait for an in-flight slot.
+pub const DEFAULT_MAX_QUEUE_WAIT: Duration =
+    Duration::from_millis(crate::config::DEFAULT_MAX_QUEUE_WAIT_MS);
 /// Default period of the agreement expiry sweep (PRODUCT §11).
 pub const DEFAULT_EXPIRY_SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// Default period of the audit retention sweep.
@@ -49,8 +52,11 @@ pub struct Settings {
     pub header_read_timeout: Duration,
     /// Connections open at once; more wait in the listen backlog.
     pub max_connections: usize,
-    /// API requests served at once; beyond it the signed overload answer, at once.
+    /// API requests served at once (`admission.rs`).
     pub max_in_flight: usize,
+    /// How long a request that finds no free slot may wait for one before it gets the
+    /// signed overload answer; zero refuses at once.
+    pub max_queue_wait: Duration,
     /// Per-app token bucket, counted after the signature verified (`None`: no limit).
     pub app_rate_limit: Option<crate::config::RateLimit>,
     /// How often the agreement expiry sweep runs while serving.
@@ -73,6 +79,7 @@ impl Settings {
             header_read_timeout: config.server.header_read_timeout,
             max_connections: config.server.max_connections,
             max_in_flight: config.server.max_in_flight,
+            max_queue_wait: config.server.max_queue_wait,
             app_rate_limit: config.server.app_rate_limit,
             audit_retention_days: config.server.audit_retention_days,
             notify: crate::notify::NotifySettings {
@@ -95,6 +102,7 @@ impl Default for Settings {
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            max_queue_wait: DEFAULT_MAX_QUEUE_WAIT,
             app_rate_limit: None,
             expiry_sweep_every: DEFAULT_EXPIRY_SWEEP_EVERY,
             audit_retention_days: crate::config::DEFAULT_AUDIT_RETENTION_DAYS,
@@ -156,6 +164,7 @@ impl Shared {
         Shared {
             admission: super::admission::Admission::new(
                 settings.max_in_flight,
+                settings.max_queue_wait,
                 settings.app_rate_limit,
             ),
             storage,

@@ -90,7 +90,7 @@ pub(crate) async fn gateway(State(shared): State<Arc<Shared>>, req: Request) -> 
     let (parts, body) = req.into_parts();
     let query = parts.uri.query().unwrap_or("").to_owned();
     let mut env = Envelope::default();
-    let Some(_slot) = shared.admission.try_enter() else {
+    let Some(_slot) = shared.admission.enter().await else {
         return overloaded(&shared, &ctx, &parts, &query, body, env).await;
     };
     let checked = with_body(&shared, body, |body| {

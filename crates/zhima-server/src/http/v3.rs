@@ -45,7 +45,7 @@ struct Answer {
 pub(crate) async fn endpoint(shared: Arc<Shared>, api: Api, req: Request) -> Response {
     let ctx = RequestCtx::new(shared.storage.cached_clock());
     let (parts, body) = req.into_parts();
-    let Some(_slot) = shared.admission.try_enter() else {
+    let Some(_slot) = shared.admission.enter().await else {
         return overloaded(&shared, &ctx, &parts, body).await;
     };
     let mut answer = Answer {

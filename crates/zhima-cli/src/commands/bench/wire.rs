@@ -13,6 +13,7 @@ use std::sync::Mutex;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use zhima_proto::catalog::OVERLOADED_MSG;
 
 use super::presign::Presigned;
 
@@ -52,9 +53,11 @@ pub(super) struct Answer {
 }
 
 impl Answer {
-    /// A v1 `20000` or a v3 503: the signed overload answer.
+    /// The signed overload answer (a v1 `20000` or a v3 503 with its wording); the same codes
+    /// with other words are a failure (storage unavailable).
     pub(super) fn is_refusal(&self) -> bool {
-        self.status == 503 || contains(&self.body, b"\"code\":\"20000\"")
+        (self.status == 503 || contains(&self.body, b"\"code\":\"20000\""))
+            && contains(&self.body, OVERLOADED_MSG.as_bytes())
     }
 
     /// A v1 `"code":"10000"` node or a v3 2xx: enough to count a success without verifying
@@ -224,13 +227,21 @@ mod tests {
         .is_success());
         assert!(a(200, r#"{"fail_reason":null}"#).is_success());
         assert!(!a(400, r#"{"code":"INVALID_PARAMETER"}"#).is_success());
-        assert!(a(503, r#"{"code":"SYSTEM_ERROR"}"#).is_refusal());
+        assert!(a(
+            503,
+            r#"{"code":"SYSTEM_ERROR","message":"服务繁忙，请稍后重试"}"#
+        )
+        .is_refusal());
         assert!(a(
             200,
-            r#"{"x_response":{"code":"20000","sub_code":"isp.unknow-error"}}"#
+            r#"{"x_response":{"code":"20000","sub_code":"isp.unknow-error","sub_msg":"服务繁忙，请稍后重试"}}"#
         )
         .is_refusal());
         assert!(!a(200, r#"{"x_response":{"code":"10000"}}"#).is_refusal());
+        // The same codes for a storage outage are a failure, not a refusal to retry.
+        let outage = r#"{"x_response":{"code":"20000","sub_code":"isp.unknow-error","sub_msg":"服务暂不可用（业务系统不可用）"}}"#;
+        assert!(!a(200, outage).is_refusal() && !a(200, outage).is_success());
+        assert!(!a(503, r#"{"code":"SYSTEM_ERROR","message":"存储不可用"}"#).is_refusal());
     }
 
     #[tokio::test]

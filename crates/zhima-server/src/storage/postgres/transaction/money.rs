@@ -193,11 +193,7 @@ impl PgTx<'_> {
                 ..Default::default()
             });
         }
-        let agreement = ReadTx::agreement(self, &cmd.agreement_id)?;
-        let template = match &agreement {
-            Some(a) => self.template(&a.template_no)?,
-            None => None,
-        };
+        let (agreement, template) = self.agreement_with_template(&cmd.agreement_id)?;
         let (payment, prior_refunds) = match &cmd.refer_out_biz_no {
             Some(refer) => {
                 let payment = self.event_by_key(&cmd.provider_pid, refer)?;

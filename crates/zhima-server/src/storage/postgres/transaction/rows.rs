@@ -109,19 +109,24 @@ pub(super) const TEMPLATE_COLUMNS: &str =
     "template_no, mode, obligation_times, obligation_amount, period_days, settle_check, settle_tolerance";
 
 pub(super) fn template_row(r: &Row) -> Result<Template> {
-    let mode: String = get(r, 1)?;
+    template_row_at(r, 0)
+}
+
+/// A template whose [`TEMPLATE_COLUMNS`] start at column `at` (after a join's other columns).
+pub(super) fn template_row_at(r: &Row, at: usize) -> Result<Template> {
+    let mode: String = get(r, at + 1)?;
     Ok(Template {
-        template_no: get(r, 0)?,
+        template_no: get(r, at)?,
         mode: match mode.as_str() {
             "BOUND" => TemplateMode::Bound,
             "DECOUPLED" => TemplateMode::Decoupled,
             other => return Err(Error::internal(format!("unknown template mode {other:?}"))),
         },
-        obligation_times: get(r, 2)?,
-        obligation_amount: get::<Option<i64>>(r, 3)?.map(Fen),
-        period_days: get(r, 4)?,
-        settle_check: get(r, 5)?,
-        settle_tolerance: Fen(get(r, 6)?),
+        obligation_times: get(r, at + 2)?,
+        obligation_amount: get::<Option<i64>>(r, at + 3)?.map(Fen),
+        period_days: get(r, at + 4)?,
+        settle_check: get(r, at + 5)?,
+        settle_tolerance: Fen(get(r, at + 6)?),
     })
 }
 
@@ -131,6 +136,9 @@ pub(super) fn mode_str(m: TemplateMode) -> &'static str {
         TemplateMode::Bound => "BOUND",
     }
 }
+
+/// How many columns [`AGREEMENT_COLUMNS`] names.
+pub(super) const AGREEMENT_WIDTH: usize = 12;
 
 pub(super) const AGREEMENT_COLUMNS: &str =
     "agreement_no, template_no, user_id, open_id, partner_id, status, start_time_ms, end_time_ms,
