@@ -10,7 +10,9 @@
 //! every storage backend calls inside its transaction.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -413,26 +415,86 @@ pub fn decide(checked: &CheckedStateSync, snap: &StateSnapshot) -> StateDecision
     }
 }
 
-/// The compiled machines, swappable at run time when the admin API edits a service.
-#[derive(Debug, Default)]
+/// The compiled machines, swappable at run time when the admin API edits a service, and
+/// read again from storage now and then (another process may have edited one): the cache
+/// knows how old it is and which edit it reflects.
+#[derive(Debug)]
 pub struct MachineCache {
-    current: RwLock<Arc<StateMachines>>,
+    current: RwLock<CachedMachines>,
+    /// A refresh is under way: others keep using what is cached instead of reading too.
+    refreshing: AtomicBool,
+}
+
+#[derive(Debug)]
+struct CachedMachines {
+    machines: Arc<StateMachines>,
+    loaded_at: Instant,
+    /// Bumped by every [`MachineCache::set`], so a refresh that read the services before an
+    /// edit cannot replace the edit's machines with older ones.
+    generation: u64,
+}
+
+impl Default for MachineCache {
+    fn default() -> Self {
+        MachineCache {
+            current: RwLock::new(CachedMachines {
+                machines: Arc::default(),
+                loaded_at: Instant::now(),
+                generation: 0,
+            }),
+            refreshing: AtomicBool::new(false),
+        }
+    }
 }
 
 impl MachineCache {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, CachedMachines> {
+        self.current.read().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The machines in force now (cheap clone of an `Arc`).
     pub fn get(&self) -> Arc<StateMachines> {
-        self.current
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clone()
+        self.read().machines.clone()
+    }
+
+    /// The machines if loaded less than `ttl` ago; else the generation a refresh starting now
+    /// must pass to [`MachineCache::refreshed`].
+    pub fn fresh(&self, ttl: Duration) -> Result<Arc<StateMachines>, u64> {
+        let cached = self.read();
+        if cached.loaded_at.elapsed() < ttl {
+            Ok(cached.machines.clone())
+        } else {
+            Err(cached.generation)
+        }
+    }
+
+    /// Whether the caller may refresh (nobody else is): it must call
+    /// [`MachineCache::end_refresh`] when done, also on failure.
+    pub fn begin_refresh(&self) -> bool {
+        !self.refreshing.swap(true, Ordering::AcqRel)
+    }
+
+    /// Lets the next refresh start.
+    pub fn end_refresh(&self) {
+        self.refreshing.store(false, Ordering::Release);
+    }
+
+    /// Keeps `machines`, compiled from services read in `generation`, unless an edit replaced
+    /// the machines since; returns the machines in force.
+    pub fn refreshed(&self, generation: u64, machines: StateMachines) -> Arc<StateMachines> {
+        let mut cached = self.current.write().unwrap_or_else(|p| p.into_inner());
+        if cached.generation == generation {
+            cached.machines = Arc::new(machines);
+            cached.loaded_at = Instant::now();
+        }
+        cached.machines.clone()
     }
 
     /// Replaces the machines (after the stored services changed).
     pub fn set(&self, machines: StateMachines) {
-        *self
-            .current
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(machines);
+        let mut cached = self.current.write().unwrap_or_else(|p| p.into_inner());
+        cached.machines = Arc::new(machines);
+        cached.loaded_at = Instant::now();
+        cached.generation += 1;
     }
 }

@@ -31,6 +31,7 @@
 //! | `auth.rs` | app lookup, timestamp window, app auth token, cert SN, AES content keys |
 //! | `dispatch.rs` | the business model validated (zhima-proto) and handed to storage |
 //! | `error.rs` | `ApiError`: what the caller sees vs what only the log gets |
+//! | `catch_panic.rs` | a panicking handler still answers (signed system error), the connection survives |
 //! | `audit.rs` | one log line and one audit-log entry per request |
 //! | `log_safe.rs` | request values bounded, validated and masked before they are logged |
 //! | `metrics.rs` | `GET /metrics`, the in-flight gauge, one count per audited request |
@@ -52,6 +53,7 @@ mod admission;
 mod audit;
 mod auth;
 mod body;
+mod catch_panic;
 mod connections;
 mod dispatch;
 mod dispatch_agreements;
@@ -117,7 +119,7 @@ impl Server {
     pub fn router(&self) -> Router {
         let mut router = Router::new()
             // Any HTTP method: the handler answers the unsupported ones in v1 form.
-            .route("/gateway.do", any(v1::gateway))
+            .route(V1_PATH, any(v1::gateway))
             .route(openapi::PATH, get(openapi::serve))
             .route("/healthz", get(healthz))
             .route("/readyz", get(readyz));
@@ -132,6 +134,10 @@ impl Server {
             .merge(pages::router())
             .fallback(not_found)
             .method_not_allowed_fallback(method_not_allowed)
+            .layer(axum::middleware::from_fn_with_state(
+                self.shared.clone(),
+                catch_panic::catch_panic,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.shared.clone(),
                 metrics::track_in_flight,
@@ -241,6 +247,9 @@ async fn readyz(State(shared): State<Arc<Shared>>) -> Response {
         }
     }
 }
+
+/// The v1 gateway's path.
+pub(crate) const V1_PATH: &str = "/gateway.do";
 
 /// A path that means the v3 surface, however many slashes lead it (`//v3/…` included):
 /// unknown ones get a signed v3 error, not a plain-text 404.

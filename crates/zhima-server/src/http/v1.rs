@@ -266,6 +266,20 @@ async fn check(
     })
 }
 
+/// The signed answer to a request whose handler panicked (`catch_panic.rs`): a system error,
+/// shaped by what the query says (the body is gone).
+pub(crate) fn panicked(shared: &Shared, query: &str) -> Response {
+    let ctx = RequestCtx::new(shared.storage.cached_clock());
+    let mut env = Envelope::default();
+    env.refine(&lossy_params(query.as_bytes(), b""));
+    respond(
+        shared,
+        &ctx,
+        &env,
+        Err(ApiError::system("the handler panicked")),
+    )
+}
+
 /// Writes the signed answer, logs and audits it.
 fn respond(
     shared: &Shared,

@@ -142,6 +142,32 @@ pub(crate) fn unknown_route(shared: &Shared, parts: &Parts, status: StatusCode) 
     respond(shared, &ctx, &answer, label, Err(err), status)
 }
 
+/// The signed answer to a request whose handler panicked (`catch_panic.rs`): 500
+/// `SYSTEM_ERROR`.
+pub(crate) fn panicked(
+    shared: &Shared,
+    method: &axum::http::Method,
+    path: &str,
+    cert_mode: bool,
+) -> Response {
+    let ctx = RequestCtx::new(shared.storage.cached_clock());
+    let answer = Answer {
+        cert_mode,
+        ..Answer::default()
+    };
+    let label = format!("{method} {path}");
+    let label = log_safe::bounded(&label, log_safe::MAX_LABEL_CHARS).into_owned();
+    let err = ApiError::system("the handler panicked");
+    respond(
+        shared,
+        &ctx,
+        &answer,
+        label,
+        Err(err),
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
+}
+
 async fn handle(
     shared: &Shared,
     ctx: &RequestCtx,

@@ -1,6 +1,7 @@
 //! Apps recently read, kept for a short while: every signed request starts by loading its app,
 //! and a read transaction for it (a hand-off to a blocking thread and back) cost more CPU than
-//! the rest of a request's reads together.
+//! the rest of a request's reads together. Also how long the compiled state machines are kept
+//! ([`MACHINE_CACHE_TTL`]; the cache itself is `domain::state_sync::MachineCache`).
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -12,6 +13,10 @@ use crate::domain::entities::App;
 /// this process empties the cache at once; one made by another process sharing the database
 /// (PostgreSQL) is seen within this time.
 pub const APP_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// How long the compiled state machines are used before the stored services are read again
+/// (`Storage::sync_state`): the same bound as apps', for the same reason.
+pub const MACHINE_CACHE_TTL: Duration = APP_CACHE_TTL;
 
 /// Only apps that exist are kept (forged `app_id`s cannot grow it), so its size is bounded by
 /// the configured apps.

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use zhima_proto::money::Fen;
 
 use super::agreement_lifecycle;
-use super::app_cache::AppCache;
+use super::app_cache::{AppCache, MACHINE_CACHE_TTL};
 use super::audit_log::AuditBuffer;
 use super::commands;
 use super::engine::{Engine, StorageStats, WriteTx};
@@ -246,6 +246,32 @@ impl Storage {
         self.machines.get()
     }
 
+    /// The machines, compiled again from the stored services once they are older than
+    /// [`MACHINE_CACHE_TTL`], so that an edit made by another process sharing the database
+    /// (PostgreSQL) is in force here within that time. One request refreshes; the others
+    /// meanwhile use what is cached.
+    async fn machines_in_force(&self) -> Result<Arc<StateMachines>> {
+        let generation = match self.machines.fresh(MACHINE_CACHE_TTL) {
+            Ok(machines) => return Ok(machines),
+            Err(generation) => generation,
+        };
+        if !self.machines.begin_refresh() {
+            return Ok(self.machines.get());
+        }
+        // Ends the refresh however this future ends (a cancelled request included).
+        struct Refreshing<'a>(&'a MachineCache);
+        impl Drop for Refreshing<'_> {
+            fn drop(&mut self) {
+                self.0.end_refresh();
+            }
+        }
+        let _refreshing = Refreshing(&self.machines);
+        let services = self.state_services().await?;
+        let machines = StateMachines::compile(&services)
+            .map_err(|e| Error::internal(format!("stored state machines: {e}")))?;
+        Ok(self.machines.refreshed(generation, machines))
+    }
+
     // ---- commands (durable before they return Ok) ----
 
     /// `cumulation.sync`: rules 2–6, then append + totals, exactly once per
@@ -263,7 +289,7 @@ impl Storage {
     /// (`service_id`, `out_biz_no`).
     pub async fn sync_state(&self, cmd: StateSyncCmd, caller: Caller) -> Result<StateSyncReceipt> {
         // Checks 4–7 (configuration and JSON Schema) run here, outside the write transaction.
-        let machines = self.machines.get();
+        let machines = self.machines_in_force().await?;
         let checked = machines.precheck(cmd, &caller.app_id)?;
         self.write(move |tx| commands::sync_state(tx, &checked, &machines, &caller))
             .await
