@@ -3,11 +3,13 @@
 //! - **In flight**: at most [`Settings::max_in_flight`](super::Settings::max_in_flight) v1/v3
 //!   requests are served at once. One more waits for a slot, in arrival order, at most
 //!   [`Settings::max_queue_wait`](super::Settings::max_queue_wait): a short wait absorbs a
-//!   burst, or a closed loop of callers wider than the slots, without refusing anybody. When
-//!   a wait runs out the queue is standing (overload), and for the next `max_queue_wait` every
-//!   request that finds no free slot is refused **at once** instead of joining it, so the
-//!   queue never turns overload into latency for everyone (the idea of CoDel: bound the time
-//!   spent queueing, not the queue's length). The refusal is the signed overload answer —
+//!   burst, or a closed loop of callers wider than the slots, without refusing anybody. A
+//!   wait that runs out is refused, and when [`QUEUE_PER_SLOT`] × `max_in_flight` already
+//!   wait a newcomer is refused **at once**, so the queue never turns overload into latency
+//!   for everyone (the idea of CoDel: bound the time spent queueing, not only the queue's
+//!   length). An earlier "refuse everyone at once for a while after a wait ran out" turned
+//!   one stall into a storm of refusals for callers that retry at once. The refusal is the
+//!   signed overload answer —
 //!   v1 `20000 isp.unknow-error`, v3 `503` + `Retry-After`. Signing costs as much as
 //!   answering, so it is signed from a cache: the v1 node is constant, signed once per sign
 //!   type and charset; the v3 body, nonce and timestamp are re-signed at most once a second.
