@@ -62,7 +62,11 @@ pub(crate) async fn endpoint(shared: Arc<Shared>, api: Api, req: Request) -> Res
 
 /// `METHOD /path` for the log and the audit, bounded.
 fn label(parts: &Parts) -> String {
-    let label = format!("{} {}", parts.method, parts.uri.path());
+    label_of(&parts.method, parts.uri.path())
+}
+
+fn label_of(method: &axum::http::Method, path: &str) -> String {
+    let label = format!("{method} {path}");
     log_safe::bounded(&label, log_safe::MAX_LABEL_CHARS).into_owned()
 }
 
@@ -155,8 +159,7 @@ pub(crate) fn panicked(
         cert_mode,
         ..Answer::default()
     };
-    let label = format!("{method} {path}");
-    let label = log_safe::bounded(&label, log_safe::MAX_LABEL_CHARS).into_owned();
+    let label = label_of(method, path);
     let err = ApiError::system("the handler panicked");
     respond(
         shared,
